@@ -1,0 +1,79 @@
+package bot
+
+import (
+	"strconv"
+	"time"
+
+	"baobei"
+)
+
+// Command names, as the console parse API reports them.
+const (
+	CmdReport   = "report"
+	CmdFollowUp = "followup"
+	CmdWon      = "won"
+	CmdLost     = "lost"
+	CmdMine     = "mine"
+	CmdTodo     = "todo"
+	CmdQuery    = "query"
+	CmdPool     = "pool"
+	CmdClaim    = "claim"
+	CmdTransfer = "transfer"
+	CmdHandover = "handover"
+	CmdHelp     = "help"
+	CmdUnknown  = "unknown"
+)
+
+// Command is one parsed chat message. Parse fills only what the text holds.
+type Command struct {
+	Name string
+
+	// Customer fields (报备).
+	Phone, CustName, Company, Wechat, Source, Demand, Grade string
+
+	Stage   string     // 阶段: value, validated against baobei.Stages
+	Content string     // 跟进 text, verbatim
+	NextAt  *time.Time // 下次: resolved in the configured time zone
+	Amount  *int64     // 金额: in cents (分)
+	Reason  string     // 原因:
+	Days    int        // N天 (延期)
+	Target  string     // @someone: the receiving user of 转移 / 交接
+	Ref     string     // how the customer (or, for 交接, the giving user) was named
+	Number  int64      // Ref as a short customer number (#3, 3), when it is one
+}
+
+// Fields renders the command for the console parse API: only fields that are
+// set, next_at in RFC 3339 with the zone's offset, amount in yuan.
+func (c *Command) Fields(loc *time.Location) map[string]string {
+	f := map[string]string{}
+	put := func(k, v string) {
+		if v != "" {
+			f[k] = v
+		}
+	}
+	put("phone", c.Phone)
+	put("name", c.CustName)
+	put("company", c.Company)
+	put("wechat", c.Wechat)
+	put("source", c.Source)
+	put("demand", c.Demand)
+	put("grade", c.Grade)
+	put("stage", c.Stage)
+	put("content", c.Content)
+	put("reason", c.Reason)
+	put("target", c.Target)
+	put("ref", c.Ref)
+	if c.NextAt != nil {
+		f["next_at"] = c.NextAt.In(loc).Format(time.RFC3339)
+	}
+	if c.Amount != nil {
+		f["amount"] = baobei.FormatCents(*c.Amount)
+	}
+	if c.Days > 0 {
+		f["days"] = strconv.Itoa(c.Days)
+	}
+	if c.Number > 0 {
+		f["number"] = strconv.FormatInt(c.Number, 10)
+	}
+	return f
+}

@@ -1,0 +1,180 @@
+package baobei
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Stage is where a customer is in the sales funnel.
+type Stage string
+
+const (
+	StageNew       Stage = "新线索"
+	StageContacted Stage = "已联系"
+	StageNeeds     Stage = "需求确认"
+	StageQuoted    Stage = "报价"
+	StageSigning   Stage = "签约"
+	StageWon       Stage = "已成交"
+	StageLost      Stage = "已流失"
+)
+
+// Stages lists every stage in funnel order, 已流失 last.
+var Stages = []Stage{StageNew, StageContacted, StageNeeds, StageQuoted, StageSigning, StageWon, StageLost}
+
+// ParseStage accepts a stage name as typed in chat.
+func ParseStage(s string) (Stage, bool) {
+	for _, st := range Stages {
+		if string(st) == s {
+			return st, true
+		}
+	}
+	if alias, ok := stageAliases[s]; ok {
+		return alias, true
+	}
+	return "", false
+}
+
+var stageAliases = map[string]Stage{
+	"新": StageNew, "新客户": StageNew, "联系": StageContacted, "已沟通": StageContacted,
+	"需求": StageNeeds, "已报价": StageQuoted, "报价中": StageQuoted, "签约中": StageSigning,
+	"成交": StageWon, "流失": StageLost,
+}
+
+// Status is the ownership state of a customer as stored.
+type Status string
+
+const (
+	StatusOwned Status = "owned" // has an owner, protected until ProtectedUntil
+	StatusPool  Status = "pool"  // in 公海: released, expired-and-released or lost
+	StatusWon   Status = "won"   // 已成交: stays with its owner, no expiry
+)
+
+// Release reasons, recorded on the customer and in the audit row.
+const (
+	ReleaseExpired  = "expired"
+	ReleaseLost     = "lost"
+	ReleaseManual   = "manual"
+	ReleaseNoFollow = "no_followup"
+)
+
+// Customer is one reported customer. Times are UTC.
+type Customer struct {
+	ID             int64      `db:"id"`
+	Name           string     `db:"name"`
+	Phone          string     `db:"phone"`
+	Wechat         string     `db:"wechat"`
+	Company        string     `db:"company"`
+	Source         string     `db:"source"`
+	Demand         string     `db:"demand"`
+	Grade          string     `db:"grade"`
+	Stage          Stage      `db:"stage"`
+	Status         Status     `db:"status"`
+	OwnerID        *int64     `db:"owner_id"`
+	ProtectedUntil *time.Time `db:"protected_until"`
+	ReporterID     int64      `db:"reporter_id"`
+	ReportedAt     time.Time  `db:"reported_at"`
+	LastFollowupAt *time.Time `db:"last_followup_at"`
+	NextFollowupAt *time.Time `db:"next_followup_at"`
+	AmountCents    int64      `db:"amount_cents"`
+	LostReason     string     `db:"lost_reason"`
+	PrevOwnerID    *int64     `db:"prev_owner_id"`
+	ReleasedAt     *time.Time `db:"released_at"`
+	ReleaseReason  string     `db:"release_reason"`
+	Version        int64      `db:"version"`
+
+	// Filled by queries that join the owner; not a column of customers.
+	OwnerName string `db:"owner_name"`
+	OwnerUID  string `db:"owner_uid"`
+	OwnerTeam *int64 `db:"owner_team_id"`
+}
+
+// Owner returns the effective owner at now: nobody when the customer is in
+// the pool or its protection has ended, whether or not a job released it.
+func (c *Customer) Owner(now time.Time) (int64, bool) {
+	if c.OwnerID == nil {
+		return 0, false
+	}
+	switch c.Status {
+	case StatusWon:
+		return *c.OwnerID, true
+	case StatusOwned:
+		if c.ProtectedUntil != nil && now.Before(*c.ProtectedUntil) {
+			return *c.OwnerID, true
+		}
+	}
+	return 0, false
+}
+
+// InPool reports whether anyone may claim the customer at now.
+func (c *Customer) InPool(now time.Time) bool {
+	_, owned := c.Owner(now)
+	return !owned
+}
+
+// FormerOwner returns who last lost the customer and since when: the owner
+// whose protection ran out, or the owner recorded when it was released.
+func (c *Customer) FormerOwner(now time.Time) (id int64, since time.Time, ok bool) {
+	if _, owned := c.Owner(now); owned {
+		return 0, time.Time{}, false
+	}
+	if c.Status == StatusOwned && c.OwnerID != nil && c.ProtectedUntil != nil {
+		return *c.OwnerID, *c.ProtectedUntil, true
+	}
+	if c.PrevOwnerID != nil && c.ReleasedAt != nil {
+		return *c.PrevOwnerID, *c.ReleasedAt, true
+	}
+	return 0, time.Time{}, false
+}
+
+// CustomerDraft is what a report carries before it is stored.
+type CustomerDraft struct {
+	Name, Phone, Wechat, Company, Source, Demand, Grade string
+}
+
+// Key kinds of customer_keys; the unique index on (kind, value) decides
+// who reported a customer first.
+const (
+	KeyPhone   = "phone"
+	KeyWechat  = "wechat"
+	KeyCompany = "company"
+)
+
+// Key is one deduplication key of a customer.
+type Key struct {
+	Kind  string
+	Value string
+}
+
+// Keys returns the dedup keys of a draft, phone first.
+func (d CustomerDraft) Keys(p Policy) []Key {
+	keys := []Key{{KeyPhone, d.Phone}}
+	if w := NormalizeWechat(d.Wechat); w != "" {
+		keys = append(keys, Key{KeyWechat, w})
+	}
+	if c := NormalizeCompany(d.Company, p.CompanySuffixes); c != "" {
+		keys = append(keys, Key{KeyCompany, c})
+	}
+	return keys
+}
+
+// KeyLabel names a key kind in Chinese.
+func KeyLabel(kind string) string {
+	switch kind {
+	case KeyWechat:
+		return "微信号"
+	case KeyCompany:
+		return "公司"
+	}
+	return "手机号"
+}
+
+// FormatCents prints an amount in yuan: 1280000 → "12800", 1250 → "12.5".
+func FormatCents(cents int64) string {
+	s := strconv.FormatInt(cents/100, 10)
+	if r := cents % 100; r != 0 {
+		s += strings.TrimRight(fmt.Sprintf(".%02d", r), "0")
+	}
+	return s
+}

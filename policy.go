@@ -1,0 +1,60 @@
+package baobei
+
+import "time"
+
+// Policy holds every business rule that a company may tune in baobei.yaml.
+type Policy struct {
+	ProtectionDays  int            `yaml:"protection_days"`    // 保护期 from report or claim
+	MaxHeld         int            `yaml:"max_held"`           // customers held at once, not counting 已成交
+	MaxClaimsPerDay int            `yaml:"max_claims_per_day"` // claims from the pool per calendar day
+	ReclaimCooldown int            `yaml:"reclaim_cooldown_days"`
+	NameMaxRunes    int            `yaml:"name_max"`
+	ContentMaxRunes int            `yaml:"content_max"`
+	FieldMaxRunes   int            `yaml:"field_max"` // source, demand, company, wechat, reason
+	CompanySuffixes []string       `yaml:"company_suffixes"`
+	Loc             *time.Location `yaml:"-"` // dates in replies and chat input; from config timezone
+}
+
+// DefaultPolicy returns the defaults documented in the README.
+func DefaultPolicy() Policy {
+	return Policy{
+		ProtectionDays:  30,
+		MaxHeld:         100,
+		MaxClaimsPerDay: 10,
+		ReclaimCooldown: 7,
+		NameMaxRunes:    32,
+		ContentMaxRunes: 2000,
+		FieldMaxRunes:   200,
+		CompanySuffixes: []string{"有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司"},
+		Loc:             shanghai(),
+	}
+}
+
+// Protection is the protection period as a duration.
+func (p Policy) Protection() time.Duration {
+	return time.Duration(p.ProtectionDays) * 24 * time.Hour
+}
+
+// Cooldown is how long a former owner must wait before taking a customer back.
+func (p Policy) Cooldown() time.Duration {
+	return time.Duration(p.ReclaimCooldown) * 24 * time.Hour
+}
+
+func shanghai() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}
+
+// Date formats a time as a date in the policy's zone: 12月23日.
+func (p Policy) Date(t time.Time) string { return t.In(p.Loc).Format("1月2日") }
+
+// DateTime formats a time with minutes: 12月23日 14:00.
+func (p Policy) DateTime(t time.Time) string { return t.In(p.Loc).Format("1月2日 15:04") }
+
+// DayStart is midnight of t's day in the policy's zone.
+func (p Policy) DayStart(t time.Time) time.Time {
+	y, m, d := t.In(p.Loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, p.Loc)
+}

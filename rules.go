@@ -1,0 +1,114 @@
+package baobei
+
+import "time"
+
+// ownerLabel names the holder of a customer in a refusal.
+func ownerLabel(c *Customer) string {
+	if c.OwnerName != "" {
+		return c.OwnerName
+	}
+	return "同事"
+}
+
+// CheckReport decides whether actor may take existing, a customer that
+// shares a dedup key with the report. nil means: take it over.
+func CheckReport(existing *Customer, key Key, actor *User, now time.Time, p Policy) *Error {
+	if owner, owned := existing.Owner(now); owned {
+		if owner == actor.ID {
+			return Errorf(ECONFLICT, "你已报备过该客户（#%d %s），%s。直接发「跟进 #%d 内容」记录跟进。",
+				existing.ID, existing.Name, protectionText(existing, p), existing.ID)
+		}
+		return Errorf(ECONFLICT, "%s已被 %s 报备（#%d），%s。已通知%s；如需合作请联系他或你的经理。",
+			KeyLabel(key.Kind), ownerLabel(existing), existing.ID, protectionText(existing, p), ownerLabel(existing))
+	}
+	return checkCooldown(existing, actor, now, p)
+}
+
+func protectionText(c *Customer, p Policy) string {
+	if c.Status == StatusWon {
+		return "已成交，长期归属"
+	}
+	return "保护期至 " + p.DateTime(*c.ProtectedUntil)
+}
+
+func checkCooldown(c *Customer, actor *User, now time.Time, p Policy) *Error {
+	former, since, ok := c.FormerOwner(now)
+	if !ok || former != actor.ID || !now.Before(since.Add(p.Cooldown())) {
+		return nil
+	}
+	return Errorf(ELIMIT, "#%d %s 于 %s 离开你的名下，%d 天内不能重新领取或报备，%s 后可再领取。先跟进其他客户吧。",
+		c.ID, c.Name, p.Date(since), p.ReclaimCooldown, p.DateTime(since.Add(p.Cooldown())))
+}
+
+// CheckClaim decides whether actor may claim c from the pool, given how many
+// customers actor holds (not counting 已成交) and has claimed today.
+func CheckClaim(c *Customer, actor *User, held, claimedToday int, now time.Time, p Policy) *Error {
+	if owner, owned := c.Owner(now); owned {
+		if owner == actor.ID {
+			return Errorf(ECONFLICT, "#%d %s 已在你名下，%s。", c.ID, c.Name, protectionText(c, p))
+		}
+		return Errorf(ECONFLICT, "#%d 归 %s 所有，%s，不在公海。发「公海」查看可领取的客户。", c.ID, ownerLabel(c), protectionText(c, p))
+	}
+	if err := checkCooldown(c, actor, now, p); err != nil {
+		return err
+	}
+	if held >= p.MaxHeld {
+		return Errorf(ELIMIT, "你名下已有 %d 个未成交客户，达到上限 %d。先推进成交或释放一些客户再领取。", held, p.MaxHeld)
+	}
+	if claimedToday >= p.MaxClaimsPerDay {
+		return Errorf(ELIMIT, "你今天已领取 %d 个客户，达到每日上限。明天再来领取吧。", claimedToday)
+	}
+	return nil
+}
+
+// CheckWork decides whether actor may log follow-ups on c: its owner, or a
+// manager of the owner's team, or an admin.
+func CheckWork(c *Customer, actor *User, now time.Time, p Policy) *Error {
+	owner, owned := c.Owner(now)
+	if !owned {
+		return Errorf(EFORBIDDEN, "#%d %s 已不在任何人名下（在公海）。发「领取 #%d」领取后再跟进。", c.ID, c.Name, c.ID)
+	}
+	if owner == actor.ID || actor.CanManage(c.OwnerTeam) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "#%d 归 %s 所有，%s，你不能跟进。如需接手请找你的经理转移。", c.ID, ownerLabel(c), protectionText(c, p))
+}
+
+// CheckStage decides whether a follow-up may move c to stage `to` with the
+// given amount and reason. 报价 and 已成交 need an amount, 已流失 a reason.
+func CheckStage(c *Customer, to Stage, amount *int64, reason string) *Error {
+	if to == "" || to == c.Stage {
+		return nil
+	}
+	if c.Stage == StageWon {
+		return Errorf(EINVALID, "#%d 已成交，阶段不能再改。售后沟通直接发「跟进 #%d 内容」。", c.ID, c.ID)
+	}
+	hasAmount := (amount != nil && *amount > 0) || c.AmountCents > 0
+	switch to {
+	case StageQuoted, StageWon:
+		if !hasAmount {
+			return Errorf(EINVALID, "进入「%s」需要金额。请加上 金额:12800。", to)
+		}
+	case StageLost:
+		if reason == "" {
+			return Errorf(EINVALID, "标记流失需要原因。例如：流失 #%d 原因:预算不足", c.ID)
+		}
+	}
+	return nil
+}
+
+// CheckTransfer decides whether actor may give c to another user: a manager
+// of the owner's team (or, for a pooled customer, of the receiver's team) or an admin.
+func CheckTransfer(c *Customer, actor, to *User, now time.Time) *Error {
+	if !to.Active {
+		return Errorf(EINVALID, "%s 已停用，不能接收客户。请换一位同事。", to.Name)
+	}
+	team := c.OwnerTeam
+	if _, owned := c.Owner(now); !owned {
+		team = to.TeamID
+	}
+	if actor.CanManage(team) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "转移客户需要该团队的经理或管理员操作。请联系你的经理。")
+}

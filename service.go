@@ -1,0 +1,86 @@
+package baobei
+
+import (
+	"context"
+	"time"
+)
+
+// Clock tells the time. Production uses the system clock; the console and
+// tests move it forward.
+type Clock interface{ Now() time.Time }
+
+// CustomerRef names a customer the way a chat message does: by phone, by
+// short number or by name (exactly one of them is set).
+type CustomerRef struct {
+	Phone  string
+	Number int64
+	Name   string
+}
+
+// FollowUpDraft is one 跟进 (or 成交 / 流失) as typed.
+type FollowUpDraft struct {
+	Content     string
+	Stage       Stage // "" keeps the current stage
+	NextAt      *time.Time
+	AmountCents *int64
+	Reason      string
+}
+
+// ReportResult says what a report did.
+type ReportResult struct {
+	Customer *Customer
+	TookFrom *int64 // the previous owner (nil when nobody held it) when the report took an expired or pooled customer
+	Took     bool
+}
+
+// Conflict is returned (wrapping an *Error) when a report names a customer
+// that someone else holds; Existing tells who, so the owner can be told.
+type Conflict struct {
+	Err      *Error
+	Existing *Customer
+	Key      Key
+}
+
+func (c *Conflict) Error() string { return c.Err.Error() }
+func (c *Conflict) Unwrap() error { return c.Err }
+
+// Notice is a push to a user or a group chat that is not a direct reply.
+// It goes through the outbox, in the same transaction as its cause when it
+// has one.
+type Notice struct {
+	ToUser string `json:"to_user"`
+	ToChat string `json:"to_chat"`
+	Text   string `json:"text"`
+}
+
+// FollowUp is one logged follow-up.
+type FollowUp struct {
+	ID         int64      `db:"id"`
+	CustomerID int64      `db:"customer_id"`
+	UserID     int64      `db:"user_id"`
+	UserName   string     `db:"user_name"`
+	Content    string     `db:"content"`
+	StageFrom  Stage      `db:"stage_from"`
+	StageTo    Stage      `db:"stage_to"`
+	NextAt     *time.Time `db:"next_at"`
+	CreatedAt  time.Time  `db:"created_at"`
+}
+
+// Service is what the handlers need from the store. Every method that
+// changes state runs in one transaction and writes its audit row there.
+type Service interface {
+	Report(ctx context.Context, now time.Time, actor *User, d CustomerDraft) (*ReportResult, error)
+	FollowUp(ctx context.Context, now time.Time, actor *User, ref CustomerRef, f FollowUpDraft) (*Customer, error)
+	Claim(ctx context.Context, now time.Time, actor *User, ref CustomerRef) (*Customer, error)
+	Transfer(ctx context.Context, now time.Time, actor *User, ref CustomerRef, to *User) (*Customer, error)
+	Handover(ctx context.Context, now time.Time, actor, from, to *User) (int, error)
+
+	FindCustomers(ctx context.Context, ref CustomerRef) ([]Customer, error)
+	OwnedBy(ctx context.Context, now time.Time, userID int64) ([]Customer, error)
+	Pool(ctx context.Context, now time.Time, limit int) ([]Customer, int, error)
+	RecentFollowUps(ctx context.Context, customerID int64, limit int) ([]FollowUp, error)
+
+	FindUser(ctx context.Context, ref string) (*User, error)
+	UserByID(ctx context.Context, id int64) (*User, error)
+	Notify(ctx context.Context, now time.Time, n ...Notice) error
+}

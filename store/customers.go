@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"baobei"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// customerSelect joins the owner so that replies can name them.
+const customerSelect = `SELECT c.id, c.name, c.phone, c.wechat, c.company, c.source, c.demand, c.grade,
+	c.stage, c.status, c.owner_id, c.protected_until, c.reporter_id, c.reported_at, c.last_followup_at,
+	c.next_followup_at, c.amount_cents, c.lost_reason, c.prev_owner_id, c.released_at, c.release_reason,
+	c.version, COALESCE(u.name, '') AS owner_name, COALESCE(u.uid, '') AS owner_uid, u.team_id AS owner_team_id
+	FROM customers c LEFT JOIN users u ON u.id = c.owner_id `
+
+type querier interface {
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+func getCustomer(ctx context.Context, q querier, id int64) (*baobei.Customer, error) {
+	var c baobei.Customer
+	err := q.GetContext(ctx, &c, customerSelect+"WHERE c.id = ?", id)
+	if notFound(err) {
+		return nil, baobei.Errorf(baobei.ENOTFOUND, "没有编号为 #%d 的客户。发「我的客户」或「公海」查看编号。", id)
+	}
+	return &c, err
+}
+
+// resolve finds exactly one customer for a chat reference.
+func resolve(ctx context.Context, q querier, ref baobei.CustomerRef) (*baobei.Customer, error) {
+	cs, err := findCustomers(ctx, q, ref)
+	if err != nil {
+		return nil, err
+	}
+	switch len(cs) {
+	case 0:
+		return nil, baobei.Errorf(baobei.ENOTFOUND, "没有找到客户“%s”。请用手机号或编号（#3）指明客户；新客户请先「报备」。", refText(ref))
+	case 1:
+		return &cs[0], nil
+	}
+	return nil, baobei.Errorf(baobei.EAMBIGUOUS, "有 %d 位客户叫“%s”。请改用手机号或编号（#%d）。", len(cs), ref.Name, cs[0].ID)
+}
+
+func refText(ref baobei.CustomerRef) string {
+	switch {
+	case ref.Phone != "":
+		return ref.Phone
+	case ref.Number > 0:
+		return fmt.Sprintf("#%d", ref.Number)
+	}
+	return ref.Name
+}
+
+func findCustomers(ctx context.Context, q querier, ref baobei.CustomerRef) ([]baobei.Customer, error) {
+	var cs []baobei.Customer
+	var err error
+	switch {
+	case ref.Phone != "":
+		err = q.SelectContext(ctx, &cs, customerSelect+
+			"WHERE c.id = (SELECT customer_id FROM customer_keys WHERE kind = ? AND value = ?)", baobei.KeyPhone, ref.Phone)
+	case ref.Number > 0:
+		err = q.SelectContext(ctx, &cs, customerSelect+"WHERE c.id = ?", ref.Number)
+	default:
+		err = q.SelectContext(ctx, &cs, customerSelect+"WHERE c.name = ? ORDER BY c.id DESC LIMIT 5", ref.Name)
+	}
+	return cs, err
+}
+
+// FindCustomers returns the customers a reference names (several for a
+// shared name).
+func (s *Store) FindCustomers(ctx context.Context, ref baobei.CustomerRef) ([]baobei.Customer, error) {
+	return findCustomers(ctx, s.db, ref)
+}
+
+// OwnedBy lists the customers userID holds at now, won ones included, the
+// most urgent first.
+func (s *Store) OwnedBy(ctx context.Context, now time.Time, userID int64) ([]baobei.Customer, error) {
+	var cs []baobei.Customer
+	err := s.db.SelectContext(ctx, &cs, customerSelect+
+		`WHERE c.owner_id = ? AND (c.status = ? OR (c.status = ? AND c.protected_until > ?))
+		ORDER BY c.status, c.protected_until, c.id LIMIT 500`,
+		userID, baobei.StatusWon, baobei.StatusOwned, ts(now))
+	return cs, err
+}
+
+// Pool lists customers anyone may claim at now — released, lost, or whose
+// protection ended — newest first, and how many there are in all.
+func (s *Store) Pool(ctx context.Context, now time.Time, limit int) ([]baobei.Customer, int, error) {
+	where := "WHERE (c.status = ? OR (c.status = ? AND c.protected_until <= ?)) "
+	args := []any{baobei.StatusPool, baobei.StatusOwned, ts(now)}
+	var n int
+	if err := s.db.GetContext(ctx, &n, "SELECT COUNT(*) FROM customers c "+where, args...); err != nil {
+		return nil, 0, err
+	}
+	var cs []baobei.Customer
+	err := s.db.SelectContext(ctx, &cs, customerSelect+where+"ORDER BY c.id DESC LIMIT ?", append(args, limit)...)
+	return cs, n, err
+}
+
+// RecentFollowUps returns a customer's latest follow-ups, newest first.
+func (s *Store) RecentFollowUps(ctx context.Context, customerID int64, limit int) ([]baobei.FollowUp, error) {
+	var fs []baobei.FollowUp
+	err := s.db.SelectContext(ctx, &fs, `SELECT f.id, f.customer_id, f.user_id, COALESCE(u.name, '') AS user_name,
+		f.content, f.stage_from, f.stage_to, f.next_at, f.created_at
+		FROM followups f LEFT JOIN users u ON u.id = f.user_id
+		WHERE f.customer_id = ? ORDER BY f.id DESC LIMIT ?`, customerID, limit)
+	return fs, err
+}
+
+// audit writes one audit row in tx.
+func audit(ctx context.Context, tx *sqlx.Tx, now time.Time, customerID int64, actor int64, action string, from, to *int64, detail string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (customer_id, actor_id, action, from_owner, to_owner, at, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, customerID, actor, action, from, to, ts(now), detail)
+	return err
+}
+
+// Audit actions.
+const (
+	ActReport   = "report"
+	ActClaim    = "claim"
+	ActRelease  = "release"
+	ActTransfer = "transfer"
+	ActHandover = "handover"
+	ActWon      = "won"
+)
+
+// AuditEvent is one row of audit_events.
+type AuditEvent struct {
+	ID         int64     `db:"id"`
+	CustomerID *int64    `db:"customer_id"`
+	ActorID    *int64    `db:"actor_id"`
+	Action     string    `db:"action"`
+	FromOwner  *int64    `db:"from_owner"`
+	ToOwner    *int64    `db:"to_owner"`
+	At         time.Time `db:"at"`
+	Detail     string    `db:"detail"`
+}
+
+// AuditTrail lists a customer's audit rows, oldest first.
+func (s *Store) AuditTrail(ctx context.Context, customerID int64) ([]AuditEvent, error) {
+	var es []AuditEvent
+	err := s.db.SelectContext(ctx, &es, "SELECT * FROM audit_events WHERE customer_id = ? ORDER BY id", customerID)
+	return es, err
+}
+
+// Count runs a COUNT query; for tests and status pages.
+func (s *Store) Count(ctx context.Context, query string, args ...any) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, query, args...)
+	return n, err
+}

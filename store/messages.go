@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"baobei"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// ClaimMessage records a platform message id before it is processed. It
+// returns first=false when the id was seen before; replies then holds what
+// was answered the first time (nil while that is still being processed).
+func (s *Store) ClaimMessage(ctx context.Context, now time.Time, platform, msgID string) (first bool, replies []byte, err error) {
+	_, err = s.db.ExecContext(ctx, "INSERT INTO processed_messages (platform, msg_id, done, created_at) VALUES (?, ?, ?, ?)",
+		platform, msgID, false, ts(now))
+	if err == nil {
+		return true, nil, nil
+	}
+	if !isDuplicate(err) {
+		return false, nil, err
+	}
+	var r *string
+	if err := s.db.GetContext(ctx, &r, "SELECT replies FROM processed_messages WHERE platform = ? AND msg_id = ?", platform, msgID); err != nil {
+		return false, nil, err
+	}
+	if r == nil {
+		return false, nil, nil
+	}
+	return false, []byte(*r), nil
+}
+
+// FinishMessage stores the replies to a claimed message for redeliveries.
+func (s *Store) FinishMessage(ctx context.Context, platform, msgID string, replies []byte) error {
+	_, err := s.db.ExecContext(ctx, "UPDATE processed_messages SET done = ?, replies = ? WHERE platform = ? AND msg_id = ?",
+		true, string(replies), platform, msgID)
+	return err
+}
+
+// Notify queues pushes in the outbox.
+func (s *Store) Notify(ctx context.Context, now time.Time, ns ...baobei.Notice) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sqlx.Tx) error { return enqueue(ctx, tx, now, ns...) })
+}
+
+func enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, ns ...baobei.Notice) error {
+	for _, n := range ns {
+		payload, err := json.Marshal(n)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (to_user, to_chat, payload, status, attempts, next_attempt_at, created_at)
+			VALUES (?, ?, ?, ?, 0, ?, ?)`, n.ToUser, n.ToChat, string(payload), OutboxPending, ts(now), ts(now)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Outbox states.
+const (
+	OutboxPending = "pending"
+	OutboxSent    = "sent"
+	OutboxDead    = "dead"
+)
+
+// OutboxItem is one queued push.
+type OutboxItem struct {
+	ID       int64  `db:"id"`
+	Payload  string `db:"payload"`
+	Attempts int    `db:"attempts"`
+}
+
+// Notice decodes the item's payload.
+func (o OutboxItem) Notice() (baobei.Notice, error) {
+	var n baobei.Notice
+	err := json.Unmarshal([]byte(o.Payload), &n)
+	return n, err
+}
+
+// DueOutbox returns pending pushes whose next attempt is due, oldest first.
+func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
+	var items []OutboxItem
+	err := s.db.SelectContext(ctx, &items, `SELECT id, payload, attempts FROM outbox
+		WHERE status = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`, OutboxPending, ts(now), limit)
+	return items, err
+}
+
+// OutboxSent marks a push delivered.
+func (s *Store) OutboxSent(ctx context.Context, now time.Time, id int64) error {
+	_, err := s.db.ExecContext(ctx, "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ? WHERE id = ?", OutboxSent, ts(now), id)
+	return err
+}
+
+// OutboxFailed schedules another attempt at next, or marks the push dead
+// when next is nil. Nothing is deleted.
+func (s *Store) OutboxFailed(ctx context.Context, now time.Time, id int64, next *time.Time, cause string) error {
+	status, at := OutboxDead, now
+	if next != nil {
+		status, at = OutboxPending, *next
+	}
+	if len(cause) > 500 {
+		cause = cause[:500]
+	}
+	_, err := s.db.ExecContext(ctx, "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+		status, ts(at), cause, id)
+	return err
+}
+
+// ConsoleAppend stores a message the console channel delivered.
+func (s *Store) ConsoleAppend(ctx context.Context, now time.Time, toUser, toChat string, payload []byte) error {
+	_, err := s.db.ExecContext(ctx, "INSERT INTO console_messages (to_user, to_chat, payload, created_at) VALUES (?, ?, ?, ?)",
+		toUser, toChat, string(payload), ts(now))
+	return err
+}
+
+// ConsoleInbox returns the payloads delivered to a user (or, with chat set,
+// a group chat), oldest first.
+func (s *Store) ConsoleInbox(ctx context.Context, user, chat string) ([]string, error) {
+	var out []string
+	q, arg := "SELECT payload FROM console_messages WHERE to_user = ? AND to_chat = '' ORDER BY id", user
+	if chat != "" {
+		q, arg = "SELECT payload FROM console_messages WHERE to_chat = ? ORDER BY id", chat
+	}
+	err := s.db.SelectContext(ctx, &out, q, arg)
+	return out, err
+}

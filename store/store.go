@@ -1,0 +1,188 @@
+// Package store implements baobei's services with sqlx over MySQL/MariaDB
+// and SQLite. Every state change is one transaction: load, call the pure
+// rule, conditional write, audit row, commit.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"baobei"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialects.
+const (
+	MySQL  = "mysql"
+	SQLite = "sqlite"
+)
+
+// Store is the database behind baobei.
+type Store struct {
+	db      *sqlx.DB
+	dialect string
+	policy  baobei.Policy
+}
+
+// Open connects to the database named by dsn: "sqlite:///abs/path.db",
+// "sqlite://rel/path.db", a bare file path, or
+// "mysql://user:pass@tcp(host:3306)/db". It does not migrate.
+func Open(ctx context.Context, dsn string, p baobei.Policy) (*Store, error) {
+	dialect, driverDSN, err := driverDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open(dialect, driverDSN)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dialect, err)
+	}
+	if dialect == SQLite {
+		db.SetMaxOpenConns(8)
+	} else {
+		db.SetMaxOpenConns(128)
+		db.SetMaxIdleConns(128)
+		db.SetConnMaxLifetime(30 * time.Minute)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect %s: %w", dialect, err)
+	}
+	return &Store{db: db, dialect: dialect, policy: p}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Dialect is MySQL or SQLite.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Policy is the policy the store enforces.
+func (s *Store) Policy() baobei.Policy { return s.policy }
+
+func driverDSN(dsn string) (dialect, driver string, err error) {
+	switch {
+	case strings.HasPrefix(dsn, "mysql://"):
+		cfg, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
+		if err != nil {
+			return "", "", fmt.Errorf("mysql dsn: %w", err)
+		}
+		cfg.ParseTime = true
+		cfg.Loc = time.UTC
+		cfg.InterpolateParams = true
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		cfg.Params["time_zone"] = "'+00:00'"
+		cfg.Collation = "utf8mb4_bin"
+		return MySQL, cfg.FormatDSN(), nil
+	case strings.Contains(dsn, "://") && !strings.HasPrefix(dsn, "sqlite://"):
+		return "", "", fmt.Errorf("unsupported database %q: use sqlite:///path/baobei.db or mysql://user:pass@tcp(host:3306)/db", dsn)
+	}
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	if path == "" {
+		path = "baobei.db"
+	}
+	q := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	return SQLite, "file:" + path + "?" + q, nil
+}
+
+// errStale means a conditional write matched no row because someone changed
+// the row since it was read: the whole transaction is run again.
+var errStale = errors.New("row changed concurrently")
+
+// tx runs fn in a transaction, retried a few times with jitter when the
+// database reports a deadlock, a lock wait timeout, SQLITE_BUSY, or when fn
+// lost an optimistic race (errStale).
+func (s *Store) tx(ctx context.Context, fn func(*sqlx.Tx) error) error {
+	const attempts = 8
+	var err error
+	for i := 0; i < attempts; i++ {
+		if err = s.tx1(ctx, fn); err == nil || !retryable(err) {
+			return err
+		}
+		d := time.Duration(1+rand.IntN(10*(i+1))) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d):
+		}
+	}
+	return err
+}
+
+func (s *Store) tx1(ctx context.Context, fn func(*sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func retryable(err error) bool {
+	if errors.Is(err, errStale) {
+		return true
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+func isDuplicate(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// ts is how every time is stored: UTC, whole seconds.
+func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
+func tsp(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := ts(*t)
+	return &u
+}
+
+func notFound(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// affected turns a conditional write that matched nothing into errStale.
+func affected(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errStale
+	}
+	return nil
+}

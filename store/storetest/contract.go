@@ -1,0 +1,465 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"baobei"
+	"baobei/store"
+)
+
+// T0 is the fixed start of every contract test: Monday 2026-11-23 10:00 +08:00.
+var T0 = time.Date(2026, 11, 23, 2, 0, 0, 0, time.UTC)
+
+const day = 24 * time.Hour
+
+// Fixture is a store seeded with the demo org.
+type Fixture struct {
+	S                             *store.Store
+	Ctx                           context.Context
+	Zhangsan, Lisi, Zhaowu, Sunqi *baobei.User
+	Wangjl, Chenjl, Admin         *baobei.User
+}
+
+// Seed opens a store on b and loads the demo org.
+func Seed(t testing.TB, b Backend, p baobei.Policy) *Fixture {
+	t.Helper()
+	s := b.Open(t, p)
+	ctx := context.Background()
+	if err := s.SyncOrg(ctx, baobei.DemoOrg(), T0); err != nil {
+		t.Fatal(err)
+	}
+	u := func(uid string) *baobei.User {
+		x, err := s.UserByUID(ctx, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	return &Fixture{S: s, Ctx: ctx, Zhangsan: u("zhangsan"), Lisi: u("lisi"), Zhaowu: u("zhaowu"), Sunqi: u("sunqi"),
+		Wangjl: u("wangjl"), Chenjl: u("chenjl"), Admin: u("admin")}
+}
+
+// Report reports phone/name as u at now and fails the test on error.
+func (f *Fixture) Report(t testing.TB, now time.Time, u *baobei.User, phone, name string) *baobei.Customer {
+	t.Helper()
+	r, err := f.S.Report(f.Ctx, now, u, baobei.CustomerDraft{Phone: phone, Name: name})
+	if err != nil {
+		t.Fatalf("report %s by %s: %v", phone, u.UID, err)
+	}
+	return r.Customer
+}
+
+// Count runs a COUNT(*) query.
+func (f *Fixture) Count(t testing.TB, query string, args ...any) int {
+	t.Helper()
+	n, err := f.S.Count(f.Ctx, query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func wantCode(t testing.TB, err error, code string) {
+	t.Helper()
+	if got := baobei.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+func ownerOf(t testing.TB, c *baobei.Customer, now time.Time) int64 {
+	t.Helper()
+	id, _ := c.Owner(now)
+	return id
+}
+
+// Run is the store contract: every backend must pass it.
+func Run(t *testing.T, b Backend) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Backend)
+	}{
+		{"ReportNew", testReportNew},
+		{"DuplicateRefused", testDuplicateRefused},
+		{"DedupByWechatAndCompany", testDedupKeys},
+		{"ExpiredTakenByReport", testExpiredTaken},
+		{"CooldownForFormerOwner", testCooldown},
+		{"ClaimLimits", testClaimLimits},
+		{"FollowUpRules", testFollowUpRules},
+		{"WonStaysLostReturns", testWonAndLost},
+		{"TransferAndHandover", testTransfer},
+		{"VerbatimText", testVerbatim},
+		{"ProcessedMessages", testProcessedMessages},
+		{"Outbox", testOutbox},
+		{"ConcurrentReports", testConcurrentReports},
+		{"ConcurrentClaims", testConcurrentClaims},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
+	}
+}
+
+func testReportNew(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	if ownerOf(t, c, T0) != f.Zhangsan.ID || c.Stage != baobei.StageNew || c.OwnerName != "张三" {
+		t.Fatalf("customer = %+v", c)
+	}
+	if want := T0.Add(30 * day); !c.ProtectedUntil.Equal(want) {
+		t.Fatalf("protected until %v, want %v", c.ProtectedUntil, want)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE customer_id = ? AND action = ?", c.ID, store.ActReport); n != 1 {
+		t.Fatalf("audit rows = %d", n)
+	}
+}
+
+func testDuplicateRefused(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	_, err := f.S.Report(f.Ctx, T0.Add(time.Hour), f.Lisi, baobei.CustomerDraft{Phone: "13800138000", Name: "张总"})
+	wantCode(t, err, baobei.ECONFLICT)
+	var conflict *baobei.Conflict
+	if !errors.As(err, &conflict) || conflict.Existing.ID != c.ID || conflict.Existing.OwnerUID != "zhangsan" {
+		t.Fatalf("conflict = %+v", conflict)
+	}
+	_, err = f.S.Report(f.Ctx, T0.Add(time.Hour), f.Zhangsan, baobei.CustomerDraft{Phone: "13800138000", Name: "张先生"})
+	wantCode(t, err, baobei.ECONFLICT)
+	if n := f.Count(t, "SELECT COUNT(*) FROM customers"); n != 1 {
+		t.Fatalf("customers = %d", n)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events"); n != 1 {
+		t.Fatalf("audit rows = %d", n)
+	}
+}
+
+func testDedupKeys(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	_, err := f.S.Report(f.Ctx, T0, f.Zhangsan, baobei.CustomerDraft{Phone: "13800138000", Name: "张先生", Wechat: "ZhangWX", Company: "杭州某某家居有限公司"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []baobei.CustomerDraft{
+		{Phone: "13900139000", Name: "张", Wechat: "zhangwx"},
+		{Phone: "13700137000", Name: "王", Company: "杭州某某家居"},
+		{Phone: "13600136000", Name: "李", Company: " 杭州某某家居股份有限公司"},
+	}
+	for _, d := range cases {
+		_, err := f.S.Report(f.Ctx, T0, f.Lisi, d)
+		wantCode(t, err, baobei.ECONFLICT)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM customers"); n != 1 {
+		t.Fatalf("customers = %d", n)
+	}
+}
+
+func testExpiredTaken(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	now := T0.Add(31 * day)
+	r, err := f.S.Report(f.Ctx, now, f.Lisi, baobei.CustomerDraft{Phone: "13800138000", Name: "张总", Source: "抖音"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Took || r.Customer.ID != c.ID || ownerOf(t, r.Customer, now) != f.Lisi.ID || *r.TookFrom != f.Zhangsan.ID {
+		t.Fatalf("result = %+v", r)
+	}
+	if !r.Customer.ProtectedUntil.Equal(now.Add(30*day)) || r.Customer.Source != "抖音" {
+		t.Fatalf("customer = %+v", r.Customer)
+	}
+	trail, err := f.S.AuditTrail(f.Ctx, c.ID)
+	if err != nil || len(trail) != 2 || *trail[1].FromOwner != f.Zhangsan.ID || *trail[1].ToOwner != f.Lisi.ID {
+		t.Fatalf("audit = %+v, %v", trail, err)
+	}
+}
+
+func testCooldown(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	expired := T0.Add(31 * day) // protection ended a day ago
+	ref := baobei.CustomerRef{Number: c.ID}
+	_, err := f.S.Claim(f.Ctx, expired, f.Zhangsan, ref)
+	wantCode(t, err, baobei.ELIMIT)
+	_, err = f.S.Report(f.Ctx, expired, f.Zhangsan, baobei.CustomerDraft{Phone: "13800138000", Name: "张先生"})
+	wantCode(t, err, baobei.ELIMIT)
+	later := T0.Add(37 * day)
+	got, err := f.S.Claim(f.Ctx, later, f.Zhangsan, ref)
+	if err != nil || ownerOf(t, got, later) != f.Zhangsan.ID {
+		t.Fatalf("claim after cooldown: %+v %v", got, err)
+	}
+}
+
+func testClaimLimits(t *testing.T, b Backend) {
+	p := baobei.DefaultPolicy()
+	p.MaxHeld, p.MaxClaimsPerDay = 3, 2
+	f := Seed(t, b, p)
+	var ids []int64
+	for i, ph := range []string{"13800000001", "13800000002", "13800000003", "13800000004"} {
+		ids = append(ids, f.Report(t, T0.Add(time.Duration(i)*time.Minute), f.Zhangsan, ph, "客户").ID)
+	}
+	now := T0.Add(31 * day) // all four in the pool now
+	for _, id := range ids[:2] {
+		if _, err := f.S.Claim(f.Ctx, now, f.Lisi, baobei.CustomerRef{Number: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := f.S.Claim(f.Ctx, now, f.Lisi, baobei.CustomerRef{Number: ids[2]})
+	wantCode(t, err, baobei.ELIMIT) // 2 claims today
+	tomorrow := now.Add(day)
+	if _, err := f.S.Claim(f.Ctx, tomorrow, f.Lisi, baobei.CustomerRef{Number: ids[2]}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.S.Claim(f.Ctx, tomorrow, f.Lisi, baobei.CustomerRef{Number: ids[3]})
+	wantCode(t, err, baobei.ELIMIT) // holds 3
+	_, err = f.S.Claim(f.Ctx, tomorrow, f.Sunqi, baobei.CustomerRef{Number: ids[0]})
+	wantCode(t, err, baobei.ECONFLICT) // owned by lisi
+	_, err = f.S.Claim(f.Ctx, tomorrow, f.Sunqi, baobei.CustomerRef{Number: 9999})
+	wantCode(t, err, baobei.ENOTFOUND)
+}
+
+func testFollowUpRules(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	ref := baobei.CustomerRef{Phone: "13800138000"}
+	next := T0.Add(3 * day)
+	got, err := f.S.FollowUp(f.Ctx, T0.Add(time.Hour), f.Zhangsan, ref, baobei.FollowUpDraft{Content: "电话沟通", Stage: baobei.StageNeeds, NextAt: &next})
+	if err != nil || got.Stage != baobei.StageNeeds || !got.NextFollowupAt.Equal(next) || got.LastFollowupAt == nil {
+		t.Fatalf("follow-up: %+v %v", got, err)
+	}
+	_, err = f.S.FollowUp(f.Ctx, T0, f.Zhangsan, ref, baobei.FollowUpDraft{Content: "报价", Stage: baobei.StageQuoted})
+	wantCode(t, err, baobei.EINVALID) // 报价 needs an amount
+	_, err = f.S.FollowUp(f.Ctx, T0, f.Lisi, ref, baobei.FollowUpDraft{Content: "我来"})
+	wantCode(t, err, baobei.EFORBIDDEN)
+	_, err = f.S.FollowUp(f.Ctx, T0, f.Chenjl, ref, baobei.FollowUpDraft{Content: "别组经理"})
+	wantCode(t, err, baobei.EFORBIDDEN)
+	if _, err = f.S.FollowUp(f.Ctx, T0, f.Wangjl, ref, baobei.FollowUpDraft{Content: "经理协助"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Name: "不存在"}, baobei.FollowUpDraft{Content: "x"})
+	wantCode(t, err, baobei.ENOTFOUND)
+	fs, err := f.S.RecentFollowUps(f.Ctx, c.ID, 10)
+	if err != nil || len(fs) != 2 || fs[0].Content != "经理协助" || fs[1].UserName != "张三" {
+		t.Fatalf("follow-ups = %+v %v", fs, err)
+	}
+}
+
+func testWonAndLost(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	won := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	lost := f.Report(t, T0, f.Zhangsan, "13900139000", "李女士")
+	amount := int64(1280000)
+	if _, err := f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: won.ID},
+		baobei.FollowUpDraft{Content: "签了", Stage: baobei.StageWon, AmountCents: &amount}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: lost.ID}, baobei.FollowUpDraft{Content: "不要了", Stage: baobei.StageLost})
+	wantCode(t, err, baobei.EINVALID) // reason required
+	if _, err := f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: lost.ID},
+		baobei.FollowUpDraft{Content: "不要了", Stage: baobei.StageLost, Reason: "预算不足"}); err != nil {
+		t.Fatal(err)
+	}
+	later := T0.Add(90 * day)
+	mine, err := f.S.OwnedBy(f.Ctx, later, f.Zhangsan.ID)
+	if err != nil || len(mine) != 1 || mine[0].ID != won.ID || mine[0].AmountCents != amount {
+		t.Fatalf("owned after 90 days = %+v %v", mine, err)
+	}
+	pool, n, err := f.S.Pool(f.Ctx, T0, 10)
+	if err != nil || n != 1 || pool[0].ID != lost.ID || pool[0].Stage != baobei.StageLost || pool[0].LostReason != "预算不足" {
+		t.Fatalf("pool = %+v %d %v", pool, n, err)
+	}
+	got, err := f.S.Claim(f.Ctx, T0, f.Lisi, baobei.CustomerRef{Number: lost.ID})
+	if err != nil || got.Stage != baobei.StageNew || ownerOf(t, got, T0) != f.Lisi.ID {
+		t.Fatalf("claim lost: %+v %v", got, err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE customer_id = ?", lost.ID); n != 3 {
+		t.Fatalf("lost customer audit rows = %d, want report+release+claim", n)
+	}
+}
+
+func testTransfer(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	f.Report(t, T0, f.Zhangsan, "13900139000", "李女士")
+	ref := baobei.CustomerRef{Number: c.ID}
+	_, err := f.S.Transfer(f.Ctx, T0, f.Zhangsan, ref, f.Lisi)
+	wantCode(t, err, baobei.EFORBIDDEN)
+	_, err = f.S.Transfer(f.Ctx, T0, f.Chenjl, ref, f.Lisi)
+	wantCode(t, err, baobei.EFORBIDDEN)
+	got, err := f.S.Transfer(f.Ctx, T0, f.Wangjl, ref, f.Lisi)
+	if err != nil || ownerOf(t, got, T0) != f.Lisi.ID {
+		t.Fatalf("transfer: %+v %v", got, err)
+	}
+	_, err = f.S.Handover(f.Ctx, T0, f.Lisi, f.Zhangsan, f.Zhaowu)
+	wantCode(t, err, baobei.EFORBIDDEN)
+	n, err := f.S.Handover(f.Ctx, T0, f.Admin, f.Zhangsan, f.Zhaowu)
+	if err != nil || n != 1 {
+		t.Fatalf("handover moved %d, %v", n, err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action IN (?, ?)", store.ActTransfer, store.ActHandover); n != 2 {
+		t.Fatalf("audit rows = %d", n)
+	}
+	mine, _ := f.S.OwnedBy(f.Ctx, T0, f.Zhaowu.ID)
+	if len(mine) != 1 {
+		t.Fatalf("zhaowu holds %d", len(mine))
+	}
+}
+
+func testVerbatim(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	name := "Robert'); DROP TABLE customers;--"
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", name)
+	content := "客户说😀👍 \"quoted\" 100% OK; SELECT * FROM users; -- \\n"
+	if _, err := f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Name: name}, baobei.FollowUpDraft{Content: content}); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := f.S.RecentFollowUps(f.Ctx, c.ID, 1)
+	if err != nil || fs[0].Content != content {
+		t.Fatalf("content = %q, %v", fs[0].Content, err)
+	}
+	cs, err := f.S.FindCustomers(f.Ctx, baobei.CustomerRef{Name: name})
+	if err != nil || len(cs) != 1 || cs[0].Name != name {
+		t.Fatalf("find = %+v %v", cs, err)
+	}
+}
+
+func testProcessedMessages(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	first, _, err := f.S.ClaimMessage(f.Ctx, T0, "console", "m1")
+	if err != nil || !first {
+		t.Fatalf("first claim: %v %v", first, err)
+	}
+	first, replies, err := f.S.ClaimMessage(f.Ctx, T0, "console", "m1")
+	if err != nil || first || replies != nil {
+		t.Fatalf("in-flight claim: %v %q %v", first, replies, err)
+	}
+	if err := f.S.FinishMessage(f.Ctx, "console", "m1", []byte(`["ok"]`)); err != nil {
+		t.Fatal(err)
+	}
+	first, replies, err = f.S.ClaimMessage(f.Ctx, T0, "console", "m1")
+	if err != nil || first || string(replies) != `["ok"]` {
+		t.Fatalf("finished claim: %v %q %v", first, replies, err)
+	}
+	if first, _, _ := f.S.ClaimMessage(f.Ctx, T0, "wecom", "m1"); !first {
+		t.Fatal("same id on another platform must be new")
+	}
+}
+
+func testOutbox(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	if err := f.S.Notify(f.Ctx, T0, baobei.Notice{ToUser: "zhangsan", Text: "有人报备了你的客户"}, baobei.Notice{ToChat: "sales1", Text: "群消息"}); err != nil {
+		t.Fatal(err)
+	}
+	due, err := f.S.DueOutbox(f.Ctx, T0, 10)
+	if err != nil || len(due) != 2 {
+		t.Fatalf("due = %+v %v", due, err)
+	}
+	n, _ := due[0].Notice()
+	if n.ToUser != "zhangsan" || n.Text != "有人报备了你的客户" {
+		t.Fatalf("notice = %+v", n)
+	}
+	retry := T0.Add(time.Minute)
+	f.S.OutboxSent(f.Ctx, T0, due[0].ID)
+	f.S.OutboxFailed(f.Ctx, T0, due[1].ID, &retry, "503")
+	if due, _ := f.S.DueOutbox(f.Ctx, T0, 10); len(due) != 0 {
+		t.Fatalf("due before retry = %d", len(due))
+	}
+	due, _ = f.S.DueOutbox(f.Ctx, retry, 10)
+	if len(due) != 1 || due[0].Attempts != 1 {
+		t.Fatalf("due at retry = %+v", due)
+	}
+	f.S.OutboxFailed(f.Ctx, retry, due[0].ID, nil, "gave up")
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE status = ?", store.OutboxDead); n != 1 {
+		t.Fatalf("dead = %d", n)
+	}
+}
+
+func testConcurrentReports(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	const n = 50
+	users := make([]*baobei.User, n)
+	for i := range users {
+		users[i] = registerRep(t, f, i)
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			_, errs[i] = f.S.Report(f.Ctx, T0, users[i], baobei.CustomerDraft{Phone: "13800138000", Name: "抢单"})
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	ok, conflicts := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case baobei.ErrorCode(err) == baobei.ECONFLICT:
+			conflicts++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 || conflicts != n-1 {
+		t.Fatalf("ok = %d, conflicts = %d", ok, conflicts)
+	}
+	if c := f.Count(t, "SELECT COUNT(*) FROM customers"); c != 1 {
+		t.Fatalf("customers = %d", c)
+	}
+	if c := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActReport); c != 1 {
+		t.Fatalf("report audit rows = %d", c)
+	}
+}
+
+func registerRep(t testing.TB, f *Fixture, i int) *baobei.User {
+	u, err := f.S.RegisterRep(f.Ctx, fmt.Sprintf("rep%02d", i), "", T0)
+	if err != nil {
+		t.Error(err)
+	}
+	return u
+}
+
+func testConcurrentClaims(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Chenjl, "13800138000", "公海客户")
+	now := T0.Add(31 * day)
+	const n = 20
+	users := make([]*baobei.User, n)
+	for i := range users {
+		users[i] = registerRep(t, f, i)
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			_, errs[i] = f.S.Claim(f.Ctx, now, users[i], baobei.CustomerRef{Number: c.ID})
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+		} else if baobei.ErrorCode(err) != baobei.ECONFLICT {
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d claims succeeded", ok)
+	}
+	if k := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActClaim); k != 1 {
+		t.Fatalf("claim audit rows = %d", k)
+	}
+}

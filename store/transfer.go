@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"baobei"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Transfer gives a customer to another user with a fresh protection period
+// (a manager of the owner's team or an admin).
+func (s *Store) Transfer(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, to *baobei.User) (*baobei.Customer, error) {
+	var out *baobei.Customer
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		c, err := resolve(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if err := baobei.CheckTransfer(c, actor, to, now); err != nil {
+			return err
+		}
+		if owner, owned := c.Owner(now); owned && owner == to.ID {
+			return baobei.Errorf(baobei.EINVALID, "#%d 已在 %s 名下，无需转移。", c.ID, to.Name)
+		}
+		from := c.OwnerID
+		if err := s.assign(ctx, tx, now, c, to.ID, from, baobei.CustomerDraft{}); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, now, c.ID, actor.ID, ActTransfer, from, &to.ID, ""); err != nil {
+			return err
+		}
+		out, err = getCustomer(ctx, tx, c.ID)
+		return err
+	})
+	return out, err
+}
+
+// Handover moves every customer that `from` holds at now (won ones too) to
+// `to`, in one transaction with one audit row per customer. It returns how
+// many moved.
+func (s *Store) Handover(ctx context.Context, now time.Time, actor, from, to *baobei.User) (int, error) {
+	if from.ID == to.ID {
+		return 0, baobei.Errorf(baobei.EINVALID, "交接双方是同一人。格式：交接 @离职同事 @接手同事")
+	}
+	if !actor.CanManage(from.TeamID) {
+		return 0, baobei.Errorf(baobei.EFORBIDDEN, "交接需要 %s 所在团队的经理或管理员操作。请联系你的经理。", from.Name)
+	}
+	n := 0
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		n = 0
+		var cs []baobei.Customer
+		if err := tx.SelectContext(ctx, &cs, customerSelect+`WHERE c.owner_id = ? AND (c.status = ? OR (c.status = ? AND c.protected_until > ?))`,
+			from.ID, baobei.StatusWon, baobei.StatusOwned, ts(now)); err != nil {
+			return err
+		}
+		for i := range cs {
+			c := &cs[i]
+			if err := baobei.CheckTransfer(c, actor, to, now); err != nil {
+				return err
+			}
+			if err := s.assign(ctx, tx, now, c, to.ID, c.OwnerID, baobei.CustomerDraft{}); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, now, c.ID, actor.ID, ActHandover, c.OwnerID, &to.ID, ""); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
