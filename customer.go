@@ -178,3 +178,11 @@ func FormatCents(cents int64) string {
 	}
 	return s
 }
+
+// OwnerNameOr returns the owner's name, or fallback when it is not loaded.
+func (c *Customer) OwnerNameOr(fallback string) string {
+	if c.OwnerName != "" {
+		return c.OwnerName
+	}
+	return fallback
+}

@@ -16,15 +16,16 @@ func CheckReport(existing *Customer, key Key, actor *User, now time.Time, p Poli
 	if owner, owned := existing.Owner(now); owned {
 		if owner == actor.ID {
 			return Errorf(ECONFLICT, "你已报备过该客户（#%d %s），%s。直接发「跟进 #%d 内容」记录跟进。",
-				existing.ID, existing.Name, protectionText(existing, p), existing.ID)
+				existing.ID, existing.Name, ProtectionText(existing, p), existing.ID)
 		}
 		return Errorf(ECONFLICT, "%s已被 %s 报备（#%d），%s。已通知%s；如需合作请联系他或你的经理。",
-			KeyLabel(key.Kind), ownerLabel(existing), existing.ID, protectionText(existing, p), ownerLabel(existing))
+			KeyLabel(key.Kind), ownerLabel(existing), existing.ID, ProtectionText(existing, p), ownerLabel(existing))
 	}
 	return checkCooldown(existing, actor, now, p)
 }
 
-func protectionText(c *Customer, p Policy) string {
+// ProtectionText says until when c is protected, or that it is won for good.
+func ProtectionText(c *Customer, p Policy) string {
 	if c.Status == StatusWon {
 		return "已成交，长期归属"
 	}
@@ -45,9 +46,9 @@ func checkCooldown(c *Customer, actor *User, now time.Time, p Policy) *Error {
 func CheckClaim(c *Customer, actor *User, held, claimedToday int, now time.Time, p Policy) *Error {
 	if owner, owned := c.Owner(now); owned {
 		if owner == actor.ID {
-			return Errorf(ECONFLICT, "#%d %s 已在你名下，%s。", c.ID, c.Name, protectionText(c, p))
+			return Errorf(ECONFLICT, "#%d %s 已在你名下，%s。", c.ID, c.Name, ProtectionText(c, p))
 		}
-		return Errorf(ECONFLICT, "#%d 归 %s 所有，%s，不在公海。发「公海」查看可领取的客户。", c.ID, ownerLabel(c), protectionText(c, p))
+		return Errorf(ECONFLICT, "#%d 归 %s 所有，%s，不在公海。发「公海」查看可领取的客户。", c.ID, ownerLabel(c), ProtectionText(c, p))
 	}
 	if err := checkCooldown(c, actor, now, p); err != nil {
 		return err
@@ -71,7 +72,7 @@ func CheckWork(c *Customer, actor *User, now time.Time, p Policy) *Error {
 	if owner == actor.ID || actor.CanManage(c.OwnerTeam) {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "#%d 归 %s 所有，%s，你不能跟进。如需接手请找你的经理转移。", c.ID, ownerLabel(c), protectionText(c, p))
+	return Errorf(EFORBIDDEN, "#%d 归 %s 所有，%s，你不能跟进。如需接手请找你的经理转移。", c.ID, ownerLabel(c), ProtectionText(c, p))
 }
 
 // CheckStage decides whether a follow-up may move c to stage `to` with the

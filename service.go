@@ -53,6 +53,13 @@ type Notice struct {
 	Text   string `json:"text"`
 }
 
+// OutboxItem is one queued push and how often sending it was tried.
+type OutboxItem struct {
+	ID       int64
+	Notice   Notice
+	Attempts int
+}
+
 // FollowUp is one logged follow-up.
 type FollowUp struct {
 	ID         int64      `db:"id"`

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"baobei"
@@ -68,25 +69,22 @@ const (
 	OutboxDead    = "dead"
 )
 
-// OutboxItem is one queued push.
-type OutboxItem struct {
-	ID       int64  `db:"id"`
-	Payload  string `db:"payload"`
-	Attempts int    `db:"attempts"`
-}
-
-// Notice decodes the item's payload.
-func (o OutboxItem) Notice() (baobei.Notice, error) {
-	var n baobei.Notice
-	err := json.Unmarshal([]byte(o.Payload), &n)
-	return n, err
-}
-
 // DueOutbox returns pending pushes whose next attempt is due, oldest first.
-func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
-	var items []OutboxItem
-	err := s.db.SelectContext(ctx, &items, `SELECT id, payload, attempts FROM outbox
+func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]baobei.OutboxItem, error) {
+	var rows []struct {
+		ID       int64  `db:"id"`
+		Payload  string `db:"payload"`
+		Attempts int    `db:"attempts"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT id, payload, attempts FROM outbox
 		WHERE status = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`, OutboxPending, ts(now), limit)
+	items := make([]baobei.OutboxItem, len(rows))
+	for i, r := range rows {
+		items[i] = baobei.OutboxItem{ID: r.ID, Attempts: r.Attempts}
+		if err := json.Unmarshal([]byte(r.Payload), &items[i].Notice); err != nil {
+			return nil, fmt.Errorf("outbox %d: %w", r.ID, err)
+		}
+	}
 	return items, err
 }
 

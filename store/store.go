@@ -186,3 +186,5 @@ func affected(res sql.Result, err error) error {
 	}
 	return nil
 }
+
+var _ baobei.Service = (*Store)(nil)

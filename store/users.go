@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -129,20 +131,11 @@ func (s *Store) RegisterRep(ctx context.Context, uid, name string, now time.Time
 	return s.UserByUID(ctx, uid)
 }
 
-// Users lists active users with their team names, for the console.
-func (s *Store) Users(ctx context.Context) ([]UserRow, error) {
-	var rows []UserRow
-	err := s.db.SelectContext(ctx, &rows, `SELECT u.uid, u.name, u.role, COALESCE(t.name, '') AS team
-		FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE u.active = ? ORDER BY t.id, u.id`, true)
-	return rows, err
-}
-
-// UserRow is a user as listed in the console.
-type UserRow struct {
-	UID  string `db:"uid" json:"uid"`
-	Name string `db:"name" json:"name"`
-	Role string `db:"role" json:"role"`
-	Team string `db:"team" json:"team"`
+// Users lists the active users, team by team.
+func (s *Store) Users(ctx context.Context) ([]baobei.User, error) {
+	var us []baobei.User
+	err := s.db.SelectContext(ctx, &us, "SELECT "+userCols+" FROM users WHERE active = ? ORDER BY team_id, id", true)
+	return us, err
 }
 
 // Teams lists the teams.
@@ -150,4 +143,26 @@ func (s *Store) Teams(ctx context.Context) ([]baobei.Team, error) {
 	var ts []baobei.Team
 	err := s.db.SelectContext(ctx, &ts, "SELECT id, code, name, chat_id FROM teams ORDER BY id")
 	return ts, err
+}
+
+// Secret returns the named server secret, generating and storing 32 random
+// bytes on first use so that every replica shares it.
+func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
+	var v string
+	err := s.db.GetContext(ctx, &v, "SELECT value FROM settings WHERE name = ?", name)
+	if err == nil {
+		return hex.DecodeString(v)
+	}
+	if !notFound(err) {
+		return nil, err
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	_, err = s.db.ExecContext(ctx, "INSERT INTO settings (name, value) VALUES (?, ?)", name, hex.EncodeToString(b))
+	if err != nil && !isDuplicate(err) {
+		return nil, err
+	}
+	return s.Secret(ctx, name)
 }

@@ -356,8 +356,7 @@ func testOutbox(t *testing.T, b Backend) {
 	if err != nil || len(due) != 2 {
 		t.Fatalf("due = %+v %v", due, err)
 	}
-	n, _ := due[0].Notice()
-	if n.ToUser != "zhangsan" || n.Text != "有人报备了你的客户" {
+	if n := due[0].Notice; n.ToUser != "zhangsan" || n.Text != "有人报备了你的客户" {
 		t.Fatalf("notice = %+v", n)
 	}
 	retry := T0.Add(time.Minute)

@@ -1,0 +1,73 @@
+// Package bot is the one path every chat message takes: an adapter turns a
+// platform event into a Message, the Router parses it into a Command and
+// calls one handler, and the adapter renders the replies.
+package bot
+
+import (
+	"context"
+	"time"
+
+	"baobei"
+	"baobei/cards"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Message is a platform event normalised: a text, or a tapped card action.
+type Message struct {
+	Platform string // console, wecom, dingtalk
+	ID       string // platform message id; "" when the platform has none
+	UserID   string // the sender's platform user id (users.uid)
+	UserName string // display name, for auto-registration
+	ChatID   string // group chat id; "" for a one-to-one chat
+	Text     string
+	Action   string // a card button token instead of Text
+}
+
+// Out is one message to deliver to a user or a group chat.
+type Out struct {
+	ToUser string      `json:"to_user"`
+	ToChat string      `json:"to_chat"`
+	Text   string      `json:"text"`
+	Card   *cards.Card `json:"card"`
+}
+
+// Reply is what a handler answers to the sender.
+type Reply struct {
+	Text string
+	Card *cards.Card
+}
+
+// Text builds a text reply.
+func Text(s string) *Reply { return &Reply{Text: s} }
+
+// Request is one parsed command from a known user.
+type Request struct {
+	Msg   Message
+	Actor *baobei.User
+	Cmd   *Command
+	Now   time.Time
+}
+
+// HandlerFunc does the work of one command and returns the reply.
+// Handlers return values and never send.
+type HandlerFunc func(ctx context.Context, req *Request) (*Reply, error)
+
+// Result is what to deliver for one message. Replayed means the message was
+// seen before: Replies repeats the first answer, which was already delivered.
+type Result struct {
+	Replies  []Out
+	Replayed bool
+}
+
+// Dispatcher takes a message and returns what to deliver.
+type Dispatcher interface {
+	Dispatch(ctx context.Context, m Message) (*Result, error)
+}
+
+// Adapter connects one platform.
+type Adapter interface {
+	Name() string
+	Mount(r gin.IRouter, d Dispatcher)
+	Send(ctx context.Context, o Out) error
+}

@@ -1,0 +1,839 @@
+package bot
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"baobei"
+)
+
+// keys maps a field key as typed to its canonical key.
+var keys = map[string]string{
+	"来源": "来源", "需求": "需求", "公司": "公司", "微信": "微信", "等级": "等级",
+	"阶段": "阶段", "下次": "下次", "金额": "金额", "原因": "原因", "内容": "内容",
+	"姓名": "姓名", "名字": "姓名", "电话": "电话", "手机": "电话",
+}
+
+var keyExamples = map[string]string{
+	"来源": "来源:抖音", "需求": "需求:三人沙发", "公司": "公司:杭州某某家居", "微信": "微信:zhang_wx",
+	"等级": "等级:A", "阶段": "阶段:需求确认", "下次": "下次:周五 14:00", "金额": "金额:12800",
+	"原因": "原因:预算不足", "内容": "内容:电话沟通", "姓名": "姓名:张先生", "电话": "电话:13800138000",
+}
+
+// commands lists the command words, longest first so that 我的客户 wins over 我的.
+var commands = []struct{ word, name string }{
+	{"我的客户", CmdMine}, {"报备", CmdReport}, {"跟进", CmdFollowUp}, {"成交", CmdWon},
+	{"流失", CmdLost}, {"我的", CmdMine}, {"待办", CmdTodo}, {"查询", CmdQuery},
+	{"公海", CmdPool}, {"领取", CmdClaim}, {"转移", CmdTransfer}, {"交接", CmdHandover},
+	{"帮助", CmdHelp}, {"help", CmdHelp}, {"查", CmdQuery}, {"?", CmdHelp},
+}
+
+// examples shows each command in its correct form, for error messages.
+var examples = map[string]string{
+	CmdReport:   "报备 13800138000 张先生 来源:抖音 需求:三人沙发",
+	CmdFollowUp: "跟进 13800138000 电话沟通，想看样品 下次:周五 阶段:需求确认",
+	CmdWon:      "成交 13800138000 金额:12800",
+	CmdLost:     "流失 13800138000 原因:预算不足",
+	CmdMine:     "我的客户",
+	CmdTodo:     "待办",
+	CmdQuery:    "查询 13800138000",
+	CmdPool:     "公海",
+	CmdClaim:    "领取 3",
+	CmdTransfer: "转移 13800138000 @李四",
+	CmdHandover: "交接 @张三 @李四",
+	CmdHelp:     "帮助",
+}
+
+const helpLine = "可用命令：报备、跟进、成交、流失、我的客户、待办、查询、公海、领取、转移、交接、帮助。"
+
+// span is a token: rune offsets into the message; phone marks a run found
+// by the phone scan.
+type span struct {
+	start, end int
+	phone      bool
+}
+
+// item is a token after keys are joined to their values.
+type item struct {
+	key string // canonical key, "" for a free token
+	val span   // the key's value, or the free token itself
+}
+
+// msg holds the message as typed and, rune for rune, width-folded.
+type msg struct{ orig, fold []rune }
+
+// Parse parses one chat message. now and loc resolve relative dates. Errors
+// are *baobei.Error with code EINVALID; an unknown command comes back as
+// CmdUnknown together with an error that suggests the closest command.
+func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Command, error) {
+	m := newMsg(text)
+	toks := m.lex()
+	name, toks := m.command(toks)
+	if name == "" {
+		return &Command{Name: CmdUnknown}, m.unknown(toks)
+	}
+	c := &Command{Name: name}
+	switch name {
+	case CmdMine, CmdTodo, CmdPool, CmdHelp:
+		return c, nil
+	}
+	items, err := m.items(toks)
+	if err == nil {
+		err = m.apply(c, items, now, loc)
+	}
+	if err == nil {
+		err = m.args(c, items, policyLimits(p))
+	}
+	if err == nil {
+		err = checkLimits(c, policyLimits(p))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func newMsg(text string) *msg {
+	m := &msg{orig: []rune(strings.TrimSpace(text))}
+	m.fold = make([]rune, len(m.orig))
+	for i, r := range m.orig {
+		m.fold[i] = foldRune(r)
+	}
+	return m
+}
+
+func foldRune(r rune) rune {
+	if r < 0x80 {
+		return r
+	}
+	if f := []rune(baobei.FoldWidth(string(r))); len(f) == 1 {
+		return f[0]
+	}
+	return r
+}
+
+func (m *msg) raw(s span) string  { return string(m.orig[s.start:s.end]) }
+func (m *msg) text(s span) string { return string(m.fold[s.start:s.end]) }
+
+// isSep reports a (folded) token separator.
+func isSep(r rune) bool {
+	return unicode.IsSpace(r) || r == ',' || r == '、' || r == ';'
+}
+
+func isDigit(r rune) bool  { return r >= '0' && r <= '9' }
+func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+
+// lex splits the message at separators; phone runs are tokens of their own.
+func (m *msg) lex() []span {
+	phones := m.phoneSpans()
+	var toks []span
+	start := -1
+	flush := func(end int) {
+		if start >= 0 {
+			toks = append(toks, span{start: start, end: end})
+			start = -1
+		}
+	}
+	for i := 0; i < len(m.fold); i++ {
+		switch {
+		case len(phones) > 0 && phones[0].start == i:
+			flush(i)
+			toks = append(toks, phones[0])
+			i = phones[0].end - 1
+			phones = phones[1:]
+		case isSep(m.fold[i]):
+			flush(i)
+		case start < 0:
+			start = i
+		}
+	}
+	flush(len(m.fold))
+	return toks
+}
+
+// phoneSpans finds digit runs, possibly broken by single spaces, dashes,
+// brackets or +, that make a mobile number (or start with + and hold ≥ 7
+// digits: an attempted one).
+func (m *msg) phoneSpans() []span {
+	var out []span
+	for i := 0; i < len(m.fold); i++ {
+		if !m.phoneStart(i) {
+			continue
+		}
+		if end, ok := m.phoneRun(i); ok {
+			out = append(out, span{start: i, end: end, phone: true})
+			i = end - 1
+		}
+	}
+	return out
+}
+
+// phoneStart tells whether a phone may begin at i: not inside a word or
+// number, and not as the value of a key other than 电话/手机.
+func (m *msg) phoneStart(i int) bool {
+	c := m.fold[i]
+	if !isDigit(c) && c != '+' && c != '(' {
+		return false
+	}
+	if i > 0 {
+		p := m.fold[i-1]
+		if isDigit(p) || isLetter(p) || strings.ContainsRune("#@.-/+()_", p) {
+			return false
+		}
+	}
+	return !m.afterValueKey(i)
+}
+
+// afterValueKey reports whether i follows "key:" for a known key that is not a phone key.
+func (m *msg) afterValueKey(i int) bool {
+	j := i - 1
+	for j >= 0 && m.fold[j] == ' ' {
+		j--
+	}
+	if j < 0 || m.fold[j] != ':' {
+		return false
+	}
+	k := j - 1
+	for k >= 0 && m.fold[k] == ' ' {
+		k--
+	}
+	e := k + 1
+	for k >= 0 && !isSep(m.fold[k]) && m.fold[k] != ':' {
+		k--
+	}
+	key, ok := keys[string(m.fold[k+1:e])]
+	return ok && key != "电话"
+}
+
+// phoneRun reads digit groups from i and returns where the phone ends.
+func (m *msg) phoneRun(i int) (int, bool) {
+	f, j, plus := m.fold, i, false
+	for j < len(f) && j-i < 2 && (f[j] == '(' || f[j] == '+') {
+		plus = plus || f[j] == '+'
+		j++
+	}
+	var digits []rune
+	for last := j; ; {
+		k := j
+		for k < len(f) && isDigit(f[k]) {
+			k++
+		}
+		if k == j {
+			return last, plus && len(digits) >= 7
+		}
+		digits, j, last = append(digits, f[j:k]...), k, k
+		if mobile(string(digits)) && !(j < len(f) && (isDigit(f[j]) || isLetter(f[j]))) {
+			return m.closeBracket(i, j), true
+		}
+		for c := j; j < len(f) && j-c < 2 && strings.ContainsRune(" -()+", f[j]); {
+			j++
+		}
+	}
+}
+
+// closeBracket takes the ")" that closes a "(" opened inside the phone.
+func (m *msg) closeBracket(i, j int) int {
+	s := string(m.fold[i:j])
+	if j < len(m.fold) && m.fold[j] == ')' && strings.Count(s, "(") > strings.Count(s, ")") {
+		return j + 1
+	}
+	return j
+}
+
+// mobile reports whether digits are a mobile number, with or without 86/0086.
+func mobile(d string) bool {
+	_, err := baobei.NormalizePhone(d)
+	return err == nil
+}
+
+// command reads the command word from the first token, also when it is
+// glued to its first argument (报备13800138000, 领取#3).
+func (m *msg) command(toks []span) (string, []span) {
+	if len(toks) == 0 {
+		return "", toks
+	}
+	first := toks[0]
+	t := asciiLower(m.text(first))
+	for _, c := range commands {
+		if t == c.word {
+			return c.name, toks[1:]
+		}
+	}
+	for _, c := range commands {
+		if !strings.HasPrefix(t, c.word) || first.phone {
+			continue
+		}
+		arg := m.trimColons(span{start: first.start + baobei.RuneLen(c.word), end: first.end})
+		if arg.start == arg.end && arg.start > first.start+baobei.RuneLen(c.word) {
+			return c.name, toks[1:] // 报备：13800138000
+		}
+		if arg.start < arg.end && strings.ContainsRune("0123456789#@+(", m.fold[arg.start]) {
+			return c.name, append([]span{arg}, toks[1:]...)
+		}
+	}
+	return "", toks
+}
+
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
+}
+
+// unknown explains that the message is no command and suggests the closest one.
+func (m *msg) unknown(toks []span) error {
+	if len(toks) == 0 {
+		return baobei.Errorf(baobei.EINVALID, "消息是空的。%s例如：%s", helpLine, examples[CmdReport])
+	}
+	first := toks[0]
+	shown := []rune(m.raw(first))
+	if len(shown) > 12 {
+		shown = append(shown[:12], '…')
+	}
+	word, name := closestCommand(asciiLower(m.text(first)))
+	if _, isPhone, _ := m.phoneOf(first); isPhone {
+		word, name = "报备", CmdReport
+	}
+	if word == "" {
+		return baobei.Errorf(baobei.EINVALID, "没看懂“%s”。%s例如：%s", string(shown), helpLine, examples[CmdReport])
+	}
+	return baobei.Errorf(baobei.EINVALID, "没看懂“%s”。你是不是想发「%s」？例如：%s\n%s",
+		string(shown), word, examples[name], helpLine)
+}
+
+// closestCommand returns the command word nearest to w by edit distance,
+// or "" when nothing is close.
+func closestCommand(w string) (string, string) {
+	canon := map[string]string{CmdMine: "我的客户", CmdQuery: "查询", CmdHelp: "帮助"}
+	best, name, bestD := "", "", 1<<30
+	for _, c := range commands {
+		d := editDistance([]rune(w), []rune(c.word))
+		if d < bestD && d < max(baobei.RuneLen(w), baobei.RuneLen(c.word)) {
+			best, name, bestD = c.word, c.name, d
+		}
+	}
+	if cw, ok := canon[name]; ok {
+		best = cw
+	}
+	return best, name
+}
+
+func editDistance(a, b []rune) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// items joins known keys to their values: 来源:抖音, 来源: 抖音, 来源 :抖音.
+func (m *msg) items(toks []span) ([]item, error) {
+	var out []item
+	for i := 0; i < len(toks); i++ {
+		key, val := m.splitKey(toks[i])
+		if key == "" && i+1 < len(toks) && m.bareKey(toks[i]) && m.fold[toks[i+1].start] == ':' {
+			key, val = keys[m.text(toks[i])], m.trimColons(toks[i+1])
+			i++
+		}
+		if key == "" {
+			out = append(out, item{val: toks[i]})
+			continue
+		}
+		if val.start == val.end {
+			if i+1 >= len(toks) || m.hasKey(toks[i+1]) {
+				return nil, baobei.Errorf(baobei.EINVALID, "「%s:」后面没有内容。例如 %s", key, keyExamples[key])
+			}
+			i++
+			val = toks[i]
+		}
+		if key == "下次" && i+1 < len(toks) && isClock(m.text(toks[i+1])) {
+			i++
+			val.end = toks[i].end
+		}
+		if key == "金额" && i+1 < len(toks) && m.thousands(val, toks[i+1]) {
+			return nil, baobei.Errorf(baobei.EINVALID, "金额“%s,%s”里不要用逗号。例如 金额:12800", m.raw(val), m.raw(toks[i+1]))
+		}
+		out = append(out, item{key: key, val: val})
+	}
+	return out, nil
+}
+
+// splitKey splits "key:value" when key is known; value may be empty.
+func (m *msg) splitKey(t span) (string, span) {
+	if t.phone {
+		return "", t
+	}
+	for i := t.start; i < t.end; i++ {
+		if m.fold[i] == ':' {
+			key := keys[string(m.fold[t.start:i])]
+			if key == "" {
+				return "", t
+			}
+			return key, m.trimColons(span{start: i, end: t.end})
+		}
+	}
+	return "", t
+}
+
+func (m *msg) trimColons(s span) span {
+	for s.start < s.end && m.fold[s.start] == ':' {
+		s.start++
+	}
+	return s
+}
+
+func (m *msg) bareKey(t span) bool { return !t.phone && keys[m.text(t)] != "" }
+
+func (m *msg) hasKey(t span) bool {
+	k, _ := m.splitKey(t)
+	return k != "" || m.bareKey(t)
+}
+
+// thousands spots 12,800: the comma is a separator, so the amount would be cut.
+func (m *msg) thousands(val, next span) bool {
+	return allDigits(m.text(val)) && len(m.text(next)) == 3 && allDigits(m.text(next)) &&
+		string(m.fold[val.end:next.start]) == ","
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if !isDigit(r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// apply sets the fields named by keys; each key may come once.
+func (m *msg) apply(c *Command, items []item, now time.Time, loc *time.Location) error {
+	seen := map[string]bool{}
+	for _, it := range items {
+		if it.key == "" {
+			continue
+		}
+		if seen[it.key] {
+			return baobei.Errorf(baobei.EINVALID, "「%s」写了两次，请只写一次。例如 %s", it.key, keyExamples[it.key])
+		}
+		seen[it.key] = true
+		if err := setField(c, it.key, m.raw(it.val), now, loc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setField(c *Command, key, v string, now time.Time, loc *time.Location) error {
+	f := strings.TrimSpace(baobei.FoldWidth(v))
+	switch key {
+	case "来源":
+		c.Source = v
+	case "需求":
+		c.Demand = v
+	case "公司":
+		c.Company = v
+	case "微信":
+		c.Wechat = v
+	case "原因":
+		c.Reason = v
+	case "内容":
+		c.Content = v
+	case "姓名":
+		c.CustName = v
+	case "电话":
+		ph, err := baobei.NormalizePhone(v)
+		if err != nil {
+			return err
+		}
+		return setPhone(c, ph)
+	default:
+		return setValue(c, key, f, now, loc)
+	}
+	return nil
+}
+
+// setValue sets the keys whose values are checked: 等级, 阶段, 下次, 金额.
+func setValue(c *Command, key, f string, now time.Time, loc *time.Location) error {
+	switch key {
+	case "等级":
+		g := strings.ToUpper(f)
+		if g != "A" && g != "B" && g != "C" {
+			return baobei.Errorf(baobei.EINVALID, "等级“%s”不对，只能是 A、B 或 C。例如 等级:A", f)
+		}
+		c.Grade = g
+	case "阶段":
+		st, ok := baobei.ParseStage(f)
+		if !ok {
+			return baobei.Errorf(baobei.EINVALID, "阶段“%s”不认识。可选：%s。例如 阶段:需求确认", f, stageList())
+		}
+		c.Stage = string(st)
+	case "下次":
+		at, err := ParseDate(f, now, loc)
+		if err != nil {
+			return err
+		}
+		c.NextAt = &at
+	case "金额":
+		a, err := parseAmount(f)
+		if err != nil {
+			return err
+		}
+		c.Amount = &a
+	}
+	return nil
+}
+
+func stageList() string {
+	names := make([]string, len(baobei.Stages))
+	for i, s := range baobei.Stages {
+		names[i] = string(s)
+	}
+	return strings.Join(names, "、")
+}
+
+func setPhone(c *Command, ph string) error {
+	if c.Phone != "" && c.Phone != ph {
+		return baobei.Errorf(baobei.EINVALID, "识别到两个手机号 %s 和 %s，一条消息只能写一个。例如：%s", c.Phone, ph, examples[c.Name])
+	}
+	c.Phone = ph
+	return nil
+}
+
+// parseAmount reads yuan (12800, 12800.5, 12800元, ¥12800, 1.28万, 1.28w) as cents.
+func parseAmount(s string) (int64, error) {
+	t := strings.TrimPrefix(strings.TrimSpace(baobei.FoldWidth(s)), "¥")
+	t = trimAnySuffix(t, "元", "块")
+	unit, places := int64(100), 2
+	if u := trimAnySuffix(t, "万", "w", "W"); u != t {
+		t, unit, places = u, 1000000, 6
+	}
+	ip, fp, _ := strings.Cut(t, ".")
+	if !allDigits(ip) || len(ip) > 12 || fp != "" && !allDigits(fp) || len(fp) > places {
+		return 0, baobei.Errorf(baobei.EINVALID, "没看懂金额“%s”。请写元，例如 金额:12800 或 金额:1.28万", s)
+	}
+	n, _ := strconv.ParseInt(ip, 10, 64)
+	cents := n * unit
+	if fp != "" {
+		f, _ := strconv.ParseInt(fp, 10, 64)
+		cents += f * unit / pow10(len(fp))
+	}
+	if cents <= 0 || cents > 1e12 {
+		return 0, baobei.Errorf(baobei.EINVALID, "金额“%s”不对：要大于0、不超过100亿元。例如 金额:12800", s)
+	}
+	return cents, nil
+}
+
+func trimAnySuffix(s string, suffixes ...string) string {
+	for _, suf := range suffixes {
+		if t, ok := strings.CutSuffix(s, suf); ok {
+			return t
+		}
+	}
+	return s
+}
+
+func pow10(n int) int64 {
+	p := int64(1)
+	for range n {
+		p *= 10
+	}
+	return p
+}
+
+// limits are the policy's length limits, defaults filled in.
+type limits struct{ name, field, content int }
+
+func policyLimits(p baobei.Policy) limits {
+	d := baobei.DefaultPolicy()
+	pick := func(v, def int) int {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	return limits{pick(p.NameMaxRunes, d.NameMaxRunes), pick(p.FieldMaxRunes, d.FieldMaxRunes),
+		pick(p.ContentMaxRunes, d.ContentMaxRunes)}
+}
+
+// args reads the free tokens of each command.
+func (m *msg) args(c *Command, items []item, lim limits) error {
+	switch c.Name {
+	case CmdReport:
+		return m.report(c, items, lim)
+	case CmdHandover:
+		return m.handover(c, items, lim)
+	}
+	ri := firstFree(items, func(s span) bool { return c.Name != CmdTransfer || !m.isMention(s) })
+	if ri < 0 {
+		return baobei.Errorf(baobei.EINVALID, "没有写是哪个客户。请写手机号、称呼或编号，例如：%s", examples[c.Name])
+	}
+	if err := m.setRef(c, items[ri].val, lim); err != nil {
+		return err
+	}
+	switch c.Name {
+	case CmdFollowUp:
+		c.Content = m.verbatim(items, ri, "内容")
+		if c.Content == "" {
+			return baobei.Errorf(baobei.EINVALID, "没有写跟进内容（客户：%s）。例如：%s", c.Ref, examples[CmdFollowUp])
+		}
+	case CmdLost:
+		c.Reason = m.verbatim(items, ri, "原因")
+	case CmdWon:
+		return m.wonAmount(c, items, ri)
+	case CmdClaim, CmdTransfer:
+		return m.target(c, items, ri, lim)
+	}
+	return nil
+}
+
+// firstFree returns the index of the first free item that ok accepts, or -1.
+func firstFree(items []item, ok func(span) bool) int {
+	for i, it := range items {
+		if it.key == "" && ok(it.val) {
+			return i
+		}
+	}
+	return -1
+}
+
+// report: every phone token is the phone, the first other free token the
+// name, the rest goes to 需求.
+func (m *msg) report(c *Command, items []item, lim limits) error {
+	var demand []string
+	if c.Demand != "" {
+		demand = append(demand, c.Demand)
+	}
+	for _, it := range items {
+		if it.key != "" {
+			continue
+		}
+		ph, isPhone, err := m.phoneOf(it.val)
+		switch {
+		case err != nil:
+			return err
+		case isPhone:
+			if err := setPhone(c, ph); err != nil {
+				return err
+			}
+		case c.CustName == "":
+			c.CustName = m.raw(it.val)
+		default:
+			demand = append(demand, m.raw(it.val))
+		}
+	}
+	c.Demand = strings.Join(demand, " ")
+	return checkReport(c, lim)
+}
+
+func checkReport(c *Command, lim limits) error {
+	switch {
+	case c.Phone == "":
+		return baobei.Errorf(baobei.EINVALID, "没有识别到手机号。报备要写客户的11位手机号，例如：%s", examples[CmdReport])
+	case strings.TrimSpace(c.CustName) == "":
+		return baobei.Errorf(baobei.EINVALID, "请写上客户称呼，例如：报备 %s 张先生", c.Phone)
+	case allDigits(baobei.FoldWidth(c.CustName)):
+		return baobei.Errorf(baobei.EINVALID, "客户称呼“%s”不能全是数字。例如：报备 %s 张先生", c.CustName, c.Phone)
+	case baobei.RuneLen(c.CustName) > lim.name:
+		return baobei.Errorf(baobei.EINVALID, "客户称呼太长（%d个字，最多%d个）。例如：报备 %s 张先生",
+			baobei.RuneLen(c.CustName), lim.name, c.Phone)
+	}
+	return nil
+}
+
+// phoneOf tells whether a free token is a phone, or tries to be one.
+func (m *msg) phoneOf(s span) (string, bool, error) {
+	if !s.phone && !looksLikePhone(m.text(s)) {
+		return "", false, nil
+	}
+	ph, err := baobei.NormalizePhone(m.raw(s))
+	return ph, true, err
+}
+
+// looksLikePhone spots mistyped phones: 10 to 15 digits (with - + ( )), or
+// at least 5 digits with one or two letters (1380013800a).
+func looksLikePhone(t string) bool {
+	digits, letters := 0, 0
+	for _, r := range t {
+		switch {
+		case isDigit(r):
+			digits++
+		case isLetter(r):
+			letters++
+		case !strings.ContainsRune("+-()", r):
+			return false
+		}
+	}
+	if letters == 0 {
+		return digits >= 10 && digits <= 15
+	}
+	return digits >= 5 && letters <= 2
+}
+
+// setRef reads the customer reference: a phone, #N or N (≤ 6 digits), or a name.
+func (m *msg) setRef(c *Command, s span, lim limits) error {
+	c.Ref = m.raw(s)
+	ph, isPhone, err := m.phoneOf(s)
+	if err != nil {
+		return err
+	}
+	if isPhone {
+		return setPhone(c, ph)
+	}
+	t := m.text(s)
+	if num, ok := strings.CutPrefix(t, "#"); ok || allDigits(t) {
+		n, err := strconv.ParseInt(num, 10, 64)
+		if !allDigits(num) || len(num) > 6 || err != nil || n == 0 {
+			return baobei.Errorf(baobei.EINVALID, "“%s”既不是手机号也不是客户编号（编号是1到6位数字）。例如：%s", c.Ref, examples[c.Name])
+		}
+		c.Number = n
+		return nil
+	}
+	if baobei.RuneLen(c.Ref) > lim.name {
+		return baobei.Errorf(baobei.EINVALID, "客户称呼“%s…”太长（最多%d个字）。请写手机号、称呼或编号，例如：%s",
+			string([]rune(c.Ref)[:8]), lim.name, examples[c.Name])
+	}
+	return nil
+}
+
+// verbatim returns the free text (and the value of key) as typed: tokens
+// that follow each other keep the characters between them; separate runs
+// are joined by a space. skip is the reference's index.
+func (m *msg) verbatim(items []item, skip int, key string) string {
+	var runs []string
+	start := -1
+	flush := func(end int) {
+		if start >= 0 {
+			runs = append(runs, string(m.orig[items[start].val.start:items[end].val.end]))
+			start = -1
+		}
+	}
+	for i, it := range items {
+		in := i != skip && (it.key == "" || it.key == key)
+		if !in || it.key == key {
+			flush(i - 1)
+		}
+		if in && start < 0 {
+			start = i
+		}
+	}
+	flush(len(items) - 1)
+	return strings.Join(runs, " ")
+}
+
+// wonAmount reads a bare amount after the reference: 成交 13800138000 12800元.
+func (m *msg) wonAmount(c *Command, items []item, ri int) error {
+	for i, it := range items {
+		if i == ri || it.key != "" {
+			continue
+		}
+		t := m.text(it.val)
+		if !isDigit(m.fold[it.val.start]) && m.fold[it.val.start] != '¥' {
+			return baobei.Errorf(baobei.EINVALID, "成交后面只写客户和金额，没看懂“%s”。例如：%s", m.raw(it.val), examples[CmdWon])
+		}
+		if i > 0 && m.thousands(items[i-1].val, it.val) {
+			return baobei.Errorf(baobei.EINVALID, "金额“%s,%s”里不要用逗号。例如：%s", m.raw(items[i-1].val), m.raw(it.val), examples[CmdWon])
+		}
+		if c.Amount != nil {
+			return baobei.Errorf(baobei.EINVALID, "金额写了两次（“%s”）。例如：%s", m.raw(it.val), examples[CmdWon])
+		}
+		a, err := parseAmount(t)
+		if err != nil {
+			return err
+		}
+		c.Amount = &a
+	}
+	return nil
+}
+
+// target reads the @user of 转移; 领取 takes nothing after the customer.
+func (m *msg) target(c *Command, items []item, ri int, lim limits) error {
+	for i, it := range items {
+		if i == ri || it.key != "" {
+			continue
+		}
+		if c.Name == CmdClaim || !m.isMention(it.val) || c.Target != "" {
+			return baobei.Errorf(baobei.EINVALID, "没看懂“%s”。例如：%s", m.raw(it.val), examples[c.Name])
+		}
+		name, err := m.mention(it.val, lim)
+		if err != nil {
+			return err
+		}
+		c.Target = name
+	}
+	if c.Name == CmdTransfer && c.Target == "" {
+		return baobei.Errorf(baobei.EINVALID, "要转给谁？请用 @ 写上接收人，例如：转移 %s @李四", c.Ref)
+	}
+	return nil
+}
+
+// handover reads 交接 @张三 @李四: the giving user, then the receiving one.
+func (m *msg) handover(c *Command, items []item, lim limits) error {
+	var names []string
+	for _, it := range items {
+		if it.key != "" {
+			continue
+		}
+		if !m.isMention(it.val) || len(names) == 2 {
+			return baobei.Errorf(baobei.EINVALID, "没看懂“%s”。交接要写两个人：交出的人和接收的人，例如：%s", m.raw(it.val), examples[CmdHandover])
+		}
+		name, err := m.mention(it.val, lim)
+		if err != nil {
+			return err
+		}
+		names = append(names, name)
+	}
+	if len(names) < 2 {
+		return baobei.Errorf(baobei.EINVALID, "交接要用 @ 写两个人：交出的人和接收的人，例如：%s", examples[CmdHandover])
+	}
+	if names[0] == names[1] {
+		return baobei.Errorf(baobei.EINVALID, "交出的人和接收的人都是 %s。例如：%s", names[0], examples[CmdHandover])
+	}
+	c.Ref, c.Target = names[0], names[1]
+	return nil
+}
+
+func (m *msg) isMention(s span) bool { return m.fold[s.start] == '@' }
+
+// mention returns the user name of an @name token.
+func (m *msg) mention(s span, lim limits) (string, error) {
+	name := string(m.orig[s.start+1 : s.end])
+	if name == "" || strings.ContainsAny(baobei.FoldWidth(name), "@") || baobei.RuneLen(name) > lim.name {
+		return "", baobei.Errorf(baobei.EINVALID, "没看懂“%s”，@ 后面写一个人的名字。例如：%s", m.raw(s), examples[CmdTransfer])
+	}
+	return name, nil
+}
+
+// checkLimits enforces the policy's length limits on free-text fields.
+func checkLimits(c *Command, lim limits) error {
+	fields := []struct{ key, v string }{
+		{"来源", c.Source}, {"需求", c.Demand}, {"公司", c.Company}, {"微信", c.Wechat}, {"原因", c.Reason},
+	}
+	for _, f := range fields {
+		if n := baobei.RuneLen(f.v); n > lim.field {
+			return baobei.Errorf(baobei.EINVALID, "「%s」太长（%d个字，最多%d个），请精简后再发。例如 %s", f.key, n, lim.field, keyExamples[f.key])
+		}
+	}
+	if n := baobei.RuneLen(c.CustName); n > lim.name {
+		return baobei.Errorf(baobei.EINVALID, "客户称呼太长（%d个字，最多%d个）。例如 姓名:张先生", n, lim.name)
+	}
+	if n := baobei.RuneLen(c.Content); n > lim.content {
+		return baobei.Errorf(baobei.EINVALID, "跟进内容太长（%d个字，最多%d个），请分几条发。例如：%s", n, lim.content, examples[CmdFollowUp])
+	}
+	return nil
+}

@@ -1,0 +1,307 @@
+package bot
+
+import (
+	"maps"
+	"strings"
+	"testing"
+	"time"
+
+	"baobei"
+)
+
+// now is Monday 2026-11-23 10:00 in Shanghai.
+var (
+	shanghai = mustLoc("Asia/Shanghai")
+	now      = time.Date(2026, 11, 23, 10, 0, 0, 0, shanghai)
+)
+
+func mustLoc(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+func parse(s string) (*Command, error) {
+	return Parse(s, now, shanghai, baobei.DefaultPolicy())
+}
+
+type fields = map[string]string
+
+func TestParseOK(t *testing.T) {
+	tests := []struct {
+		in   string
+		name string
+		want fields
+	}{
+		// 报备
+		{"报备 13800138000 张先生 来源:抖音 需求:三人沙发", CmdReport,
+			fields{"phone": "13800138000", "name": "张先生", "source": "抖音", "demand": "三人沙发"}},
+		{"报备13800138000 张先生", CmdReport, fields{"phone": "13800138000", "name": "张先生"}},
+		{"报备 138 0013 8000 张先生", CmdReport, fields{"phone": "13800138000", "name": "张先生"}},
+		{"报备 138-0013-8000 张先生", CmdReport, fields{"phone": "13800138000", "name": "张先生"}},
+		{"报备 +86 13800138000 张先生", CmdReport, fields{"phone": "13800138000", "name": "张先生"}},
+		{"报备 +86 138 0013 8000 张先生", CmdReport, fields{"phone": "13800138000", "name": "张先生"}},
+		{"报备 （+86）13800138000 张先生", CmdReport, fields{"phone": "13800138000", "name": "张先生"}},
+		{"报备 0086 13800138000 李女士", CmdReport, fields{"phone": "13800138000", "name": "李女士"}},
+		{"报备　１３８００１３８０００　张先生　来源：抖音", CmdReport,
+			fields{"phone": "13800138000", "name": "张先生", "source": "抖音"}},
+		{"报备：13800138000 张先生", CmdReport, fields{"phone": "13800138000", "name": "张先生"}},
+		{"  报备 张先生 13800138000 公司:杭州某某家居 微信:zhang_wx 等级:b  ", CmdReport,
+			fields{"phone": "13800138000", "name": "张先生", "company": "杭州某某家居", "wechat": "zhang_wx", "grade": "B"}},
+		{"报备，13800138000，张先生，想要沙发、茶几\n周末看店", CmdReport,
+			fields{"phone": "13800138000", "name": "张先生", "demand": "想要沙发 茶几 周末看店"}},
+		{"报备 13800138000 张先生 来源: 抖音 需求 :沙发", CmdReport,
+			fields{"phone": "13800138000", "name": "张先生", "source": "抖音", "demand": "沙发"}},
+		{"报备 电话:138 0013 8000 姓名:王总 需求:看样品 全屋定制", CmdReport,
+			fields{"phone": "13800138000", "name": "王总", "demand": "看样品 全屋定制"}},
+		{"报备 手机：13800138000 名字：王总", CmdReport, fields{"phone": "13800138000", "name": "王总"}},
+		{"报备 13800138000 张先生 备注:周末有空", CmdReport,
+			fields{"phone": "13800138000", "name": "张先生", "demand": "备注:周末有空"}},
+		{"报备 13800138000 张先生 阶段:需求 下次:明天 14:00", CmdReport,
+			fields{"phone": "13800138000", "name": "张先生", "stage": "需求确认", "next_at": "2026-11-24T14:00:00+08:00"}},
+		{"报备 13800138000 Tom 微信:13900139000", CmdReport,
+			fields{"phone": "13800138000", "name": "Tom", "wechat": "13900139000"}},
+		{"报备 13800138000 " + strings.Repeat("张", 32), CmdReport,
+			fields{"phone": "13800138000", "name": strings.Repeat("张", 32)}},
+
+		// 跟进
+		{"跟进 13800138000 电话沟通，想看样品 下次:周五 阶段:需求确认", CmdFollowUp,
+			fields{"ref": "13800138000", "phone": "13800138000", "content": "电话沟通，想看样品",
+				"next_at": "2026-11-27T09:00:00+08:00", "stage": "需求确认"}},
+		{"跟进 张先生 客户说 '; DROP TABLE customers; -- 😀👍🏻", CmdFollowUp,
+			fields{"ref": "张先生", "content": "客户说 '; DROP TABLE customers; -- 😀👍🏻"}},
+		{"跟进 张先生 x' OR '1'='1 /* 🙂 */", CmdFollowUp,
+			fields{"ref": "张先生", "content": "x' OR '1'='1 /* 🙂 */"}},
+		{"跟进 #3 到店看了样品 金额:1.28万 原因:比价", CmdFollowUp,
+			fields{"ref": "#3", "number": "3", "content": "到店看了样品", "amount": "12800", "reason": "比价"}},
+		{"跟进 3 内容: 电话沟通，想看样品", CmdFollowUp, fields{"ref": "3", "number": "3", "content": "电话沟通，想看样品"}},
+		{"跟进 张先生 ａｂｃ１２３，全角保留", CmdFollowUp, fields{"ref": "张先生", "content": "ａｂｃ１２３，全角保留"}},
+		{"跟进 13800138000 客户换号了 13900139000", CmdFollowUp,
+			fields{"ref": "13800138000", "phone": "13800138000", "content": "客户换号了 13900139000"}},
+		{"跟进 张先生 上午电话 阶段:报价 下午又来电 下次:11-25 14:00", CmdFollowUp,
+			fields{"ref": "张先生", "content": "上午电话 下午又来电", "stage": "报价", "next_at": "2026-11-25T14:00:00+08:00"}},
+		{"跟进 138 0013 8000 聊了 下次：明天１４：００", CmdFollowUp,
+			fields{"ref": "138 0013 8000", "phone": "13800138000", "content": "聊了", "next_at": "2026-11-24T14:00:00+08:00"}},
+		{"跟进 张先生 客户说:周末来 下次: 下周三", CmdFollowUp,
+			fields{"ref": "张先生", "content": "客户说:周末来", "next_at": "2026-12-02T09:00:00+08:00"}},
+
+		// 成交
+		{"成交 13800138000 金额:12800", CmdWon, fields{"ref": "13800138000", "phone": "13800138000", "amount": "12800"}},
+		{"成交 13800138000 12800元", CmdWon, fields{"ref": "13800138000", "phone": "13800138000", "amount": "12800"}},
+		{"成交 #3 1.2万", CmdWon, fields{"ref": "#3", "number": "3", "amount": "12000"}},
+		{"成交 张先生 1.28w", CmdWon, fields{"ref": "张先生", "amount": "12800"}},
+		{"成交 张先生 金额:12800.5", CmdWon, fields{"ref": "张先生", "amount": "12800.5"}},
+		{"成交 张先生 ￥１２８００", CmdWon, fields{"ref": "张先生", "amount": "12800"}},
+		{"成交 张先生 金额：10000000000", CmdWon, fields{"ref": "张先生", "amount": "10000000000"}},
+		{"成交 张先生", CmdWon, fields{"ref": "张先生"}},
+
+		// 流失
+		{"流失 13800138000 原因:预算不足", CmdLost, fields{"ref": "13800138000", "phone": "13800138000", "reason": "预算不足"}},
+		{"流失 张先生 预算不够，去别家了", CmdLost, fields{"ref": "张先生", "reason": "预算不够，去别家了"}},
+		{"流失 张先生 原因：预算不够，去别家了", CmdLost, fields{"ref": "张先生", "reason": "预算不够，去别家了"}},
+		{"流失 #12", CmdLost, fields{"ref": "#12", "number": "12"}},
+
+		// 无参数命令
+		{"我的客户", CmdMine, fields{}},
+		{"我的", CmdMine, fields{}},
+		{"我的客户 全部 下次:乱写", CmdMine, fields{}},
+		{"待办", CmdTodo, fields{}},
+		{"公海", CmdPool, fields{}},
+		{"帮助", CmdHelp, fields{}},
+		{"help", CmdHelp, fields{}},
+		{"HELP", CmdHelp, fields{}},
+		{"?", CmdHelp, fields{}},
+		{"？", CmdHelp, fields{}},
+
+		// 查询
+		{"查询 13800138000", CmdQuery, fields{"ref": "13800138000", "phone": "13800138000"}},
+		{"查询13800138000", CmdQuery, fields{"ref": "13800138000", "phone": "13800138000"}},
+		{"查 张先生", CmdQuery, fields{"ref": "张先生"}},
+		{"查#3", CmdQuery, fields{"ref": "#3", "number": "3"}},
+
+		// 领取
+		{"领取 3", CmdClaim, fields{"ref": "3", "number": "3"}},
+		{"领取 #3", CmdClaim, fields{"ref": "#3", "number": "3"}},
+		{"领取3", CmdClaim, fields{"ref": "3", "number": "3"}},
+		{"领取 ＃３", CmdClaim, fields{"ref": "＃３", "number": "3"}},
+		{"领取 13800138000", CmdClaim, fields{"ref": "13800138000", "phone": "13800138000"}},
+		{"领取 999999", CmdClaim, fields{"ref": "999999", "number": "999999"}},
+
+		// 转移、交接
+		{"转移 13800138000 @李四", CmdTransfer, fields{"ref": "13800138000", "phone": "13800138000", "target": "李四"}},
+		{"转移 @李四 #3", CmdTransfer, fields{"ref": "#3", "number": "3", "target": "李四"}},
+		{"转移 张先生 ＠李四", CmdTransfer, fields{"ref": "张先生", "target": "李四"}},
+		{"交接 @张三 @李四", CmdHandover, fields{"ref": "张三", "target": "李四"}},
+		{"交接 @张三\u2005@李四\u2005", CmdHandover, fields{"ref": "张三", "target": "李四"}},
+	}
+	for _, tt := range tests {
+		c, err := parse(tt.in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.in, err)
+			continue
+		}
+		if c.Name != tt.name {
+			t.Errorf("Parse(%q).Name = %s, want %s", tt.in, c.Name, tt.name)
+		}
+		if got := c.Fields(shanghai); !maps.Equal(got, tt.want) {
+			t.Errorf("Parse(%q) = %v,\n want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParseAmountCents(t *testing.T) {
+	tests := map[string]int64{
+		"成交 张先生 12800":        1280000,
+		"成交 张先生 12800.5":      1280050,
+		"成交 张先生 12800.55元":    1280055,
+		"成交 张先生 1.28万":        1280000,
+		"成交 张先生 1.28万元":       1280000,
+		"成交 张先生 0.01":         1,
+		"成交 张先生 金额:1.234567w": 1234567,
+	}
+	for in, want := range tests {
+		c, err := parse(in)
+		if err != nil || c.Amount == nil || *c.Amount != want {
+			t.Errorf("Parse(%q) amount = %v, %v; want %d", in, c, err, want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("字", n) }
+	tests := []string{
+		// 报备
+		"报备 张先生",
+		"报备 13800138000",
+		"报备 138001380001 张先生",
+		"报备 1380013800a 张先生",
+		"报备 13800138000a 张先生",
+		"报备 12345678901 张先生",
+		"报备 +86 1380013800 张先生",
+		"报备 1380013800 张先生",
+		"报备 138-0013-800 张先生",
+		"报备 13800138000 " + long(33),
+		"报备 13800138000 123",
+		"报备 13800138000 张先生 等级:D",
+		"报备 13800138000 张先生 阶段:谈恋爱",
+		"报备 13800138000 张先生 来源:",
+		"报备 13800138000 张先生 来源: 需求:沙发",
+		"报备 13800138000 13900139000 张先生",
+		"报备 13800138000 张先生 电话:13900139000",
+		"报备 13800138000 张先生 电话:1234",
+		"报备 13800138000 张先生 来源:抖音 来源:快手",
+		"报备 13800138000 张先生 需求:" + long(201),
+		"报备 13800138000 张先生 下次:昨天",
+		// 跟进
+		"跟进",
+		"跟进 13800138000",
+		"跟进 13800138000 下次:周五",
+		"跟进 13800138000 " + long(2001),
+		"跟进 13800138000 沟通 阶段:不存在",
+		"跟进 13800138000 沟通 下次:今天",
+		"跟进 13800138000 沟通 下次:2026-11-20",
+		"跟进 13800138000 沟通 下次:2-30",
+		"跟进 1380013800a 沟通",
+		"跟进 1234567 沟通",
+		"跟进 #0 沟通",
+		"跟进 #1234567 沟通",
+		"跟进 #张 沟通",
+		"跟进 " + long(33) + " 沟通",
+		// 成交
+		"成交",
+		"成交 张先生 金额:0",
+		"成交 张先生 金额:-5",
+		"成交 张先生 金额:20000000000",
+		"成交 张先生 金额:12,800",
+		"成交 张先生 12,800",
+		"成交 张先生 很开心",
+		"成交 张先生 金额:12800 12800",
+		"成交 张先生 1.234",
+		"成交 张先生 金额:一万",
+		// 流失
+		"流失",
+		"流失 张先生 " + long(201),
+		// 查询、领取
+		"查询",
+		"查",
+		"领取",
+		"领取 3 4",
+		// 转移、交接
+		"转移 13800138000",
+		"转移 @李四",
+		"转移 13800138000 李四",
+		"转移 13800138000 @",
+		"转移 13800138000 @李四 @王五",
+		"交接 @张三",
+		"交接 张三 李四",
+		"交接 @张三 @张三",
+		"交接 @张三 @李四 @王五",
+	}
+	for _, in := range tests {
+		c, err := parse(in)
+		if code := baobei.ErrorCode(err); code != baobei.EINVALID {
+			t.Errorf("Parse(%q) = %+v, %v; want code %s", in, c, err, baobei.EINVALID)
+		}
+		if c != nil {
+			t.Errorf("Parse(%q) returned a command with its error: %+v", in, c)
+		}
+	}
+}
+
+func TestParseUnknown(t *testing.T) {
+	tests := []struct{ in, suggest string }{
+		{"报被 13800138000 张先生", "「报备」"},
+		{"13800138000 张先生", "「报备」"},
+		{"138 0013 8000 张先生", "「报备」"},
+		{"1380013800a 张先生", "「报备」"},
+		{"跟近 张先生 沟通", "「跟进」"},
+		{"我的客服", "「我的客户」"},
+		{"领去 3", "「领取」"},
+		{"hepl", "「帮助」"},
+		{"你好", ""},
+		{"", ""},
+		{"   ", ""},
+		{"延期 13800138000 15天", ""},
+		{"流失了 张先生", ""},
+	}
+	for _, tt := range tests {
+		c, err := parse(tt.in)
+		if c == nil || c.Name != CmdUnknown {
+			t.Errorf("Parse(%q) = %+v, want %s", tt.in, c, CmdUnknown)
+		}
+		if baobei.ErrorCode(err) != baobei.EINVALID {
+			t.Errorf("Parse(%q) error = %v, want %s", tt.in, err, baobei.EINVALID)
+			continue
+		}
+		if tt.suggest != "" && !strings.Contains(err.Error(), "你是不是想发"+tt.suggest) {
+			t.Errorf("Parse(%q) error = %v, want suggestion %s", tt.in, err, tt.suggest)
+		}
+	}
+}
+
+func TestParsePolicyLimits(t *testing.T) {
+	p := baobei.DefaultPolicy()
+	p.NameMaxRunes, p.ContentMaxRunes, p.FieldMaxRunes = 2, 3, 2
+	for _, in := range []string{"报备 13800138000 张先生", "跟进 张 四个字啊", "报备 13800138000 张 来源:小红书"} {
+		if _, err := Parse(in, now, shanghai, p); baobei.ErrorCode(err) != baobei.EINVALID {
+			t.Errorf("Parse(%q) with small limits: %v, want %s", in, err, baobei.EINVALID)
+		}
+	}
+	if _, err := Parse("跟进 张 三个字", now, shanghai, p); err != nil {
+		t.Errorf("Parse within limits: %v", err)
+	}
+}
+
+func TestParseLooksLikePhone(t *testing.T) {
+	tests := map[string]bool{
+		"1380013800a": true, "138001380001": true, "138-0013-800": true, "12345678901": true,
+		"2026-11-25": false, "12800": false, "1280000": false, "iPhone15": false, "张先生": false,
+	}
+	for in, want := range tests {
+		if got := looksLikePhone(in); got != want {
+			t.Errorf("looksLikePhone(%q) = %v, want %v", in, got, want)
+		}
+	}
+}

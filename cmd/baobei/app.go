@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+
+	"baobei"
+	"baobei/bot"
+	"baobei/bot/console"
+	"baobei/cards"
+	"baobei/handlers"
+	"baobei/store"
+
+	"github.com/gin-gonic/gin"
+)
+
+// app is the wired service: store, router, adapters, pusher and HTTP handler.
+type app struct {
+	store   *store.Store
+	router  *bot.Router
+	pusher  *bot.Pusher
+	console *console.Adapter
+	clock   baobei.Clock
+	handler http.Handler
+}
+
+func openStore(ctx context.Context, cfg Config) (*store.Store, error) {
+	s, err := store.Open(ctx, cfg.DB, cfg.Policy)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// newApp wires everything. With no platform configured (the only mode so
+// far) the console is the channel and its clock can be moved.
+func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
+	s, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a, err := wire(ctx, cfg, s, log)
+	if err != nil {
+		s.Close()
+	}
+	return a, err
+}
+
+func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*app, error) {
+	clock := &baobei.OffsetClock{}
+	org := baobei.DemoOrg()
+	if cfg.Org != nil {
+		org = *cfg.Org
+	}
+	if err := s.SyncOrg(ctx, org, clock.Now()); err != nil {
+		return nil, fmt.Errorf("org: %w", err)
+	}
+	secret := []byte(cfg.secret)
+	if len(secret) == 0 {
+		var err error
+		if secret, err = s.Secret(ctx, "card_secret"); err != nil {
+			return nil, err
+		}
+	}
+	signer, err := cards.NewSigner(secret)
+	if err != nil {
+		return nil, fmt.Errorf("BAOBEI_SECRET: %w", err)
+	}
+	router := bot.NewRouter(s, clock, cfg.Policy, signer, org.AutoRegister, log)
+	handlers.Register(router, s, cfg.Policy, signer)
+
+	con := console.New(s, clock, cfg.Policy)
+	con.ClockControl = clock
+	pusher := bot.NewPusher(s, con, clock, log)
+	con.Pusher = pusher
+
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	engine.Use(gin.Recovery())
+	engine.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"ok": true}) })
+	engine.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/console") })
+	con.Mount(engine, router)
+	return &app{store: s, router: router, pusher: pusher, console: con, clock: clock, handler: engine}, nil
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+var passwordInDSN = regexp.MustCompile(`:[^:@/]*@`)
+
+// redact hides the password in a DSN for logs.
+func redact(dsn string) string { return passwordInDSN.ReplaceAllString(dsn, ":***@") }

@@ -1,0 +1,47 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"baobei"
+	"baobei/bot"
+	"baobei/cards"
+)
+
+const poolShown = 10
+
+// Pool handles 公海: the newest claimable customers, with 领取 buttons.
+func (h *Handlers) Pool(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	cs, total, err := h.svc.Pool(ctx, req.Now, poolShown)
+	if err != nil {
+		return nil, err
+	}
+	if total == 0 {
+		return bot.Text("公海里暂时没有客户。发「报备 手机号 称呼」报备新客户。"), nil
+	}
+	lines := []string{fmt.Sprintf("公海共 %d 个客户，最新 %d 个：", total, len(cs))}
+	card := cards.New(fmt.Sprintf("公海（%d）", total))
+	for i := range cs {
+		c := &cs[i]
+		lines = append(lines, h.line(req.Actor, c, req.Now))
+		card.Add(fmt.Sprintf("#%d %s", c.ID, c.Name), fmt.Sprintf("%s · %s", baobei.MaskPhone(c.Phone), c.Stage))
+		if len(card.Buttons) < 5 {
+			card.Buttons = append(card.Buttons, h.signer.Button(fmt.Sprintf("领取 #%d", c.ID), fmt.Sprintf("领取 #%d", c.ID), "", req.Now, 24*time.Hour))
+		}
+	}
+	lines = append(lines, "发「领取 #编号」领取。")
+	return &bot.Reply{Text: strings.Join(lines, "\n"), Card: card}, nil
+}
+
+// Claim handles 领取.
+func (h *Handlers) Claim(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	c, err := h.svc.Claim(ctx, req.Now, req.Actor, ref(req.Cmd))
+	if err != nil {
+		return nil, err
+	}
+	return bot.Text(fmt.Sprintf("领取成功：#%d %s %s · %s，保护期至 %s。\n下一步：联系后发「跟进 #%d 内容 下次:明天」。",
+		c.ID, c.Name, c.Phone, c.Stage, h.policy.DateTime(*c.ProtectedUntil), c.ID)), nil
+}
