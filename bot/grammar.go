@@ -79,15 +79,16 @@ func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Co
 	case CmdMine, CmdTodo, CmdPool, CmdHelp:
 		return c, nil
 	}
+	lim := policyLimits(p)
 	items, err := m.items(toks)
 	if err == nil {
 		err = m.apply(c, items, now, loc)
 	}
 	if err == nil {
-		err = m.args(c, items, policyLimits(p))
+		err = m.args(c, items, lim)
 	}
 	if err == nil {
-		err = checkLimits(c, policyLimits(p))
+		err = checkLimits(c, lim)
 	}
 	if err != nil {
 		return nil, err
@@ -220,7 +221,7 @@ func (m *msg) phoneRun(i int) (int, bool) {
 		for k < len(f) && isDigit(f[k]) {
 			k++
 		}
-		if k == j {
+		if k == j || len(digits)+k-j > 15 {
 			return last, plus && len(digits) >= 7
 		}
 		digits, j, last = append(digits, f[j:k]...), k, k
@@ -242,10 +243,16 @@ func (m *msg) closeBracket(i, j int) int {
 	return j
 }
 
-// mobile reports whether digits are a mobile number, with or without 86/0086.
+// mobile reports whether digits are a mobile number, with or without
+// 86/0086, as baobei.NormalizePhone accepts it.
 func mobile(d string) bool {
-	_, err := baobei.NormalizePhone(d)
-	return err == nil
+	switch {
+	case len(d) == 15 && strings.HasPrefix(d, "0086"):
+		d = d[4:]
+	case len(d) == 13 && strings.HasPrefix(d, "86"):
+		d = d[2:]
+	}
+	return len(d) == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9'
 }
 
 // command reads the command word from the first token, also when it is
@@ -295,7 +302,7 @@ func (m *msg) unknown(toks []span) error {
 	if len(shown) > 12 {
 		shown = append(shown[:12], '…')
 	}
-	word, name := closestCommand(asciiLower(m.text(first)))
+	word, name := closestCommand(asciiLower(string(m.fold[first.start:min(first.end, first.start+8)])))
 	if _, isPhone, _ := m.phoneOf(first); isPhone {
 		word, name = "报备", CmdReport
 	}
@@ -706,7 +713,7 @@ func (m *msg) setRef(c *Command, s span, lim limits) error {
 	}
 	if baobei.RuneLen(c.Ref) > lim.name {
 		return baobei.Errorf(baobei.EINVALID, "客户称呼“%s…”太长（最多%d个字）。请写手机号、称呼或编号，例如：%s",
-			string([]rune(c.Ref)[:8]), lim.name, examples[c.Name])
+			string([]rune(c.Ref)[:lim.name]), lim.name, examples[c.Name])
 	}
 	return nil
 }

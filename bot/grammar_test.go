@@ -284,7 +284,7 @@ func TestParseUnknown(t *testing.T) {
 func TestParsePolicyLimits(t *testing.T) {
 	p := baobei.DefaultPolicy()
 	p.NameMaxRunes, p.ContentMaxRunes, p.FieldMaxRunes = 2, 3, 2
-	for _, in := range []string{"报备 13800138000 张先生", "跟进 张 四个字啊", "报备 13800138000 张 来源:小红书"} {
+	for _, in := range []string{"报备 13800138000 张先生", "跟进 张 四个字啊", "报备 13800138000 张 来源:小红书", "查询 张先生", "转移 张 @李四五"} {
 		if _, err := Parse(in, now, shanghai, p); baobei.ErrorCode(err) != baobei.EINVALID {
 			t.Errorf("Parse(%q) with small limits: %v, want %s", in, err, baobei.EINVALID)
 		}

@@ -18,16 +18,31 @@ import (
 func (s *Store) Report(ctx context.Context, now time.Time, actor *baobei.User, d baobei.CustomerDraft) (*baobei.ReportResult, error) {
 	keys := d.Keys(s.policy)
 	for attempt := 0; attempt < 5; attempt++ {
-		res, err := s.insertCustomer(ctx, now, actor, d, keys)
-		if !isDuplicate(err) {
-			return res, err
+		// Known duplicates skip the doomed insert (which would burn a short
+		// number on MySQL); the unique index still decides every race.
+		if !s.anyKeyTaken(ctx, keys) {
+			res, err := s.insertCustomer(ctx, now, actor, d, keys)
+			if !isDuplicate(err) {
+				return res, err
+			}
 		}
-		res, err = s.takeOver(ctx, now, actor, d, keys)
+		res, err := s.takeOver(ctx, now, actor, d, keys)
 		if !errors.Is(err, errKeyGone) {
 			return res, err
 		}
 	}
 	return nil, errors.New("report: key holder kept vanishing")
+}
+
+func (s *Store) anyKeyTaken(ctx context.Context, keys []baobei.Key) bool {
+	for _, k := range keys {
+		var n int
+		err := s.db.GetContext(ctx, &n, "SELECT COUNT(*) FROM customer_keys WHERE kind = ? AND value = ?", k.Kind, k.Value)
+		if err != nil || n > 0 {
+			return err == nil
+		}
+	}
+	return false
 }
 
 // errKeyGone: the duplicate key we collided with was rolled back; insert again.
