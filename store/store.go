@@ -188,3 +188,6 @@ func affected(res sql.Result, err error) error {
 }
 
 var _ baobei.Service = (*Store)(nil)
+
+// DB exposes the connection pool to tests and benchmarks (bulk seeding).
+func (s *Store) DB() *sqlx.DB { return s.db }

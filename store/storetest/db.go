@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,47 +53,68 @@ func OpenSQLite(t testing.TB, p baobei.Policy) *store.Store {
 // opens a migrated store on it.
 func OpenMySQL(t testing.TB, p baobei.Policy) *store.Store {
 	t.Helper()
-	dsn := MySQLDSN()
-	if dsn == "" {
+	if MySQLDSN() == "" {
 		t.Skip("BAOBEI_TEST_MYSQL_DSN not set")
 	}
-	cfg, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql://"))
-	if err != nil {
-		t.Fatalf("BAOBEI_TEST_MYSQL_DSN: %v", err)
-	}
-	cfg.DBName = ""
-	admin, err := sql.Open("mysql", cfg.FormatDSN())
+	dsn, drop, err := CreateMySQL()
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	return open(t, dsn, p)
+}
+
+// CreateMySQL creates an empty database with a unique name on the server of
+// BAOBEI_TEST_MYSQL_DSN and returns its DSN and a function that drops it.
+func CreateMySQL() (dsn string, drop func(), err error) {
+	cfg, err := mysql.ParseDSN(strings.TrimPrefix(MySQLDSN(), "mysql://"))
+	if err != nil {
+		return "", nil, fmt.Errorf("BAOBEI_TEST_MYSQL_DSN: %w", err)
+	}
+	cfg.DBName = ""
+	server := cfg.FormatDSN()
+	admin, err := sql.Open("mysql", server)
+	if err != nil {
+		return "", nil, err
 	}
 	defer admin.Close()
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "baobei_test_" + hex.EncodeToString(b)
 	if _, err := admin.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
-		t.Fatalf("create test database: %v", err)
+		return "", nil, fmt.Errorf("create test database: %w", err)
 	}
-	t.Cleanup(func() {
-		db, err := sql.Open("mysql", cfg.FormatDSN())
-		if err == nil {
+	drop = func() {
+		if db, err := sql.Open("mysql", server); err == nil {
 			db.Exec("DROP DATABASE IF EXISTS " + name)
 			db.Close()
 		}
-	})
+	}
 	cfg.DBName = name
-	return open(t, "mysql://"+cfg.FormatDSN(), p)
+	return "mysql://" + cfg.FormatDSN(), drop, nil
 }
 
-func open(t testing.TB, dsn string, p baobei.Policy) *store.Store {
+// OpenDSN opens and migrates a store outside a test's lifetime.
+func OpenDSN(dsn string, p baobei.Policy) (*store.Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s, err := store.Open(ctx, dsn, p)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func open(t testing.TB, dsn string, p baobei.Policy) *store.Store {
+	t.Helper()
+	s, err := OpenDSN(dsn, p)
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	return s
 }
