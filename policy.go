@@ -26,7 +26,7 @@ func DefaultPolicy() Policy {
 		ContentMaxRunes: 2000,
 		FieldMaxRunes:   200,
 		CompanySuffixes: []string{"有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司"},
-		Loc:             shanghai(),
+		Loc:             shanghai,
 	}
 }
 
@@ -40,12 +40,12 @@ func (p Policy) Cooldown() time.Duration {
 	return time.Duration(p.ReclaimCooldown) * 24 * time.Hour
 }
 
-func shanghai() *time.Location {
+var shanghai = func() *time.Location {
 	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
 		return loc
 	}
 	return time.FixedZone("CST", 8*3600)
-}
+}()
 
 // Date formats a time as a date in the policy's zone: 12月23日.
 func (p Policy) Date(t time.Time) string { return t.In(p.Loc).Format("1月2日") }

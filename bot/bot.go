@@ -54,7 +54,7 @@ type Request struct {
 type HandlerFunc func(ctx context.Context, req *Request) (*Reply, error)
 
 // Result is what to deliver for one message. Replayed means the message was
-// seen before: Replies repeats the first answer, which was already delivered.
+// handled before: nothing changed and there is nothing new to deliver.
 type Result struct {
 	Replies  []Out
 	Replayed bool

@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"baobei"
@@ -18,8 +18,7 @@ var ErrUnknownUser = errors.New("unknown user")
 
 // Store is what the router needs: message dedupe and user lookup.
 type Store interface {
-	ClaimMessage(ctx context.Context, now time.Time, platform, msgID string) (bool, []byte, error)
-	FinishMessage(ctx context.Context, platform, msgID string, replies []byte) error
+	ClaimMessage(ctx context.Context, claim *baobei.MessageClaim) error
 	UserByUID(ctx context.Context, uid string) (*baobei.User, error)
 	RegisterRep(ctx context.Context, uid, name string, now time.Time) (*baobei.User, error)
 }
@@ -34,6 +33,7 @@ type Router struct {
 	autoRegister bool
 	log          *slog.Logger
 	handlers     map[string]HandlerFunc
+	users        userCache
 }
 
 // NewRouter returns a router with no handlers.
@@ -44,80 +44,119 @@ func NewRouter(s Store, clock baobei.Clock, p baobei.Policy, signer *cards.Signe
 // Handle registers the handler of a command name (CmdReport, …).
 func (r *Router) Handle(cmd string, h HandlerFunc) { r.handlers[cmd] = h }
 
-// Dispatch handles one message. A redelivered message ID gets the replies of
-// its first delivery (Replayed) and has no second effect. The only errors
-// returned are ErrUnknownUser and failures to reach the store; everything
-// else is a reply.
+// Dispatch handles one message. A message ID is recorded by the transaction
+// that acts on it (or after a command that changed nothing), so a redelivered
+// message has no second effect: it comes back Replayed, without replies. The
+// only errors returned are ErrUnknownUser and failures to reach the store;
+// everything else is a reply.
 func (r *Router) Dispatch(ctx context.Context, m Message) (*Result, error) {
 	start, now := time.Now(), r.clock.Now()
 	actor, err := r.actor(ctx, m, now)
 	if err != nil {
 		return nil, err
 	}
+	var claim *baobei.MessageClaim
 	if m.ID != "" {
-		first, prev, err := r.store.ClaimMessage(ctx, now, m.Platform, m.ID)
-		if err != nil {
-			return nil, err
-		}
-		if !first {
-			res := &Result{Replayed: true}
-			if prev != nil {
-				err = json.Unmarshal(prev, &res.Replies)
-			}
-			return res, err
-		}
+		claim = &baobei.MessageClaim{Platform: m.Platform, ID: m.ID}
+		ctx = baobei.WithMessageClaim(ctx, claim)
 	}
-	cmd, reply, outcome := r.run(ctx, m, actor, now)
-	outs := []Out{{ToUser: m.UserID, ToChat: m.ChatID, Text: reply.Text, Card: reply.Card}}
-	if m.ID != "" {
-		b, _ := json.Marshal(outs)
-		if err := r.store.FinishMessage(ctx, m.Platform, m.ID, b); err != nil {
-			r.log.Error("finish message", "platform", m.Platform, "err", err)
-		}
+	cmd, reply, outcome, err := r.run(ctx, m, actor, now)
+	if err == nil && claim != nil && !claim.Done() {
+		err = r.store.ClaimMessage(ctx, claim)
+	}
+	if errors.Is(err, baobei.ErrDuplicateMessage) {
+		r.log.Info("command", "platform", m.Platform, "user", m.UserID, "command", cmd, "outcome", "replayed")
+		return &Result{Replayed: true}, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	r.log.Info("command", "platform", m.Platform, "user", m.UserID, "command", cmd,
 		"latency_ms", time.Since(start).Milliseconds(), "outcome", outcome)
-	return &Result{Replies: outs}, nil
+	return &Result{Replies: []Out{{ToUser: m.UserID, ToChat: m.ChatID, Text: reply.Text, Card: reply.Card}}}, nil
 }
 
 func (r *Router) actor(ctx context.Context, m Message, now time.Time) (*baobei.User, error) {
+	if u := r.users.get(m.UserID); u != nil {
+		return u, nil
+	}
 	u, err := r.store.UserByUID(ctx, m.UserID)
 	if baobei.ErrorCode(err) == baobei.ENOTFOUND {
 		if !r.autoRegister || m.UserID == "" {
 			return nil, ErrUnknownUser
 		}
-		return r.store.RegisterRep(ctx, m.UserID, m.UserName, now)
+		u, err = r.store.RegisterRep(ctx, m.UserID, m.UserName, now)
 	}
-	if err == nil && !u.Active {
+	if err != nil {
+		return nil, err
+	}
+	if !u.Active {
 		return nil, ErrUnknownUser
 	}
-	return u, err
+	r.users.put(u)
+	return u, nil
+}
+
+// userCache keeps users for a few seconds: every message needs its sender,
+// and the org changes rarely.
+type userCache struct {
+	mu sync.Mutex
+	m  map[string]cachedUser
+}
+
+type cachedUser struct {
+	u  *baobei.User
+	at time.Time
+}
+
+const userTTL = 10 * time.Second
+
+func (c *userCache) get(uid string) *baobei.User {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[uid]; ok && time.Since(e.at) < userTTL {
+		return e.u
+	}
+	return nil
+}
+
+func (c *userCache) put(u *baobei.User) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10000 {
+		c.m = map[string]cachedUser{}
+	}
+	c.m[u.UID] = cachedUser{u: u, at: time.Now()}
 }
 
 // run parses and calls the handler; it returns the command name, the reply
 // and the outcome for the log (ok, an error code, or an incident number).
-func (r *Router) run(ctx context.Context, m Message, actor *baobei.User, now time.Time) (string, *Reply, string) {
+// The only error is ErrDuplicateMessage.
+func (r *Router) run(ctx context.Context, m Message, actor *baobei.User, now time.Time) (string, *Reply, string, error) {
 	text := m.Text
 	if m.Action != "" {
 		a, err := r.signer.Verify(m.Action, actor.UID, now)
 		if err != nil {
-			return "action", r.errorReply(err), baobei.ErrorCode(err)
+			return "action", r.errorReply(err), baobei.ErrorCode(err), nil
 		}
 		text = a.Command
 	}
 	cmd, err := Parse(text, now, r.policy.Loc, r.policy)
 	if err != nil {
-		return CmdUnknown, r.errorReply(err), baobei.ErrorCode(err)
+		return CmdUnknown, r.errorReply(err), baobei.ErrorCode(err), nil
 	}
 	h, ok := r.handlers[cmd.Name]
 	if !ok {
-		return cmd.Name, Text("这个功能还没有开放。发「帮助」查看可用命令。"), "unhandled"
+		return cmd.Name, Text("这个功能还没有开放。发「帮助」查看可用命令。"), "unhandled", nil
 	}
 	reply, err := h(ctx, &Request{Msg: m, Actor: actor, Cmd: cmd, Now: now})
-	if err != nil {
-		return cmd.Name, r.errorReply(err), outcome(err)
+	if errors.Is(err, baobei.ErrDuplicateMessage) {
+		return cmd.Name, nil, "replayed", err
 	}
-	return cmd.Name, reply, "ok"
+	if err != nil {
+		return cmd.Name, r.errorReply(err), outcome(err), nil
+	}
+	return cmd.Name, reply, "ok", nil
 }
 
 // errorReply shows a *baobei.Error's message; anything else is logged with

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"baobei"
@@ -11,33 +12,34 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// ClaimMessage records a platform message id before it is processed. It
-// returns first=false when the id was seen before; replies then holds what
-// was answered the first time (nil while that is still being processed).
-func (s *Store) ClaimMessage(ctx context.Context, now time.Time, platform, msgID string) (first bool, replies []byte, err error) {
-	_, err = s.db.ExecContext(ctx, "INSERT INTO processed_messages (platform, msg_id, done, created_at) VALUES (?, ?, ?, ?)",
-		platform, msgID, false, ts(now))
-	if err == nil {
-		return true, nil, nil
-	}
-	if !isDuplicate(err) {
-		return false, nil, err
-	}
-	var r *string
-	if err := s.db.GetContext(ctx, &r, "SELECT replies FROM processed_messages WHERE platform = ? AND msg_id = ?", platform, msgID); err != nil {
-		return false, nil, err
-	}
-	if r == nil {
-		return false, nil, nil
-	}
-	return false, []byte(*r), nil
+// ClaimMessage records a platform message that no transaction recorded
+// (a command that changed nothing); ErrDuplicateMessage if it was seen before.
+func (s *Store) ClaimMessage(ctx context.Context, claim *baobei.MessageClaim) error {
+	return s.tx(baobei.WithMessageClaim(ctx, claim), func(*sqlx.Tx) error { return nil })
 }
 
-// FinishMessage stores the replies to a claimed message for redeliveries.
-func (s *Store) FinishMessage(ctx context.Context, platform, msgID string, replies []byte) error {
-	_, err := s.db.ExecContext(ctx, "UPDATE processed_messages SET done = ?, replies = ? WHERE platform = ? AND msg_id = ?",
-		true, string(replies), platform, msgID)
+// recordMessages inserts processed_messages rows in tx; a duplicate means
+// the message was handled before.
+func recordMessages(ctx context.Context, tx *sqlx.Tx, now time.Time, claims ...*baobei.MessageClaim) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	q := "INSERT INTO processed_messages (platform, msg_id, created_at) VALUES " + placeholders(len(claims), 3)
+	args := make([]any, 0, 3*len(claims))
+	for _, c := range claims {
+		args = append(args, c.Platform, c.ID, ts(now))
+	}
+	_, err := tx.ExecContext(ctx, q, args...)
+	if isDuplicate(err) {
+		return baobei.ErrDuplicateMessage
+	}
 	return err
+}
+
+// placeholders returns "(?, ?), (?, ?)" for rows rows of n columns.
+func placeholders(rows, n int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
 }
 
 // Notify queues pushes in the outbox.
@@ -109,11 +111,19 @@ func (s *Store) OutboxFailed(ctx context.Context, now time.Time, id int64, next 
 	return err
 }
 
-// ConsoleAppend stores a message the console channel delivered.
-func (s *Store) ConsoleAppend(ctx context.Context, now time.Time, toUser, toChat string, payload []byte) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO console_messages (to_user, to_chat, payload, created_at) VALUES (?, ?, ?, ?)",
-		toUser, toChat, string(payload), ts(now))
+// ConsoleAppend stores a message the console channel delivered; msgID is
+// the message it answers ("" for pushes).
+func (s *Store) ConsoleAppend(ctx context.Context, now time.Time, toUser, toChat, msgID string, payload []byte) error {
+	_, err := s.db.ExecContext(ctx, "INSERT INTO console_messages (to_user, to_chat, msg_id, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+		toUser, toChat, msgID, string(payload), ts(now))
 	return err
+}
+
+// ConsoleReplies returns the payloads delivered in answer to msgID, in order.
+func (s *Store) ConsoleReplies(ctx context.Context, msgID string) ([]string, error) {
+	var out []string
+	err := s.db.SelectContext(ctx, &out, "SELECT payload FROM console_messages WHERE msg_id = ? ORDER BY id", msgID)
+	return out, err
 }
 
 // ConsoleInbox returns the payloads delivered to a user (or, with chat set,

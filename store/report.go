@@ -18,13 +18,9 @@ import (
 func (s *Store) Report(ctx context.Context, now time.Time, actor *baobei.User, d baobei.CustomerDraft) (*baobei.ReportResult, error) {
 	keys := d.Keys(s.policy)
 	for attempt := 0; attempt < 5; attempt++ {
-		// Known duplicates skip the doomed insert (which would burn a short
-		// number on MySQL); the unique index still decides every race.
-		if !s.anyKeyTaken(ctx, keys) {
-			res, err := s.insertCustomer(ctx, now, actor, d, keys)
-			if !isDuplicate(err) {
-				return res, err
-			}
+		r := s.insertNew(ctx, now, actor, d, keys)
+		if r.err != nil || r.c != nil {
+			return &baobei.ReportResult{Customer: r.c}, r.err
 		}
 		res, err := s.takeOver(ctx, now, actor, d, keys)
 		if !errors.Is(err, errKeyGone) {
@@ -34,48 +30,8 @@ func (s *Store) Report(ctx context.Context, now time.Time, actor *baobei.User, d
 	return nil, errors.New("report: key holder kept vanishing")
 }
 
-func (s *Store) anyKeyTaken(ctx context.Context, keys []baobei.Key) bool {
-	for _, k := range keys {
-		var n int
-		err := s.db.GetContext(ctx, &n, "SELECT COUNT(*) FROM customer_keys WHERE kind = ? AND value = ?", k.Kind, k.Value)
-		if err != nil || n > 0 {
-			return err == nil
-		}
-	}
-	return false
-}
-
 // errKeyGone: the duplicate key we collided with was rolled back; insert again.
 var errKeyGone = errors.New("duplicate key holder rolled back")
-
-func (s *Store) insertCustomer(ctx context.Context, now time.Time, actor *baobei.User, d baobei.CustomerDraft, keys []baobei.Key) (*baobei.ReportResult, error) {
-	var res *baobei.ReportResult
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		r, err := tx.ExecContext(ctx, `INSERT INTO customers (name, phone, wechat, company, source, demand, grade, stage, status,
-			owner_id, protected_until, reporter_id, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.Name, d.Phone, d.Wechat, d.Company, d.Source, d.Demand, d.Grade, baobei.StageNew, baobei.StatusOwned,
-			actor.ID, ts(now.Add(s.policy.Protection())), actor.ID, ts(now))
-		if err != nil {
-			return err
-		}
-		id, err := r.LastInsertId()
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO customer_keys (kind, value, customer_id) VALUES (?, ?, ?)", k.Kind, k.Value, id); err != nil {
-				return err
-			}
-		}
-		if err := audit(ctx, tx, now, id, actor.ID, ActReport, nil, &actor.ID, "new"); err != nil {
-			return err
-		}
-		c, err := getCustomer(ctx, tx, id)
-		res = &baobei.ReportResult{Customer: c}
-		return err
-	})
-	return res, err
-}
 
 func (s *Store) takeOver(ctx context.Context, now time.Time, actor *baobei.User, d baobei.CustomerDraft, keys []baobei.Key) (*baobei.ReportResult, error) {
 	var res *baobei.ReportResult

@@ -31,6 +31,8 @@ type Store struct {
 	db      *sqlx.DB
 	dialect string
 	policy  baobei.Policy
+	jobs    chan *reportJob // new customers waiting for a batch
+	quit    chan struct{}
 }
 
 // Open connects to the database named by dsn: "sqlite:///abs/path.db",
@@ -56,11 +58,16 @@ func Open(ctx context.Context, dsn string, p baobei.Policy) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect %s: %w", dialect, err)
 	}
-	return &Store{db: db, dialect: dialect, policy: p}, nil
+	s := &Store{db: db, dialect: dialect, policy: p}
+	s.startBatcher()
+	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the batch writers and closes the database.
+func (s *Store) Close() error {
+	close(s.quit)
+	return s.db.Close()
+}
 
 // Dialect is MySQL or SQLite.
 func (s *Store) Dialect() string { return s.dialect }
@@ -119,16 +126,32 @@ func (s *Store) tx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 	return err
 }
 
+// tx1 runs fn in one transaction. When ctx carries a platform message not
+// yet recorded, the transaction records it first, so the change and the
+// message's dedupe commit together.
 func (s *Store) tx1(ctx context.Context, fn func(*sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	claim := baobei.MessageClaimFrom(ctx)
+	if claim != nil && !claim.Done() {
+		err = recordMessages(ctx, tx, time.Now(), claim)
+	}
+	if err == nil {
+		err = fn(tx)
+	}
+	if err != nil {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if claim != nil {
+		claim.MarkDone()
+	}
+	return nil
 }
 
 func retryable(err error) bool {

@@ -22,7 +22,8 @@ var page []byte
 
 // Store is what the console keeps and lists.
 type Store interface {
-	ConsoleAppend(ctx context.Context, now time.Time, toUser, toChat string, payload []byte) error
+	ConsoleAppend(ctx context.Context, now time.Time, toUser, toChat, msgID string, payload []byte) error
+	ConsoleReplies(ctx context.Context, msgID string) ([]string, error)
 	ConsoleInbox(ctx context.Context, user, chat string) ([]string, error)
 	Users(ctx context.Context) ([]baobei.User, error)
 	Teams(ctx context.Context) ([]baobei.Team, error)
@@ -53,13 +54,17 @@ func New(s Store, clock baobei.Clock, p baobei.Policy) *Adapter {
 // Name is "console".
 func (a *Adapter) Name() string { return "console" }
 
-// Send stores the message in its recipient's inbox.
-func (a *Adapter) Send(ctx context.Context, o bot.Out) error {
+// Send stores a push in its recipient's inbox.
+func (a *Adapter) Send(ctx context.Context, o bot.Out) error { return a.append(ctx, "", o) }
+
+// append stores a message in its recipient's inbox; msgID is the console
+// message it answers, so that a resend returns the same replies.
+func (a *Adapter) append(ctx context.Context, msgID string, o bot.Out) error {
 	b, err := json.Marshal(o)
 	if err != nil {
 		return err
 	}
-	return a.store.ConsoleAppend(ctx, a.clock.Now(), o.ToUser, o.ToChat, b)
+	return a.store.ConsoleAppend(ctx, a.clock.Now(), o.ToUser, o.ToChat, msgID, b)
 }
 
 // Mount serves the page and the JSON API under /console.
@@ -86,7 +91,11 @@ func (a *Adapter) messages(d bot.Dispatcher) gin.HandlerFunc {
 		if !bind(c, &in) {
 			return
 		}
-		a.deliver(c, d, bot.Message{Platform: "console", ID: in.MsgID, UserID: in.User, ChatID: in.Chat, Text: in.Text})
+		id := ""
+		if in.MsgID != "" {
+			id = in.User + "/" + in.MsgID // msg_id is the client's: scope it to the user
+		}
+		a.deliver(c, d, bot.Message{Platform: "console", ID: id, UserID: in.User, ChatID: in.Chat, Text: in.Text})
 	}
 }
 
@@ -108,7 +117,8 @@ func (a *Adapter) actions(d bot.Dispatcher) gin.HandlerFunc {
 }
 
 // deliver dispatches, stores the replies in the inboxes, flushes the pushes
-// the command caused, and answers with the replies.
+// the command caused, and answers with the replies. A resent msg_id answers
+// with the replies stored the first time.
 func (a *Adapter) deliver(c *gin.Context, d bot.Dispatcher, m bot.Message) {
 	ctx := c.Request.Context()
 	res, err := d.Dispatch(ctx, m)
@@ -116,12 +126,11 @@ func (a *Adapter) deliver(c *gin.Context, d bot.Dispatcher, m bot.Message) {
 		c.JSON(http.StatusForbidden, gin.H{"error": "unknown user " + m.UserID})
 		return
 	}
-	if err == nil && !res.Replayed {
-		for _, o := range res.Replies {
-			if err = a.Send(ctx, o); err != nil {
-				break
-			}
-		}
+	var replies []json.RawMessage
+	if err == nil && res.Replayed {
+		replies, err = a.replayed(ctx, m.ID)
+	} else if err == nil {
+		replies, err = a.keep(ctx, m.ID, res.Replies)
 	}
 	if err == nil && a.Pusher != nil {
 		err = a.Pusher.Flush(ctx)
@@ -131,11 +140,32 @@ func (a *Adapter) deliver(c *gin.Context, d bot.Dispatcher, m bot.Message) {
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
 		return
 	}
-	replies := res.Replies
-	if replies == nil {
-		replies = []bot.Out{}
-	}
 	c.JSON(http.StatusOK, gin.H{"replies": replies})
+}
+
+func (a *Adapter) keep(ctx context.Context, msgID string, outs []bot.Out) ([]json.RawMessage, error) {
+	replies := make([]json.RawMessage, 0, len(outs))
+	for _, o := range outs {
+		if err := a.append(ctx, msgID, o); err != nil {
+			return nil, err
+		}
+		b, _ := json.Marshal(o)
+		replies = append(replies, b)
+	}
+	return replies, nil
+}
+
+func (a *Adapter) replayed(ctx context.Context, msgID string) ([]json.RawMessage, error) {
+	rows, err := a.store.ConsoleReplies(ctx, msgID)
+	return raw(rows), err
+}
+
+func raw(rows []string) []json.RawMessage {
+	out := make([]json.RawMessage, len(rows))
+	for i, r := range rows {
+		out[i] = json.RawMessage(r)
+	}
+	return out
 }
 
 func (a *Adapter) inbox(c *gin.Context) {
@@ -150,11 +180,7 @@ func (a *Adapter) inbox(c *gin.Context) {
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
 		return
 	}
-	msgs := make([]json.RawMessage, len(rows))
-	for i, r := range rows {
-		msgs[i] = json.RawMessage(r)
-	}
-	c.JSON(http.StatusOK, gin.H{"messages": msgs})
+	c.JSON(http.StatusOK, gin.H{"messages": raw(rows)})
 }
 
 func (a *Adapter) parse(c *gin.Context) {

@@ -97,6 +97,7 @@ func Run(t *testing.T, b Backend) {
 		{"Outbox", testOutbox},
 		{"ConcurrentReports", testConcurrentReports},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"ConcurrentDistinctReports", testConcurrentDistinct},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
@@ -325,25 +326,47 @@ func testVerbatim(t *testing.T, b Backend) {
 	}
 }
 
+// A platform message is recorded by the transaction that acts on it, so a
+// redelivery has no second effect.
 func testProcessedMessages(t *testing.T, b Backend) {
 	f := Seed(t, b, baobei.DefaultPolicy())
-	first, _, err := f.S.ClaimMessage(f.Ctx, T0, "console", "m1")
-	if err != nil || !first {
-		t.Fatalf("first claim: %v %v", first, err)
+	msg := func(id string) context.Context {
+		return baobei.WithMessageClaim(f.Ctx, &baobei.MessageClaim{Platform: "wecom", ID: id})
 	}
-	first, replies, err := f.S.ClaimMessage(f.Ctx, T0, "console", "m1")
-	if err != nil || first || replies != nil {
-		t.Fatalf("in-flight claim: %v %q %v", first, replies, err)
-	}
-	if err := f.S.FinishMessage(f.Ctx, "console", "m1", []byte(`["ok"]`)); err != nil {
+	d := baobei.CustomerDraft{Phone: "13800138000", Name: "张先生"}
+	if _, err := f.S.Report(msg("m1"), T0, f.Zhangsan, d); err != nil {
 		t.Fatal(err)
 	}
-	first, replies, err = f.S.ClaimMessage(f.Ctx, T0, "console", "m1")
-	if err != nil || first || string(replies) != `["ok"]` {
-		t.Fatalf("finished claim: %v %q %v", first, replies, err)
+	_, err := f.S.Report(msg("m1"), T0, f.Zhangsan, baobei.CustomerDraft{Phone: "13900139000", Name: "另一位"})
+	if !errors.Is(err, baobei.ErrDuplicateMessage) {
+		t.Fatalf("redelivered report: %v", err)
 	}
-	if first, _, _ := f.S.ClaimMessage(f.Ctx, T0, "wecom", "m1"); !first {
-		t.Fatal("same id on another platform must be new")
+	ref := baobei.CustomerRef{Phone: "13800138000"}
+	for i := 0; i < 3; i++ {
+		_, err = f.S.FollowUp(msg("m2"), T0, f.Zhangsan, ref, baobei.FollowUpDraft{Content: "电话"})
+		if i > 0 && !errors.Is(err, baobei.ErrDuplicateMessage) {
+			t.Fatalf("redelivered follow-up %d: %v", i, err)
+		}
+	}
+	claim := &baobei.MessageClaim{Platform: "wecom", ID: "m3"}
+	_, err = f.S.Report(baobei.WithMessageClaim(f.Ctx, claim), T0, f.Lisi, d)
+	if baobei.ErrorCode(err) != baobei.ECONFLICT || claim.Done() {
+		t.Fatalf("refused report must not record its message: %v, done=%v", err, claim.Done())
+	}
+	if err := f.S.ClaimMessage(f.Ctx, claim); err != nil || !claim.Done() {
+		t.Fatalf("claim: %v", err)
+	}
+	if err := f.S.ClaimMessage(f.Ctx, &baobei.MessageClaim{Platform: "wecom", ID: "m3"}); !errors.Is(err, baobei.ErrDuplicateMessage) {
+		t.Fatalf("second claim: %v", err)
+	}
+	if err := f.S.ClaimMessage(f.Ctx, &baobei.MessageClaim{Platform: "dingtalk", ID: "m3"}); err != nil {
+		t.Fatalf("same id on another platform: %v", err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM customers"); n != 1 {
+		t.Fatalf("customers = %d", n)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM followups"); n != 1 {
+		t.Fatalf("follow-ups = %d", n)
 	}
 }
 
@@ -460,5 +483,60 @@ func testConcurrentClaims(t *testing.T, b Backend) {
 	}
 	if k := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActClaim); k != 1 {
 		t.Fatalf("claim audit rows = %d", k)
+	}
+}
+
+// Many reports at once, each phone twice: batched inserts must hand every
+// reporter their own customer and refuse every second report.
+func testConcurrentDistinct(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	const phones = 40
+	users := make([]*baobei.User, 2*phones)
+	for i := range users {
+		users[i] = registerRep(t, f, i)
+	}
+	type out struct {
+		c   *baobei.Customer
+		err error
+	}
+	outs := make([]out, len(users))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range users {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			phone := fmt.Sprintf("137%08d", i%phones)
+			r, err := f.S.Report(f.Ctx, T0, users[i], baobei.CustomerDraft{Phone: phone, Name: fmt.Sprintf("客户%d", i)})
+			if err == nil {
+				outs[i].c = r.Customer
+			}
+			outs[i].err = err
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	owners := map[string]int64{}
+	for i, o := range outs {
+		if o.err != nil {
+			wantCode(t, o.err, baobei.ECONFLICT)
+			continue
+		}
+		phone := fmt.Sprintf("137%08d", i%phones)
+		if o.c.Phone != phone || ownerOf(t, o.c, T0) != users[i].ID || owners[phone] != 0 {
+			t.Fatalf("report %d: %+v (owners %v)", i, o.c, owners)
+		}
+		owners[phone] = users[i].ID
+		stored, err := f.S.FindCustomers(f.Ctx, baobei.CustomerRef{Number: o.c.ID})
+		if err != nil || len(stored) != 1 || stored[0].Phone != phone || *stored[0].OwnerID != users[i].ID {
+			t.Fatalf("customer #%d as stored: %+v %v", o.c.ID, stored, err)
+		}
+	}
+	if len(owners) != phones {
+		t.Fatalf("%d phones have an owner, want %d", len(owners), phones)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActReport); n != phones {
+		t.Fatalf("report audit rows = %d", n)
 	}
 }

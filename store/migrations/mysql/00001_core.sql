@@ -44,7 +44,8 @@ CREATE TABLE customers (
   version BIGINT NOT NULL DEFAULT 1,
   KEY ix_customers_owner (owner_id, status),
   KEY ix_customers_status (status, protected_until),
-  KEY ix_customers_name (name)
+  KEY ix_customers_name (name),
+  KEY ix_customers_phone (phone)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE customer_keys (
@@ -83,8 +84,6 @@ CREATE TABLE audit_events (
 CREATE TABLE processed_messages (
   platform VARCHAR(16) NOT NULL,
   msg_id VARCHAR(128) NOT NULL,
-  done TINYINT(1) NOT NULL DEFAULT 0,
-  replies MEDIUMTEXT NULL,
   created_at DATETIME NOT NULL,
   PRIMARY KEY (platform, msg_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
@@ -107,8 +106,10 @@ CREATE TABLE console_messages (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   to_user VARCHAR(128) NOT NULL DEFAULT '',
   to_chat VARCHAR(128) NOT NULL DEFAULT '',
+  msg_id VARCHAR(200) NOT NULL DEFAULT '',
   payload MEDIUMTEXT NOT NULL,
   created_at DATETIME NOT NULL,
+  KEY ix_console_msg (msg_id),
   KEY ix_console_user (to_user, id),
   KEY ix_console_chat (to_chat, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -46,6 +46,7 @@ CREATE TABLE customers (
 CREATE INDEX ix_customers_owner ON customers (owner_id, status);
 CREATE INDEX ix_customers_status ON customers (status, protected_until);
 CREATE INDEX ix_customers_name ON customers (name);
+CREATE INDEX ix_customers_phone ON customers (phone);
 
 CREATE TABLE customer_keys (
   kind VARCHAR(16) NOT NULL,
@@ -83,8 +84,6 @@ CREATE INDEX ix_audit_actor ON audit_events (actor_id, action, at);
 CREATE TABLE processed_messages (
   platform VARCHAR(16) NOT NULL,
   msg_id VARCHAR(128) NOT NULL,
-  done BOOLEAN NOT NULL DEFAULT 0,
-  replies TEXT NULL,
   created_at DATETIME NOT NULL,
   PRIMARY KEY (platform, msg_id)
 );
@@ -107,9 +106,11 @@ CREATE TABLE console_messages (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   to_user VARCHAR(128) NOT NULL DEFAULT '',
   to_chat VARCHAR(128) NOT NULL DEFAULT '',
+  msg_id VARCHAR(200) NOT NULL DEFAULT '',
   payload TEXT NOT NULL,
   created_at DATETIME NOT NULL
 );
+CREATE INDEX ix_console_msg ON console_messages (msg_id);
 CREATE INDEX ix_console_user ON console_messages (to_user, id);
 CREATE INDEX ix_console_chat ON console_messages (to_chat, id);
 
