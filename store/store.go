@@ -35,9 +35,9 @@ type Store struct {
 	quit    chan struct{}
 }
 
-// Open connects to the database named by dsn: "sqlite:///abs/path.db",
+// Open connects to the database named by dsn — "sqlite:///abs/path.db",
 // "sqlite://rel/path.db", a bare file path, or
-// "mysql://user:pass@tcp(host:3306)/db". It does not migrate.
+// "mysql://user:pass@tcp(host:3306)/db" — and brings its schema up to date.
 func Open(ctx context.Context, dsn string, p baobei.Policy) (*Store, error) {
 	dialect, driverDSN, err := driverDSN(dsn)
 	if err != nil {
@@ -59,6 +59,10 @@ func Open(ctx context.Context, dsn string, p baobei.Policy) (*Store, error) {
 		return nil, fmt.Errorf("connect %s: %w", dialect, err)
 	}
 	s := &Store{db: db, dialect: dialect, policy: p}
+	if err := s.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	s.startBatcher()
 	return s, nil
 }

@@ -27,22 +27,10 @@ type app struct {
 	handler http.Handler
 }
 
-func openStore(ctx context.Context, cfg Config) (*store.Store, error) {
-	s, err := store.Open(ctx, cfg.DB, cfg.Policy)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
 // newApp wires everything. With no platform configured (the only mode so
 // far) the console is the channel and its clock can be moved.
 func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
-	s, err := openStore(ctx, cfg)
+	s, err := store.Open(ctx, cfg.DB, cfg.Policy)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 	_ "time/tzdata" // the static image has no zoneinfo
+
+	"baobei/store"
 )
 
 func main() {
@@ -39,7 +41,7 @@ func run(ctx context.Context, args []string) error {
 	case "serve":
 		return serve(ctx, cfg)
 	case "migrate":
-		s, err := openStore(ctx, cfg)
+		s, err := store.Open(ctx, cfg.DB, cfg.Policy)
 		if err == nil {
 			s.Close()
 			fmt.Println("migrations applied to", redact(cfg.DB))

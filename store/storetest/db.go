@@ -94,19 +94,11 @@ func CreateMySQL() (dsn string, drop func(), err error) {
 	return "mysql://" + cfg.FormatDSN(), drop, nil
 }
 
-// OpenDSN opens and migrates a store outside a test's lifetime.
+// OpenDSN opens (and migrates) a store outside a test's lifetime.
 func OpenDSN(dsn string, p baobei.Policy) (*store.Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := store.Open(ctx, dsn, p)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
+	return store.Open(ctx, dsn, p)
 }
 
 func open(t testing.TB, dsn string, p baobei.Policy) *store.Store {
