@@ -24,8 +24,10 @@ func (h *Handlers) Transfer(ctx context.Context, req *bot.Request) (*bot.Reply, 
 	}
 	notes := []baobei.Notice{{ToUser: to.UID, Text: fmt.Sprintf("%s 把客户 #%d %s %s 转给了你，保护期至 %s。发「查询 #%d」查看详情。",
 		req.Actor.Name, c.ID, c.Name, c.Phone, h.policy.DateTime(*c.ProtectedUntil), c.ID)}}
-	if len(before) == 1 && before[0].OwnerUID != "" && before[0].OwnerUID != req.Actor.UID {
-		notes = append(notes, baobei.Notice{ToUser: before[0].OwnerUID, Text: fmt.Sprintf("你的客户 #%d %s 已由 %s 转给 %s。", c.ID, c.Name, req.Actor.Name, to.Name)})
+	if len(before) == 1 {
+		if owner, owned := before[0].Owner(req.Now); owned && owner != req.Actor.ID {
+			notes = append(notes, baobei.Notice{ToUser: before[0].OwnerUID, Text: fmt.Sprintf("你的客户 #%d %s 已由 %s 转给 %s。", c.ID, c.Name, req.Actor.Name, to.Name)})
+		}
 	}
 	if err := h.svc.Notify(ctx, req.Now, notes...); err != nil {
 		return nil, err

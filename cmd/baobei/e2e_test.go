@@ -258,3 +258,28 @@ func TestConsoleBadInputChangesNothing(t *testing.T) {
 		wantHas(t, c.say("zhangsan", "查询 #1"), content)
 	})
 }
+
+func TestConsoleTransferAndHandover(t *testing.T) {
+	backends(t, func(t *testing.T, c *consoleClient) {
+		c.say("zhangsan", "报备 13800138000 张先生")
+		c.say("zhangsan", "报备 13900139000 李女士")
+		wantHas(t, c.say("zhangsan", "转移 #1 @李四"), "经理")
+		wantHas(t, c.say("chenjl", "转移 #1 @李四"), "经理")
+		wantHas(t, c.say("wangjl", "转移 #1 @李四"), "已将 #1", "李四")
+		wantHas(t, last(c.inbox("user=lisi")).Text, "王经理", "#1", "13800138000")
+		wantHas(t, last(c.inbox("user=zhangsan")).Text, "#1", "转给 李四")
+		wantHas(t, c.say("wangjl", "交接 @张三 @赵五"), "1 个客户", "赵五")
+		wantHas(t, c.say("zhaowu", "我的客户"), "#2", "13900139000")
+		wantHas(t, c.say("zhangsan", "我的客户"), "还没有客户")
+		if n := c.count("SELECT COUNT(*) FROM audit_events WHERE action IN ('transfer', 'handover')"); n != 2 {
+			t.Fatalf("audit rows = %d", n)
+		}
+	})
+}
+
+func last(outs []bot.Out) bot.Out {
+	if len(outs) == 0 {
+		return bot.Out{}
+	}
+	return outs[len(outs)-1]
+}
