@@ -19,3 +19,9 @@ func (c *OffsetClock) Advance(d time.Duration) time.Time {
 	}
 	return c.Now()
 }
+
+// Offset is how far the clock is ahead of the system clock.
+func (c *OffsetClock) Offset() time.Duration { return time.Duration(c.offset.Load()) }
+
+// SetOffset restores an offset kept from an earlier run.
+func (c *OffsetClock) SetOffset(d time.Duration) { c.offset.Store(int64(d)) }

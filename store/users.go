@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -143,26 +141,4 @@ func (s *Store) Teams(ctx context.Context) ([]baobei.Team, error) {
 	var ts []baobei.Team
 	err := s.db.SelectContext(ctx, &ts, "SELECT id, code, name, chat_id FROM teams ORDER BY id")
 	return ts, err
-}
-
-// Secret returns the named server secret, generating and storing 32 random
-// bytes on first use so that every replica shares it.
-func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
-	var v string
-	err := s.db.GetContext(ctx, &v, "SELECT value FROM settings WHERE name = ?", name)
-	if err == nil {
-		return hex.DecodeString(v)
-	}
-	if !notFound(err) {
-		return nil, err
-	}
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, err
-	}
-	_, err = s.db.ExecContext(ctx, "INSERT INTO settings (name, value) VALUES (?, ?)", name, hex.EncodeToString(b))
-	if err != nil && !isDuplicate(err) {
-		return nil, err
-	}
-	return s.Secret(ctx, name)
 }

@@ -27,7 +27,11 @@ type Store interface {
 	ConsoleInbox(ctx context.Context, user, chat string) ([]string, error)
 	Users(ctx context.Context) ([]baobei.User, error)
 	Teams(ctx context.Context) ([]baobei.Team, error)
+	SetSetting(ctx context.Context, name, value string) error
 }
+
+// ClockSetting is where the console keeps its clock offset across restarts.
+const ClockSetting = "console_clock_offset"
 
 // Flusher sends queued pushes; the console flushes before it answers so that
 // a push caused by a message is in its recipient's inbox at once.
@@ -253,6 +257,11 @@ func (a *Adapter) advance(c *gin.Context) {
 		return
 	}
 	now := a.ClockControl.Advance(d)
+	if err := a.store.SetSetting(c.Request.Context(), ClockSetting, a.ClockControl.Offset().String()); err != nil {
+		c.Error(err)
+		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
+		return
+	}
 	c.JSON(http.StatusOK, gin.H{"now": now.In(a.policy.Loc).Format(time.RFC3339)})
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"time"
 
 	"baobei"
 	"baobei/bot"
@@ -42,7 +43,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 }
 
 func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*app, error) {
-	clock := &baobei.OffsetClock{}
+	clock, err := consoleClock(ctx, s)
+	if err != nil {
+		return nil, err
+	}
 	org := baobei.DemoOrg()
 	if cfg.Org != nil {
 		org = *cfg.Org
@@ -52,7 +56,6 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 	}
 	secret := []byte(cfg.secret)
 	if len(secret) == 0 {
-		var err error
 		if secret, err = s.Secret(ctx, "card_secret"); err != nil {
 			return nil, err
 		}
@@ -76,6 +79,22 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 	engine.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/console") })
 	con.Mount(engine, router)
 	return &app{store: s, router: router, pusher: pusher, console: con, clock: clock, handler: engine}, nil
+}
+
+// consoleClock restores the console clock's offset, so that a restart does
+// not move time backwards under customers reported in the "future".
+func consoleClock(ctx context.Context, s *store.Store) (*baobei.OffsetClock, error) {
+	clock := &baobei.OffsetClock{}
+	v, ok, err := s.Setting(ctx, console.ClockSetting)
+	if err != nil || !ok {
+		return clock, err
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return nil, fmt.Errorf("setting %s: %w", console.ClockSetting, err)
+	}
+	clock.SetOffset(d)
+	return clock, nil
 }
 
 func (a *app) Close() error { return a.store.Close() }

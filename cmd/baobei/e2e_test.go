@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"baobei/bot"
 	"baobei/store/storetest"
@@ -282,4 +283,22 @@ func last(outs []bot.Out) bot.Out {
 		return bot.Out{}
 	}
 	return outs[len(outs)-1]
+}
+
+func TestConsoleClockSurvivesRestart(t *testing.T) {
+	backends(t, func(t *testing.T, c *consoleClient) {
+		c.advance("48h")
+		cfg := defaultConfig()
+		cfg.finish()
+		again, err := wire(context.Background(), cfg, c.app.store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ahead := again.clock.Now().Sub(time.Now()); ahead < 47*time.Hour || ahead > 49*time.Hour {
+			t.Fatalf("restarted clock is %v ahead, want 48h", ahead)
+		}
+		if code, _ := c.post("/console/api/clock", map[string]string{"advance": "-1h"}); code != http.StatusBadRequest {
+			t.Fatalf("negative advance: %d", code)
+		}
+	})
 }
