@@ -563,19 +563,11 @@ func pow10(n int) int64 {
 	return p
 }
 
-// limits are the policy's length limits, defaults filled in.
+// limits are the policy's length limits.
 type limits struct{ name, field, content int }
 
 func policyLimits(p baobei.Policy) limits {
-	d := baobei.DefaultPolicy()
-	pick := func(v, def int) int {
-		if v > 0 {
-			return v
-		}
-		return def
-	}
-	return limits{pick(p.NameMaxRunes, d.NameMaxRunes), pick(p.FieldMaxRunes, d.FieldMaxRunes),
-		pick(p.ContentMaxRunes, d.ContentMaxRunes)}
+	return limits{p.NameMaxRunes, p.FieldMaxRunes, p.ContentMaxRunes}
 }
 
 // args reads the free tokens of each command.
