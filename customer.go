@@ -84,10 +84,11 @@ type Customer struct {
 	ReleaseReason  string     `db:"release_reason"`
 	Version        int64      `db:"version"`
 
-	// Filled by queries that join the owner; not a column of customers.
-	OwnerName string `db:"owner_name"`
-	OwnerUID  string `db:"owner_uid"`
-	OwnerTeam *int64 `db:"owner_team_id"`
+	// Filled by queries that join the owners; not columns of customers.
+	OwnerName    string `db:"owner_name"`
+	OwnerUID     string `db:"owner_uid"`
+	OwnerTeam    *int64 `db:"owner_team_id"`
+	PrevOwnerUID string `db:"prev_owner_uid"`
 }
 
 // Owner returns the effective owner at now: nobody when the customer is in

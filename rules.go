@@ -11,8 +11,9 @@ func ownerLabel(c *Customer) string {
 }
 
 // CheckReport decides whether actor may take existing, a customer that
-// shares a dedup key with the report. nil means: take it over.
-func CheckReport(existing *Customer, key Key, actor *User, now time.Time, p Policy) *Error {
+// shares a dedup key with the report. nil means: take it over. Taking a
+// customer whose protection ended is a claim: the same limits apply.
+func CheckReport(existing *Customer, key Key, actor *User, held, claimedToday int, now time.Time, p Policy) *Error {
 	if owner, owned := existing.Owner(now); owned {
 		if owner == actor.ID {
 			return Errorf(ECONFLICT, "你已报备过该客户（#%d %s），%s。直接发「跟进 #%d 内容」记录跟进。",
@@ -21,7 +22,7 @@ func CheckReport(existing *Customer, key Key, actor *User, now time.Time, p Poli
 		return Errorf(ECONFLICT, "%s已被 %s 报备（#%d），%s。已通知%s；如需合作请联系他或你的经理。",
 			KeyLabel(key.Kind), ownerLabel(existing), existing.ID, ProtectionText(existing, p), ownerLabel(existing))
 	}
-	return checkCooldown(existing, actor, now, p)
+	return CheckClaim(existing, actor, held, claimedToday, now, p)
 }
 
 // ProtectionText says until when c is protected, or that it is won for good.
@@ -78,11 +79,12 @@ func CheckWork(c *Customer, actor *User, now time.Time, p Policy) *Error {
 // CheckStage decides whether a follow-up may move c to stage `to` with the
 // given amount and reason. 报价 and 已成交 need an amount, 已流失 a reason.
 func CheckStage(c *Customer, to Stage, amount *int64, reason string) *Error {
+	if c.Stage == StageWon && (to != "" || amount != nil) {
+		return Errorf(EINVALID, "#%d 已成交（¥%s），阶段和金额不能再改。售后沟通直接发「跟进 #%d 内容」；金额有误请联系管理员。",
+			c.ID, FormatCents(c.AmountCents), c.ID)
+	}
 	if to == "" || to == c.Stage {
 		return nil
-	}
-	if c.Stage == StageWon {
-		return Errorf(EINVALID, "#%d 已成交，阶段不能再改。售后沟通直接发「跟进 #%d 内容」。", c.ID, c.ID)
 	}
 	hasAmount := (amount != nil && *amount > 0) || c.AmountCents > 0
 	switch to {
@@ -98,18 +100,24 @@ func CheckStage(c *Customer, to Stage, amount *int64, reason string) *Error {
 	return nil
 }
 
-// CheckTransfer decides whether actor may give c to another user: a manager
-// of the owner's team (or, for a pooled customer, of the receiver's team) or an admin.
+// CheckTransfer decides whether actor may give c to another user: an admin
+// anywhere; a manager within the team (a customer of the team, or a pooled
+// one, to a member of the team).
 func CheckTransfer(c *Customer, actor, to *User, now time.Time) *Error {
 	if !to.Active {
 		return Errorf(EINVALID, "%s 已停用，不能接收客户。请换一位同事。", to.Name)
 	}
-	team := c.OwnerTeam
-	if _, owned := c.Owner(now); !owned {
-		team = to.TeamID
-	}
-	if actor.CanManage(team) {
+	if actor.Role == RoleAdmin {
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "转移客户需要该团队的经理或管理员操作。请联系你的经理。")
+	if actor.Role != RoleManager {
+		return Errorf(EFORBIDDEN, "转移客户需要经理或管理员操作。请联系你的经理。")
+	}
+	if _, owned := c.Owner(now); owned && !actor.SameTeam(c.OwnerTeam) {
+		return Errorf(EFORBIDDEN, "#%d 不是你团队的客户，不能转移。请联系其团队经理或管理员。", c.ID)
+	}
+	if !actor.SameTeam(to.TeamID) {
+		return Errorf(EFORBIDDEN, "%s 不在你的团队，只能转给本团队同事。跨团队转移请联系管理员。", to.Name)
+	}
+	return nil
 }

@@ -33,6 +33,13 @@ type ReportResult struct {
 	Took     bool
 }
 
+// TransferResult is the transferred customer and, when someone held it, the
+// former owner (who was told).
+type TransferResult struct {
+	Customer   *Customer
+	FormerName string
+}
+
 // Conflict is returned (wrapping an *Error) when a report names a customer
 // that someone else holds; Existing tells who, so the owner can be told.
 type Conflict struct {
@@ -79,7 +86,7 @@ type Service interface {
 	Report(ctx context.Context, now time.Time, actor *User, d CustomerDraft) (*ReportResult, error)
 	FollowUp(ctx context.Context, now time.Time, actor *User, ref CustomerRef, f FollowUpDraft) (*Customer, error)
 	Claim(ctx context.Context, now time.Time, actor *User, ref CustomerRef) (*Customer, error)
-	Transfer(ctx context.Context, now time.Time, actor *User, ref CustomerRef, to *User) (*Customer, error)
+	Transfer(ctx context.Context, now time.Time, actor *User, ref CustomerRef, to *User, reason string) (*TransferResult, error)
 	Handover(ctx context.Context, now time.Time, actor, from, to *User) (int, error)
 
 	FindCustomers(ctx context.Context, ref CustomerRef) ([]Customer, error)
@@ -88,6 +95,4 @@ type Service interface {
 	RecentFollowUps(ctx context.Context, customerID int64, limit int) ([]FollowUp, error)
 
 	FindUser(ctx context.Context, ref string) (*User, error)
-	UserByID(ctx context.Context, id int64) (*User, error)
-	Notify(ctx context.Context, now time.Time, n ...Notice) error
 }

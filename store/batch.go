@@ -79,10 +79,17 @@ func (s *Store) insertNew(ctx context.Context, now time.Time, actor *baobei.User
 	case <-ctx.Done():
 		return jobResult{err: ctx.Err()}
 	case <-s.quit:
-		return jobResult{err: errors.New("store closed")}
+		return jobResult{err: errClosed}
 	}
-	return <-j.done
+	select {
+	case r := <-j.done:
+		return r
+	case <-s.quit: // the batch may still commit: only at shutdown, after HTTP drained
+		return jobResult{err: errClosed}
+	}
 }
+
+var errClosed = errors.New("store closed")
 
 // runBatch writes a batch in one transaction, or each job alone when the
 // batch fails (a race on a key, a message seen before, a deadlock).
@@ -94,13 +101,13 @@ func (s *Store) runBatch(batch []*reportJob) {
 		return err
 	})
 	if err == nil {
-		for _, j := range batch {
-			if j.claim != nil && j.id != 0 {
+		for _, j := range fresh {
+			if j.claim != nil {
 				j.claim.MarkDone()
 			}
 		}
 		for _, j := range batch {
-			j.done <- s.result(j, fresh)
+			j.done <- s.result(j)
 		}
 		return
 	}
@@ -113,12 +120,11 @@ func (s *Store) runBatch(batch []*reportJob) {
 		return
 	}
 	for _, j := range batch {
-		j.id = 0
 		s.runBatch([]*reportJob{j})
 	}
 }
 
-func (s *Store) result(j *reportJob, fresh []*reportJob) jobResult {
+func (s *Store) result(j *reportJob) jobResult {
 	if j.id == 0 {
 		return jobResult{taken: true}
 	}
@@ -130,9 +136,13 @@ func (s *Store) result(j *reportJob, fresh []*reportJob) jobResult {
 }
 
 // writeBatch inserts the jobs whose keys are all free and distinct, with
-// their keys, audit rows and message records, and sets their ids.
+// their keys, audit rows and message records, and sets their ids (and
+// clears those of the others: a rerun after a deadlock starts afresh).
 func (s *Store) writeBatch(tx *sqlx.Tx, batch []*reportJob) ([]*reportJob, error) {
 	ctx := context.Background()
+	for _, j := range batch {
+		j.id = 0
+	}
 	fresh, err := freeJobs(ctx, tx, batch)
 	if err != nil || len(fresh) == 0 {
 		return fresh, err

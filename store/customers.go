@@ -14,8 +14,9 @@ import (
 const customerSelect = `SELECT c.id, c.name, c.phone, c.wechat, c.company, c.source, c.demand, c.grade,
 	c.stage, c.status, c.owner_id, c.protected_until, c.reporter_id, c.reported_at, c.last_followup_at,
 	c.next_followup_at, c.amount_cents, c.lost_reason, c.prev_owner_id, c.released_at, c.release_reason,
-	c.version, COALESCE(u.name, '') AS owner_name, COALESCE(u.uid, '') AS owner_uid, u.team_id AS owner_team_id
-	FROM customers c LEFT JOIN users u ON u.id = c.owner_id `
+	c.version, COALESCE(u.name, '') AS owner_name, COALESCE(u.uid, '') AS owner_uid, u.team_id AS owner_team_id,
+	COALESCE(pu.uid, '') AS prev_owner_uid
+	FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN users pu ON pu.id = c.prev_owner_id `
 
 type querier interface {
 	GetContext(ctx context.Context, dest any, query string, args ...any) error
@@ -43,7 +44,7 @@ func resolve(ctx context.Context, q querier, ref baobei.CustomerRef) (*baobei.Cu
 	case 1:
 		return &cs[0], nil
 	}
-	return nil, baobei.Errorf(baobei.EAMBIGUOUS, "有 %d 位客户叫“%s”。请改用手机号或编号（#%d）。", len(cs), ref.Name, cs[0].ID)
+	return nil, baobei.Errorf(baobei.EAMBIGUOUS, "有多位客户叫“%s”。请改用手机号或编号（#3）；发「查询 %s」可看到各自的编号。", ref.Name, ref.Name)
 }
 
 func refText(ref baobei.CustomerRef) string {

@@ -15,15 +15,11 @@ import (
 func (s *Store) Claim(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef) (*baobei.Customer, error) {
 	var out *baobei.Customer
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		// Serialise one user's claims so that two at once cannot both pass the limits.
-		if _, err := tx.ExecContext(ctx, "UPDATE users SET active = active WHERE id = ?", actor.ID); err != nil {
-			return err
-		}
 		c, err := resolve(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
-		held, today, err := s.quota(ctx, tx, now, actor.ID)
+		held, today, err := s.lockQuota(ctx, tx, now, actor.ID)
 		if err != nil {
 			return err
 		}
@@ -31,7 +27,7 @@ func (s *Store) Claim(ctx context.Context, now time.Time, actor *baobei.User, re
 			return err
 		}
 		from := formerOwnerPtr(c, now)
-		if err := s.assign(ctx, tx, now, c, actor.ID, from, baobei.CustomerDraft{}); err != nil {
+		if err := s.assign(ctx, tx, now, c, actor.ID, baobei.CustomerDraft{}); err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, now, c.ID, actor.ID, ActClaim, from, &actor.ID, ""); err != nil {
@@ -43,14 +39,20 @@ func (s *Store) Claim(ctx context.Context, now time.Time, actor *baobei.User, re
 	return out, err
 }
 
-// quota counts the customers userID holds (not 已成交) and claimed today.
-func (s *Store) quota(ctx context.Context, tx *sqlx.Tx, now time.Time, userID int64) (held, today int, err error) {
+// lockQuota serialises one user's claims (so that two at once cannot both
+// pass the limits) and counts the customers userID holds (not 已成交) and
+// the claims, including reports that took a customer, made today.
+func (s *Store) lockQuota(ctx context.Context, tx *sqlx.Tx, now time.Time, userID int64) (held, today int, err error) {
+	if _, err = tx.ExecContext(ctx, "UPDATE users SET active = active WHERE id = ?", userID); err != nil {
+		return
+	}
 	err = tx.GetContext(ctx, &held, "SELECT COUNT(*) FROM customers WHERE owner_id = ? AND status = ? AND protected_until > ?",
 		userID, baobei.StatusOwned, ts(now))
 	if err != nil {
 		return
 	}
-	err = tx.GetContext(ctx, &today, "SELECT COUNT(*) FROM audit_events WHERE actor_id = ? AND action = ? AND at >= ?",
-		userID, ActClaim, ts(s.policy.DayStart(now)))
+	err = tx.GetContext(ctx, &today, `SELECT COUNT(*) FROM audit_events WHERE actor_id = ? AND at >= ?
+		AND (action = ? OR (action = ? AND detail = ?))`,
+		userID, ts(s.policy.DayStart(now)), ActClaim, ActReport, DetailTakeover)
 	return
 }

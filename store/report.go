@@ -32,32 +32,71 @@ func (s *Store) Report(ctx context.Context, now time.Time, actor *baobei.User, d
 // errKeyGone: the duplicate key we collided with was rolled back; insert again.
 var errKeyGone = errors.New("duplicate key holder rolled back")
 
+// takeOver handles a report whose key exists. Refused because someone else
+// holds the customer: the owner's warning commits (with the message record)
+// and the *baobei.Conflict is returned. Allowed: the customer is assigned
+// with the claim limits checked, and the former owner is told.
 func (s *Store) takeOver(ctx context.Context, now time.Time, actor *baobei.User, d baobei.CustomerDraft, keys []baobei.Key) (*baobei.ReportResult, error) {
 	var res *baobei.ReportResult
+	var conflict *baobei.Conflict
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		conflict = nil
 		c, key, err := customerByKeys(ctx, tx, keys)
 		if err != nil {
 			return err
 		}
-		if rerr := baobei.CheckReport(c, key, actor, now, s.policy); rerr != nil {
-			return &baobei.Conflict{Err: rerr, Existing: c, Key: key}
-		}
-		from := formerOwnerPtr(c, now)
-		if err := s.assign(ctx, tx, now, c, actor.ID, from, d); err != nil {
+		held, today, err := s.lockQuota(ctx, tx, now, actor.ID)
+		if err != nil {
 			return err
 		}
-		if err := addFreeKeys(ctx, tx, c.ID, keys); err != nil {
+		if rerr := baobei.CheckReport(c, key, actor, held, today, now, s.policy); rerr != nil {
+			owner, owned := c.Owner(now)
+			if !owned || owner == actor.ID {
+				return rerr
+			}
+			conflict = &baobei.Conflict{Err: rerr, Existing: c, Key: key}
+			return enqueue(ctx, tx, now, baobei.NoticeReportAttempt(c, actor, s.policy))
+		}
+		if res, err = s.take(ctx, tx, now, actor, c, d, keys); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, now, c.ID, actor.ID, ActReport, from, &actor.ID, "takeover"); err != nil {
-			return err
-		}
-		c, err = getCustomer(ctx, tx, c.ID)
-		res = &baobei.ReportResult{Customer: c, TookFrom: from, Took: true}
-		return err
+		return nil
 	})
+	if err == nil && conflict != nil {
+		return nil, conflict
+	}
 	return res, err
 }
+
+// take assigns a customer that nobody holds to the reporter.
+func (s *Store) take(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, c *baobei.Customer, d baobei.CustomerDraft, keys []baobei.Key) (*baobei.ReportResult, error) {
+	from := formerOwnerPtr(c, now)
+	expired := c.Status == baobei.StatusOwned
+	formerUID := c.PrevOwnerUID
+	if expired {
+		formerUID = c.OwnerUID
+	}
+	if err := s.assign(ctx, tx, now, c, actor.ID, d); err != nil {
+		return nil, err
+	}
+	if err := addFreeKeys(ctx, tx, c.ID, keys); err != nil {
+		return nil, err
+	}
+	if err := audit(ctx, tx, now, c.ID, actor.ID, ActReport, from, &actor.ID, DetailTakeover); err != nil {
+		return nil, err
+	}
+	if formerUID != "" && formerUID != actor.UID {
+		if err := enqueue(ctx, tx, now, baobei.NoticeTaken(c, formerUID, expired, actor)); err != nil {
+			return nil, err
+		}
+	}
+	c, err := getCustomer(ctx, tx, c.ID)
+	return &baobei.ReportResult{Customer: c, TookFrom: from, Took: true}, err
+}
+
+// DetailTakeover marks the audit row of a report that took an existing
+// customer; such a report counts as a claim.
+const DetailTakeover = "takeover"
 
 // customerByKeys loads the customer holding the first taken key.
 func customerByKeys(ctx context.Context, tx *sqlx.Tx, keys []baobei.Key) (*baobei.Customer, baobei.Key, error) {
@@ -85,7 +124,8 @@ func addFreeKeys(ctx context.Context, tx *sqlx.Tx, id int64, keys []baobei.Key) 
 		if n > 0 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO customer_keys (kind, value, customer_id) VALUES (?, ?, ?)", k.Kind, k.Value, id); err != nil {
+		_, err := tx.ExecContext(ctx, "INSERT INTO customer_keys (kind, value, customer_id) VALUES (?, ?, ?)", k.Kind, k.Value, id)
+		if err != nil && !isDuplicate(err) { // taken meanwhile by a new customer: it keeps the key
 			return err
 		}
 	}
@@ -101,25 +141,29 @@ func formerOwnerPtr(c *baobei.Customer, now time.Time) *int64 {
 }
 
 // assign gives c to userID for a fresh protection period, if c is still at
-// the version that was checked. Empty fields are filled from d; a lost
-// customer starts again as 新线索.
-func (s *Store) assign(ctx context.Context, tx *sqlx.Tx, now time.Time, c *baobei.Customer, userID int64, prev *int64, d baobei.CustomerDraft) error {
-	stage := c.Stage
-	if stage == baobei.StageLost {
-		stage = baobei.StageNew
+// the version that was read. The former owner is kept as prev_owner_id.
+// Taken from the pool, a customer starts afresh: a lost one as 新线索, with
+// no amount; empty fields are filled from d.
+func (s *Store) assign(ctx context.Context, tx *sqlx.Tx, now time.Time, c *baobei.Customer, userID int64, d baobei.CustomerDraft) error {
+	stage, amount, status := c.Stage, c.AmountCents, baobei.StatusOwned
+	if c.InPool(now) {
+		amount = 0
+		if stage == baobei.StageLost {
+			stage = baobei.StageNew
+		}
 	}
-	status := baobei.StatusOwned
 	if c.Status == baobei.StatusWon {
 		status = baobei.StatusWon
 	}
+	prev := c.OwnerID
 	if prev == nil {
 		prev = c.PrevOwnerID
 	}
-	return affected(tx.ExecContext(ctx, `UPDATE customers SET owner_id = ?, status = ?, stage = ?, protected_until = ?,
+	return affected(tx.ExecContext(ctx, `UPDATE customers SET owner_id = ?, status = ?, stage = ?, amount_cents = ?, protected_until = ?,
 		prev_owner_id = ?, lost_reason = '', next_followup_at = NULL,
 		wechat = CASE WHEN wechat = '' THEN ? ELSE wechat END, company = CASE WHEN company = '' THEN ? ELSE company END,
 		source = CASE WHEN source = '' THEN ? ELSE source END, demand = CASE WHEN demand = '' THEN ? ELSE demand END,
 		version = version + 1 WHERE id = ? AND version = ?`,
-		userID, status, stage, ts(now.Add(s.policy.Protection())), prev,
+		userID, status, stage, amount, ts(now.Add(s.policy.Protection())), prev,
 		d.Wechat, d.Company, d.Source, d.Demand, c.ID, c.Version))
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"baobei"
@@ -28,11 +29,12 @@ const (
 
 // Store is the database behind baobei.
 type Store struct {
-	db      *sqlx.DB
-	dialect string
-	policy  baobei.Policy
-	jobs    chan *reportJob // new customers waiting for a batch
-	quit    chan struct{}
+	db        *sqlx.DB
+	dialect   string
+	policy    baobei.Policy
+	jobs      chan *reportJob // new customers waiting for a batch
+	quit      chan struct{}
+	closeOnce sync.Once
 }
 
 // Open connects to the database named by dsn — "sqlite:///abs/path.db",
@@ -69,7 +71,7 @@ func Open(ctx context.Context, dsn string, p baobei.Policy) (*Store, error) {
 
 // Close stops the batch writers and closes the database.
 func (s *Store) Close() error {
-	close(s.quit)
+	s.closeOnce.Do(func() { close(s.quit) })
 	return s.db.Close()
 }
 

@@ -10,9 +10,9 @@ import (
 )
 
 // Transfer gives a customer to another user with a fresh protection period
-// (a manager of the owner's team or an admin).
-func (s *Store) Transfer(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, to *baobei.User) (*baobei.Customer, error) {
-	var out *baobei.Customer
+// (see baobei.CheckTransfer); the receiver and the former owner are told.
+func (s *Store) Transfer(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, to *baobei.User, reason string) (*baobei.TransferResult, error) {
+	var out *baobei.TransferResult
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		c, err := resolve(ctx, tx, ref)
 		if err != nil {
@@ -24,15 +24,25 @@ func (s *Store) Transfer(ctx context.Context, now time.Time, actor *baobei.User,
 		if owner, owned := c.Owner(now); owned && owner == to.ID {
 			return baobei.Errorf(baobei.EINVALID, "#%d 已在 %s 名下，无需转移。", c.ID, to.Name)
 		}
-		from := c.OwnerID
-		if err := s.assign(ctx, tx, now, c, to.ID, from, baobei.CustomerDraft{}); err != nil {
+		var from *int64
+		formerUID, formerName := "", ""
+		if _, owned := c.Owner(now); owned {
+			from, formerUID, formerName = c.OwnerID, c.OwnerUID, c.OwnerName
+		}
+		if err := s.assign(ctx, tx, now, c, to.ID, baobei.CustomerDraft{}); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, now, c.ID, actor.ID, ActTransfer, from, &to.ID, ""); err != nil {
+		if err := audit(ctx, tx, now, c.ID, actor.ID, ActTransfer, from, &to.ID, reason); err != nil {
 			return err
 		}
-		out, err = getCustomer(ctx, tx, c.ID)
-		return err
+		if c, err = getCustomer(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		if formerUID == actor.UID {
+			formerName = ""
+		}
+		out = &baobei.TransferResult{Customer: c, FormerName: formerName}
+		return enqueue(ctx, tx, now, baobei.NoticesTransfer(c, formerUID, actor, to, s.policy)...)
 	})
 	return out, err
 }
@@ -60,7 +70,7 @@ func (s *Store) Handover(ctx context.Context, now time.Time, actor, from, to *ba
 			if err := baobei.CheckTransfer(c, actor, to, now); err != nil {
 				return err
 			}
-			if err := s.assign(ctx, tx, now, c, to.ID, c.OwnerID, baobei.CustomerDraft{}); err != nil {
+			if err := s.assign(ctx, tx, now, c, to.ID, baobei.CustomerDraft{}); err != nil {
 				return err
 			}
 			if err := audit(ctx, tx, now, c.ID, actor.ID, ActHandover, c.OwnerID, &to.ID, ""); err != nil {
@@ -68,7 +78,10 @@ func (s *Store) Handover(ctx context.Context, now time.Time, actor, from, to *ba
 			}
 			n++
 		}
-		return nil
+		if n == 0 {
+			return nil
+		}
+		return enqueue(ctx, tx, now, baobei.NoticesHandover(actor, from, to, n)...)
 	})
 	return n, err
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"baobei"
@@ -48,6 +49,38 @@ type Adapter struct {
 	Pusher Flusher
 	// ClockControl enables POST /console/api/clock; nil when a platform is configured.
 	ClockControl *baobei.OffsetClock
+
+	inflight inflight
+}
+
+// inflight makes concurrent resends of one msg_id wait for the first, so
+// that they answer with its stored replies.
+type inflight struct {
+	mu sync.Mutex
+	m  map[string]chan struct{}
+}
+
+func (f *inflight) begin(id string) (end func()) {
+	for {
+		f.mu.Lock()
+		if ch, busy := f.m[id]; busy {
+			f.mu.Unlock()
+			<-ch
+			continue
+		}
+		if f.m == nil {
+			f.m = map[string]chan struct{}{}
+		}
+		ch := make(chan struct{})
+		f.m[id] = ch
+		f.mu.Unlock()
+		return func() {
+			f.mu.Lock()
+			delete(f.m, id)
+			f.mu.Unlock()
+			close(ch)
+		}
+	}
 }
 
 // New returns the console adapter.
@@ -125,6 +158,9 @@ func (a *Adapter) actions(d bot.Dispatcher) gin.HandlerFunc {
 // with the replies stored the first time.
 func (a *Adapter) deliver(c *gin.Context, d bot.Dispatcher, m bot.Message) {
 	ctx := c.Request.Context()
+	if m.ID != "" {
+		defer a.inflight.begin(m.ID)()
+	}
 	res, err := d.Dispatch(ctx, m)
 	if errors.Is(err, bot.ErrUnknownUser) {
 		c.JSON(http.StatusForbidden, gin.H{"error": "unknown user " + m.UserID})

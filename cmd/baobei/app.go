@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
+	"strings"
 	"time"
 
 	"baobei"
@@ -16,6 +16,7 @@ import (
 	"baobei/store"
 
 	"github.com/gin-gonic/gin"
+	"github.com/go-sql-driver/mysql"
 )
 
 // app is the wired service: store, router, adapters, pusher and HTTP handler.
@@ -99,7 +100,18 @@ func consoleClock(ctx context.Context, s *store.Store) (*baobei.OffsetClock, err
 
 func (a *app) Close() error { return a.store.Close() }
 
-var passwordInDSN = regexp.MustCompile(`:[^:@/]*@`)
-
 // redact hides the password in a DSN for logs.
-func redact(dsn string) string { return passwordInDSN.ReplaceAllString(dsn, ":***@") }
+func redact(dsn string) string {
+	rest, ok := strings.CutPrefix(dsn, "mysql://")
+	if !ok {
+		return dsn
+	}
+	cfg, err := mysql.ParseDSN(rest)
+	if err != nil {
+		return "mysql://(unparsable DSN)"
+	}
+	if cfg.Passwd != "" {
+		cfg.Passwd = "***"
+	}
+	return "mysql://" + cfg.FormatDSN()
+}

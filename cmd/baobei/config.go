@@ -27,7 +27,7 @@ type Config struct {
 }
 
 func defaultConfig() Config {
-	return Config{DB: "sqlite://baobei.db", Addr: ":8080", Timezone: "Asia/Shanghai", LogFormat: "json", Policy: baobei.DefaultPolicy()}
+	return Config{DB: "sqlite://baobei.db", Addr: "127.0.0.1:8080", Timezone: "Asia/Shanghai", LogFormat: "json", Policy: baobei.DefaultPolicy()}
 }
 
 // loadConfig reads the file named by --config or BAOBEI_CONFIG (default

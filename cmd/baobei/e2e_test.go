@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -141,9 +142,9 @@ func TestConsoleLifecycle(t *testing.T) {
 		wantHas(t, c.say("zhangsan", "报备 13900139000 李女士"), "#2")
 
 		c.advance("744h") // 31 days: both protections ended
-		wantHas(t, c.say("lisi", "报备 13800138000 张总"), "报备成功", "原保护期已结束")
+		wantHas(t, c.say("lisi", "报备 13800138000 张总"), "报备成功", "无人负责")
 		inbox = c.inbox("user=zhangsan")
-		wantHas(t, inbox[len(inbox)-1].Text, "李四", "#1", "重新报备")
+		wantHas(t, inbox[len(inbox)-1].Text, "李四", "#1", "保护期已结束", "报备接手")
 		wantHas(t, c.say("zhangsan", "领取 #1"), "李四")
 		wantHas(t, c.say("zhangsan", "领取 #2"), "天内不能重新领取")
 		wantHas(t, c.say("zhaowu", "公海"), "#2")
@@ -167,6 +168,28 @@ func TestConsoleIdempotentMsgID(t *testing.T) {
 		}
 		if n := len(c.inbox("user=zhangsan")); n != 1 {
 			t.Fatalf("inbox has %d messages, want the reply once", n)
+		}
+		// Concurrent resends of a new message: one effect, the same replies for all.
+		msg = map[string]string{"user": "zhangsan", "text": "跟进 #1 电话沟通", "msg_id": "m-2"}
+		texts := make([]string, 20)
+		var wg sync.WaitGroup
+		for i := range texts {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				if outs := c.send(msg); len(outs) == 1 {
+					texts[i] = outs[0].Text
+				}
+			}(i)
+		}
+		wg.Wait()
+		for _, text := range texts {
+			if !strings.Contains(text, "已记录跟进") {
+				t.Fatalf("concurrent resend answered %q", text)
+			}
+		}
+		if n := c.count("SELECT COUNT(*) FROM followups"); n != 1 {
+			t.Fatalf("follow-ups = %d", n)
 		}
 	})
 }
@@ -235,6 +258,7 @@ func TestConsoleBadInputChangesNothing(t *testing.T) {
 			{"lisi", "报备 23800138000 张先生", "手机号"},
 			{"lisi", "报备 13900139000", "称呼"},
 			{"lisi", "报备 13900139000 " + strings.Repeat("张", 33), "32"},
+			{"lisi", "报备 13900139000 王先生 阶段:报价 金额:100", "跟进"},
 			{"zhangsan", "跟进 13800138000 " + strings.Repeat("长", 2001), "2000"},
 			{"zhangsan", "跟进 13800138000 沟通 阶段:火星", "阶段"},
 			{"zhangsan", "跟进 13800138000 沟通 阶段:报价", "金额"},

@@ -98,6 +98,7 @@ func Run(t *testing.T, b Backend) {
 		{"ConcurrentReports", testConcurrentReports},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"ConcurrentDistinctReports", testConcurrentDistinct},
+		{"ConcurrentContendedReports", testConcurrentContended},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
@@ -134,6 +135,9 @@ func testDuplicateRefused(t *testing.T, b Backend) {
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events"); n != 1 {
 		t.Fatalf("audit rows = %d", n)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'zhangsan'"); n != 1 {
+		t.Fatalf("owner warnings = %d, want one for lisi's attempt and none for his own", n)
 	}
 }
 
@@ -175,6 +179,9 @@ func testExpiredTaken(t *testing.T, b Backend) {
 	if err != nil || len(trail) != 2 || *trail[1].FromOwner != f.Zhangsan.ID || *trail[1].ToOwner != f.Lisi.ID {
 		t.Fatalf("audit = %+v, %v", trail, err)
 	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'zhangsan'"); n != 1 {
+		t.Fatalf("former owner notices = %d", n)
+	}
 }
 
 func testCooldown(t *testing.T, b Backend) {
@@ -209,6 +216,8 @@ func testClaimLimits(t *testing.T, b Backend) {
 	}
 	_, err := f.S.Claim(f.Ctx, now, f.Lisi, baobei.CustomerRef{Number: ids[2]})
 	wantCode(t, err, baobei.ELIMIT) // 2 claims today
+	_, err = f.S.Report(f.Ctx, now, f.Lisi, baobei.CustomerDraft{Phone: "13800000003", Name: "客户"})
+	wantCode(t, err, baobei.ELIMIT) // taking a pooled customer by 报备 is a claim too
 	tomorrow := now.Add(day)
 	if _, err := f.S.Claim(f.Ctx, tomorrow, f.Lisi, baobei.CustomerRef{Number: ids[2]}); err != nil {
 		t.Fatal(err)
@@ -256,7 +265,16 @@ func testWonAndLost(t *testing.T, b Backend) {
 		baobei.FollowUpDraft{Content: "签了", Stage: baobei.StageWon, AmountCents: &amount}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: lost.ID}, baobei.FollowUpDraft{Content: "不要了", Stage: baobei.StageLost})
+	other := int64(1)
+	_, err := f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: won.ID},
+		baobei.FollowUpDraft{Content: "再签", Stage: baobei.StageWon, AmountCents: &other})
+	wantCode(t, err, baobei.EINVALID) // won is final
+	quote := int64(500000)
+	if _, err := f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: lost.ID},
+		baobei.FollowUpDraft{Content: "报价", Stage: baobei.StageQuoted, AmountCents: &quote}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: lost.ID}, baobei.FollowUpDraft{Content: "不要了", Stage: baobei.StageLost})
 	wantCode(t, err, baobei.EINVALID) // reason required
 	if _, err := f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: lost.ID},
 		baobei.FollowUpDraft{Content: "不要了", Stage: baobei.StageLost, Reason: "预算不足"}); err != nil {
@@ -272,7 +290,7 @@ func testWonAndLost(t *testing.T, b Backend) {
 		t.Fatalf("pool = %+v %d %v", pool, n, err)
 	}
 	got, err := f.S.Claim(f.Ctx, T0, f.Lisi, baobei.CustomerRef{Number: lost.ID})
-	if err != nil || got.Stage != baobei.StageNew || ownerOf(t, got, T0) != f.Lisi.ID {
+	if err != nil || got.Stage != baobei.StageNew || ownerOf(t, got, T0) != f.Lisi.ID || got.AmountCents != 0 {
 		t.Fatalf("claim lost: %+v %v", got, err)
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE customer_id = ?", lost.ID); n != 3 {
@@ -285,13 +303,21 @@ func testTransfer(t *testing.T, b Backend) {
 	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
 	f.Report(t, T0, f.Zhangsan, "13900139000", "李女士")
 	ref := baobei.CustomerRef{Number: c.ID}
-	_, err := f.S.Transfer(f.Ctx, T0, f.Zhangsan, ref, f.Lisi)
-	wantCode(t, err, baobei.EFORBIDDEN)
-	_, err = f.S.Transfer(f.Ctx, T0, f.Chenjl, ref, f.Lisi)
-	wantCode(t, err, baobei.EFORBIDDEN)
-	got, err := f.S.Transfer(f.Ctx, T0, f.Wangjl, ref, f.Lisi)
-	if err != nil || ownerOf(t, got, T0) != f.Lisi.ID {
+	_, err := f.S.Transfer(f.Ctx, T0, f.Zhangsan, ref, f.Lisi, "")
+	wantCode(t, err, baobei.EFORBIDDEN) // reps cannot
+	_, err = f.S.Transfer(f.Ctx, T0, f.Chenjl, ref, f.Lisi, "")
+	wantCode(t, err, baobei.EFORBIDDEN) // another team's manager cannot
+	_, err = f.S.Transfer(f.Ctx, T0, f.Wangjl, ref, f.Sunqi, "")
+	wantCode(t, err, baobei.EFORBIDDEN) // nor give it outside the team
+	got, err := f.S.Transfer(f.Ctx, T0, f.Wangjl, ref, f.Lisi, "张三休假")
+	if err != nil || ownerOf(t, got.Customer, T0) != f.Lisi.ID || got.FormerName != "张三" {
 		t.Fatalf("transfer: %+v %v", got, err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ? AND detail = ?", store.ActTransfer, "张三休假"); n != 1 {
+		t.Fatalf("transfer audit rows = %d", n)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user IN ('lisi', 'zhangsan')"); n != 2 {
+		t.Fatalf("transfer notices = %d, want receiver and former owner", n)
 	}
 	_, err = f.S.Handover(f.Ctx, T0, f.Lisi, f.Zhangsan, f.Zhaowu)
 	wantCode(t, err, baobei.EFORBIDDEN)
@@ -299,8 +325,11 @@ func testTransfer(t *testing.T, b Backend) {
 	if err != nil || n != 1 {
 		t.Fatalf("handover moved %d, %v", n, err)
 	}
-	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action IN (?, ?)", store.ActTransfer, store.ActHandover); n != 2 {
-		t.Fatalf("audit rows = %d", n)
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActHandover); n != 1 {
+		t.Fatalf("handover audit rows = %d", n)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox"); n != 4 {
+		t.Fatalf("notices = %d, want 2 for the transfer and 2 for the handover", n)
 	}
 	mine, _ := f.S.OwnedBy(f.Ctx, T0, f.Zhaowu.ID)
 	if len(mine) != 1 {
@@ -337,29 +366,38 @@ func testProcessedMessages(t *testing.T, b Backend) {
 	if _, err := f.S.Report(msg("m1"), T0, f.Zhangsan, d); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.S.Report(msg("m1"), T0, f.Zhangsan, baobei.CustomerDraft{Phone: "13900139000", Name: "另一位"})
-	if !errors.Is(err, baobei.ErrDuplicateMessage) {
-		t.Fatalf("redelivered report: %v", err)
+	for _, again := range []baobei.CustomerDraft{d, {Phone: "13900139000", Name: "另一位"}} {
+		if _, err := f.S.Report(msg("m1"), T0, f.Zhangsan, again); !errors.Is(err, baobei.ErrDuplicateMessage) {
+			t.Fatalf("redelivered report %+v: %v", again, err)
+		}
 	}
+	var err error
 	ref := baobei.CustomerRef{Phone: "13800138000"}
 	for i := 0; i < 3; i++ {
 		_, err = f.S.FollowUp(msg("m2"), T0, f.Zhangsan, ref, baobei.FollowUpDraft{Content: "电话"})
-		if i > 0 && !errors.Is(err, baobei.ErrDuplicateMessage) {
-			t.Fatalf("redelivered follow-up %d: %v", i, err)
+		if (i == 0 && err != nil) || (i > 0 && !errors.Is(err, baobei.ErrDuplicateMessage)) {
+			t.Fatalf("follow-up delivery %d: %v", i, err)
 		}
 	}
 	claim := &baobei.MessageClaim{Platform: "wecom", ID: "m3"}
 	_, err = f.S.Report(baobei.WithMessageClaim(f.Ctx, claim), T0, f.Lisi, d)
-	if baobei.ErrorCode(err) != baobei.ECONFLICT || claim.Done() {
-		t.Fatalf("refused report must not record its message: %v, done=%v", err, claim.Done())
+	if baobei.ErrorCode(err) != baobei.ECONFLICT || !claim.Done() {
+		t.Fatalf("a refused report commits the owner's warning with its message: %v, done=%v", err, claim.Done())
 	}
+	if _, err = f.S.Report(msg("m3"), T0, f.Lisi, d); !errors.Is(err, baobei.ErrDuplicateMessage) {
+		t.Fatalf("redelivered refused report: %v", err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox"); n != 1 {
+		t.Fatalf("owner warnings = %d, want 1 despite the redelivery", n)
+	}
+	claim = &baobei.MessageClaim{Platform: "wecom", ID: "m4"}
 	if err := f.S.ClaimMessage(f.Ctx, claim); err != nil || !claim.Done() {
 		t.Fatalf("claim: %v", err)
 	}
-	if err := f.S.ClaimMessage(f.Ctx, &baobei.MessageClaim{Platform: "wecom", ID: "m3"}); !errors.Is(err, baobei.ErrDuplicateMessage) {
+	if err := f.S.ClaimMessage(f.Ctx, &baobei.MessageClaim{Platform: "wecom", ID: "m4"}); !errors.Is(err, baobei.ErrDuplicateMessage) {
 		t.Fatalf("second claim: %v", err)
 	}
-	if err := f.S.ClaimMessage(f.Ctx, &baobei.MessageClaim{Platform: "dingtalk", ID: "m3"}); err != nil {
+	if err := f.S.ClaimMessage(f.Ctx, &baobei.MessageClaim{Platform: "dingtalk", ID: "m4"}); err != nil {
 		t.Fatalf("same id on another platform: %v", err)
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM customers"); n != 1 {
@@ -383,8 +421,9 @@ func testOutbox(t *testing.T, b Backend) {
 		t.Fatalf("notice = %+v", n)
 	}
 	retry := T0.Add(time.Minute)
-	f.S.OutboxSent(f.Ctx, T0, due[0].ID)
-	f.S.OutboxFailed(f.Ctx, T0, due[1].ID, &retry, "503")
+	if err := errors.Join(f.S.OutboxSent(f.Ctx, T0, due[0].ID), f.S.OutboxFailed(f.Ctx, T0, due[1].ID, &retry, "503")); err != nil {
+		t.Fatal(err)
+	}
 	if due, _ := f.S.DueOutbox(f.Ctx, T0, 10); len(due) != 0 {
 		t.Fatalf("due before retry = %d", len(due))
 	}
@@ -392,7 +431,9 @@ func testOutbox(t *testing.T, b Backend) {
 	if len(due) != 1 || due[0].Attempts != 1 {
 		t.Fatalf("due at retry = %+v", due)
 	}
-	f.S.OutboxFailed(f.Ctx, retry, due[0].ID, nil, "gave up")
+	if err := f.S.OutboxFailed(f.Ctx, retry, due[0].ID, nil, "gave up"); err != nil {
+		t.Fatal(err)
+	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE status = ?", store.OutboxDead); n != 1 {
 		t.Fatalf("dead = %d", n)
 	}
@@ -538,5 +579,54 @@ func testConcurrentDistinct(t *testing.T, b Backend) {
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActReport); n != phones {
 		t.Fatalf("report audit rows = %d", n)
+	}
+}
+
+// Rounds of many reps reporting a few phones at once, with WeChat IDs that
+// cross between the phones, so that batches collide, deadlock and retry:
+// every success must name a stored customer that the reporter owns.
+func testConcurrentContended(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	const reps, phones, rounds = 48, 6, 10
+	users := make([]*baobei.User, reps)
+	for i := range users {
+		users[i] = registerRep(t, f, i)
+	}
+	for r := 0; r < rounds; r++ {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		won := map[int64]int64{}
+		for i := 0; i < reps; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				d := baobei.CustomerDraft{Phone: fmt.Sprintf("13%d%08d", 5+r%4, r*100+i%phones), Name: "客户",
+					Wechat: fmt.Sprintf("wx%d-%d", r, (i+1)%phones)}
+				res, err := f.S.Report(f.Ctx, T0, users[i], d)
+				if err != nil {
+					if c := baobei.ErrorCode(err); c != baobei.ECONFLICT {
+						t.Errorf("report: %v", err)
+					}
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if prev, dup := won[res.Customer.ID]; dup {
+					t.Errorf("#%d reported successfully by %d and %d", res.Customer.ID, prev, users[i].ID)
+				}
+				won[res.Customer.ID] = users[i].ID
+			}(i)
+		}
+		wg.Wait()
+		for id, owner := range won {
+			cs, err := f.S.FindCustomers(f.Ctx, baobei.CustomerRef{Number: id})
+			if err != nil || len(cs) != 1 || *cs[0].OwnerID != owner {
+				t.Fatalf("round %d: success for #%d by %d, stored: %+v %v", r, id, owner, cs, err)
+			}
+		}
+	}
+	customers := f.Count(t, "SELECT COUNT(*) FROM customers")
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActReport); n != customers {
+		t.Fatalf("%d report audit rows for %d customers", n, customers)
 	}
 }

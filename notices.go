@@ -1,0 +1,43 @@
+package baobei
+
+import "fmt"
+
+// The pushes that ownership changes cause. The store writes them to the
+// outbox in the transaction of the change, so a change and its notices
+// commit together.
+
+// NoticeReportAttempt tells the owner that actor tried to report their customer.
+func NoticeReportAttempt(c *Customer, actor *User, p Policy) Notice {
+	return Notice{ToUser: c.OwnerUID, Text: fmt.Sprintf(
+		"提醒：%s 刚才尝试报备你的客户 #%d %s，已被系统拒绝（%s）。请尽快跟进：跟进 #%d 内容",
+		actor.Name, c.ID, c.Name, ProtectionText(c, p), c.ID)}
+}
+
+// NoticeTaken tells the former owner that actor took the customer over,
+// after its protection ended or from the pool.
+func NoticeTaken(c *Customer, formerUID string, expired bool, actor *User) Notice {
+	how := "已在公海中"
+	if expired {
+		how = "保护期已结束"
+	}
+	return Notice{ToUser: formerUID, Text: fmt.Sprintf("你之前的客户 #%d %s %s，现已由 %s 报备接手。发「我的客户」查看你名下的客户。",
+		c.ID, c.Name, how, actor.Name)}
+}
+
+// NoticesTransfer tells the receiver, and the former owner when there was one.
+func NoticesTransfer(c *Customer, formerUID string, actor, to *User, p Policy) []Notice {
+	ns := []Notice{{ToUser: to.UID, Text: fmt.Sprintf("%s 把客户 #%d %s %s 转给了你，%s。发「查询 #%d」查看详情。",
+		actor.Name, c.ID, c.Name, c.Phone, ProtectionText(c, p), c.ID)}}
+	if formerUID != "" && formerUID != actor.UID {
+		ns = append(ns, Notice{ToUser: formerUID, Text: fmt.Sprintf("你的客户 #%d %s 已由 %s 转给 %s。", c.ID, c.Name, actor.Name, to.Name)})
+	}
+	return ns
+}
+
+// NoticesHandover tells both sides of a handover of n customers.
+func NoticesHandover(actor, from, to *User, n int) []Notice {
+	return []Notice{
+		{ToUser: to.UID, Text: fmt.Sprintf("%s 把 %s 的 %d 个客户交接给了你。发「我的客户」查看。", actor.Name, from.Name, n)},
+		{ToUser: from.UID, Text: fmt.Sprintf("你名下的 %d 个客户已由 %s 交接给 %s。", n, actor.Name, to.Name)},
+	}
+}
