@@ -18,7 +18,7 @@ import (
 // fails each report is retried alone.
 
 const (
-	batchWorkers = 4
+	batchWorkers = 2
 	batchMax     = 64
 )
 
