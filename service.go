@@ -2,6 +2,7 @@ package baobei
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -54,10 +55,13 @@ func (c *Conflict) Unwrap() error { return c.Err }
 // Notice is a push to a user or a group chat that is not a direct reply.
 // It goes through the outbox, in the same transaction as its cause when it
 // has one.
+// Its JSON is the adapters' Out: Card and Update are filled by the bot layer.
 type Notice struct {
-	ToUser string `json:"to_user"`
-	ToChat string `json:"to_chat"`
-	Text   string `json:"text"`
+	ToUser string          `json:"to_user"`
+	ToChat string          `json:"to_chat"`
+	Text   string          `json:"text"`
+	Card   json.RawMessage `json:"card,omitempty"`
+	Update string          `json:"update,omitempty"`
 }
 
 // OutboxItem is one queued push and how often sending it was tried.
@@ -65,6 +69,23 @@ type OutboxItem struct {
 	ID       int64
 	Notice   Notice
 	Attempts int
+}
+
+// Inbound message states. A platform callback is recorded as pending and
+// answered at once; a worker leases it, processes it and marks it done (or
+// dead after too many attempts). A lease that runs out makes it due again;
+// the message's dedupe keeps a second run from having a second effect.
+const (
+	InboundPending = "pending"
+	InboundDone    = "done"
+	InboundDead    = "dead"
+)
+
+// InboundItem is one recorded platform message waiting to be processed.
+type InboundItem struct {
+	ID       int64  `db:"id"`
+	Payload  string `db:"payload"`
+	Attempts int    `db:"attempts"`
 }
 
 // FollowUp is one logged follow-up.

@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"baobei"
@@ -22,14 +23,43 @@ type Message struct {
 	ChatID   string // group chat id; "" for a one-to-one chat
 	Text     string
 	Action   string // a card button token instead of Text
+	CardRef  string // with Action: the platform's handle of the tapped card, to update it
 }
 
-// Out is one message to deliver to a user or a group chat.
+// Out is one message to deliver to a user or a group chat. With Update set
+// it is not a new message: the platform card with that handle (the one a
+// user tapped) is updated to show Text as its outcome.
 type Out struct {
 	ToUser string      `json:"to_user"`
 	ToChat string      `json:"to_chat"`
 	Text   string      `json:"text"`
 	Card   *cards.Card `json:"card"`
+	Update string      `json:"update,omitempty"`
+}
+
+// Notice turns an Out into an outbox row.
+func (o Out) Notice() (baobei.Notice, error) {
+	n := baobei.Notice{ToUser: o.ToUser, ToChat: o.ToChat, Text: o.Text, Update: o.Update}
+	if o.Card != nil {
+		b, err := json.Marshal(o.Card)
+		if err != nil {
+			return n, err
+		}
+		n.Card = b
+	}
+	return n, nil
+}
+
+// OutOf turns an outbox row back into an Out.
+func OutOf(n baobei.Notice) (Out, error) {
+	o := Out{ToUser: n.ToUser, ToChat: n.ToChat, Text: n.Text, Update: n.Update}
+	if len(n.Card) > 0 {
+		o.Card = &cards.Card{}
+		if err := json.Unmarshal(n.Card, o.Card); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
 }
 
 // Reply is what a handler answers to the sender.

@@ -55,8 +55,10 @@ func (p *Pusher) Flush(ctx context.Context) error {
 }
 
 func (p *Pusher) send(ctx context.Context, now time.Time, it baobei.OutboxItem) error {
-	n := it.Notice
-	err := p.adapter.Send(ctx, Out{ToUser: n.ToUser, ToChat: n.ToChat, Text: n.Text})
+	o, err := OutOf(it.Notice)
+	if err == nil {
+		err = p.adapter.Send(ctx, o)
+	}
 	if err == nil {
 		return p.store.OutboxSent(ctx, now, it.ID)
 	}
