@@ -24,6 +24,7 @@ type Message struct {
 	Text     string
 	Action   string // a card button token instead of Text
 	CardRef  string // with Action: the platform's handle of the tapped card, to update it
+	Canned   string // not a command: answer with this text (a welcome, "not supported")
 }
 
 // Out is one message to deliver to a user or a group chat. With Update set

@@ -34,6 +34,18 @@ type Router struct {
 	log          *slog.Logger
 	handlers     map[string]HandlerFunc
 	users        userCache
+	names        map[string]NameLookup
+}
+
+// NameLookup finds a platform user's display name (for auto-registration).
+type NameLookup func(ctx context.Context, uid string) (string, error)
+
+// SetNameLookup names users of a platform when they register themselves.
+func (r *Router) SetNameLookup(platform string, f NameLookup) {
+	if r.names == nil {
+		r.names = map[string]NameLookup{}
+	}
+	r.names[platform] = f
 }
 
 // NewRouter returns a router with no handlers.
@@ -85,7 +97,7 @@ func (r *Router) actor(ctx context.Context, m Message, now time.Time) (*baobei.U
 		if !r.autoRegister || m.UserID == "" {
 			return nil, ErrUnknownUser
 		}
-		u, err = r.store.RegisterRep(ctx, m.UserID, m.UserName, now)
+		u, err = r.store.RegisterRep(ctx, m.UserID, r.displayName(ctx, m), now)
 	}
 	if err != nil {
 		return nil, err
@@ -95,6 +107,19 @@ func (r *Router) actor(ctx context.Context, m Message, now time.Time) (*baobei.U
 	}
 	r.users.put(u)
 	return u, nil
+}
+
+// displayName is the sender's name from the message or the platform's
+// directory, or "" (the uid is then used).
+func (r *Router) displayName(ctx context.Context, m Message) string {
+	if m.UserName != "" || r.names[m.Platform] == nil {
+		return m.UserName
+	}
+	name, err := r.names[m.Platform](ctx, m.UserID)
+	if err != nil {
+		r.log.Warn("user name lookup failed; using the id", "platform", m.Platform, "err", err)
+	}
+	return name
 }
 
 // userCache keeps users for a few seconds: every message needs its sender,

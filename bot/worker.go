@@ -143,6 +143,9 @@ func (w *Worker) process(ctx context.Context, it baobei.InboundItem) {
 // handle dispatches m and returns what to deliver: the replies, an answer to
 // a stranger, and the update of a tapped card.
 func (w *Worker) handle(ctx context.Context, m Message) ([]Out, error) {
+	if m.Canned != "" {
+		return []Out{{ToUser: m.UserID, ToChat: m.ChatID, Text: m.Canned}}, nil
+	}
 	res, err := w.d.Dispatch(ctx, m)
 	if errors.Is(err, ErrUnknownUser) {
 		return []Out{{ToUser: m.UserID, Text: "你还不在报备助手的成员名单里。请联系管理员把你加入组织后再试。"}}, nil

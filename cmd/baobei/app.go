@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"baobei"
 	"baobei/bot"
 	"baobei/bot/console"
+	"baobei/bot/wecom"
 	"baobei/cards"
 	"baobei/handlers"
 	"baobei/store"
@@ -19,18 +22,18 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
-// app is the wired service: store, router, adapters, pusher and HTTP handler.
+// app is the wired service: store, router, channels, worker, pusher and the
+// HTTP handler.
 type app struct {
 	store   *store.Store
 	router  *bot.Router
 	pusher  *bot.Pusher
-	console *console.Adapter
-	clock   baobei.Clock
+	worker  *bot.Worker
+	clock   *baobei.OffsetClock
 	handler http.Handler
 }
 
-// newApp wires everything. With no platform configured (the only mode so
-// far) the console is the channel and its clock can be moved.
+// newApp opens the store and wires everything.
 func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	s, err := store.Open(ctx, cfg.DB, cfg.Policy)
 	if err != nil {
@@ -43,43 +46,108 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	return a, err
 }
 
+// wire builds the service on s. With a platform configured, pushes go to
+// the platform and the console is off unless enabled (then loopback only or
+// behind console.password); with none, the console is the channel and its
+// clock can be moved.
 func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*app, error) {
-	clock, err := consoleClock(ctx, s)
+	platform := cfg.WeCom.Configured()
+	clock := &baobei.OffsetClock{}
+	if !platform {
+		var err error
+		if clock, err = consoleClock(ctx, s); err != nil {
+			return nil, err
+		}
+	}
+	router, org, err := newRouter(ctx, cfg, s, clock, log)
 	if err != nil {
 		return nil, err
 	}
+	a := &app{store: s, router: router, clock: clock}
+	engine := newEngine()
+	con := console.New(s, clock, cfg.Policy)
+	var out bot.Adapter = con
+	if platform {
+		wc := wecom.New(cfg.WeCom, (*lazyWorker)(a), log)
+		wc.Mount(engine, router)
+		if org.AutoRegister {
+			router.SetNameLookup("wecom", wc.UserName)
+		}
+		out = wc
+	}
+	a.pusher = bot.NewPusher(s, out, clock, log)
+	a.worker = bot.NewWorker(s, router, a.pusher, clock, log)
+	if err := mountConsole(engine, cfg, platform, con, a, router); err != nil {
+		return nil, err
+	}
+	a.handler = engine
+	return a, nil
+}
+
+// lazyWorker lets the platform adapter be built before the worker it feeds.
+type lazyWorker app
+
+func (l *lazyWorker) Accept(ctx context.Context, m bot.Message) (bool, error) {
+	return l.worker.Accept(ctx, m)
+}
+
+func newRouter(ctx context.Context, cfg Config, s *store.Store, clock baobei.Clock, log *slog.Logger) (*bot.Router, baobei.Org, error) {
 	org := baobei.DemoOrg()
 	if cfg.Org != nil {
 		org = *cfg.Org
 	}
 	if err := s.SyncOrg(ctx, org, clock.Now()); err != nil {
-		return nil, fmt.Errorf("org: %w", err)
+		return nil, org, fmt.Errorf("org: %w", err)
 	}
 	secret := []byte(cfg.secret)
 	if len(secret) == 0 {
+		var err error
 		if secret, err = s.Secret(ctx, "card_secret"); err != nil {
-			return nil, err
+			return nil, org, err
 		}
 	}
 	signer, err := cards.NewSigner(secret)
 	if err != nil {
-		return nil, fmt.Errorf("BAOBEI_SECRET: %w", err)
+		return nil, org, fmt.Errorf("BAOBEI_SECRET: %w", err)
 	}
 	router := bot.NewRouter(s, clock, cfg.Policy, signer, org.AutoRegister, log)
 	handlers.Register(router, s, cfg.Policy, signer)
+	return router, org, nil
+}
 
-	con := console.New(s, clock, cfg.Policy)
-	con.ClockControl = clock
-	pusher := bot.NewPusher(s, con, clock, log)
-	con.Pusher = pusher
-
+func newEngine() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.Use(gin.Recovery())
 	engine.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"ok": true}) })
+	return engine
+}
+
+// mountConsole serves the console when it is allowed (see wire).
+func mountConsole(engine *gin.Engine, cfg Config, platform bool, con *console.Adapter, a *app, router *bot.Router) error {
+	if platform && !cfg.Console.Enabled {
+		return nil
+	}
+	con.Pusher = a.pusher
+	var r gin.IRouter = engine
+	switch {
+	case cfg.Console.password != "":
+		r = engine.Group("", gin.BasicAuth(gin.Accounts{"admin": cfg.Console.password}))
+	case platform && !loopback(cfg.Addr):
+		return errors.New("console.enabled with a platform configured needs a loopback addr or BAOBEI_CONSOLE_PASSWORD: anyone on the console can act as anyone")
+	}
+	if !platform {
+		con.ClockControl = a.clock
+	}
 	engine.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/console") })
-	con.Mount(engine, router)
-	return &app{store: s, router: router, pusher: pusher, console: con, clock: clock, handler: engine}, nil
+	con.Mount(r, router)
+	return nil
+}
+
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	ip := net.ParseIP(host)
+	return err == nil && (host == "localhost" || (ip != nil && ip.IsLoopback()))
 }
 
 // consoleClock restores the console clock's offset, so that a restart does

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"baobei"
+	"baobei/bot/wecom"
 
 	"gopkg.in/yaml.v3"
 )
@@ -22,8 +24,17 @@ type Config struct {
 	LogFormat string        `yaml:"log_format"` // json (default) or text
 	Policy    baobei.Policy `yaml:"policy"`
 	Org       *baobei.Org   `yaml:"org"`
+	WeCom     wecom.Config  `yaml:"wecom"`
+	Console   ConsoleConfig `yaml:"console"`
 
 	secret string // BAOBEI_SECRET: signs card buttons; generated and stored when empty
+}
+
+// ConsoleConfig: the console is on when no platform is configured; with one,
+// only when enabled (and then on loopback or behind a password).
+type ConsoleConfig struct {
+	Enabled  bool `yaml:"enabled"`
+	password string
 }
 
 func defaultConfig() Config {
@@ -45,11 +56,18 @@ func loadConfig(name string, args []string) (Config, error) {
 		return cfg, err
 	}
 	for env, dst := range map[string]*string{"BAOBEI_DB": &cfg.DB, "BAOBEI_ADDR": &cfg.Addr, "BAOBEI_TIMEZONE": &cfg.Timezone,
-		"BAOBEI_LOG_FORMAT": &cfg.LogFormat, "BAOBEI_SECRET": &cfg.secret} {
+		"BAOBEI_LOG_FORMAT": &cfg.LogFormat, "BAOBEI_SECRET": &cfg.secret, "BAOBEI_CONSOLE_PASSWORD": &cfg.Console.password,
+		"BAOBEI_WECOM_CORP_ID": &cfg.WeCom.CorpID, "BAOBEI_WECOM_API_BASE": &cfg.WeCom.APIBase,
+		"BAOBEI_WECOM_SECRET": &cfg.WeCom.Secret, "BAOBEI_WECOM_TOKEN": &cfg.WeCom.Token, "BAOBEI_WECOM_AES_KEY": &cfg.WeCom.AESKey} {
 		if v := os.Getenv(env); v != "" {
 			*dst = v
 		}
 	}
+	robots, err := keyValues(os.Getenv("BAOBEI_WECOM_ROBOTS"))
+	if err != nil {
+		return cfg, fmt.Errorf("BAOBEI_WECOM_ROBOTS: %w", err)
+	}
+	cfg.WeCom.Robots = robots
 	if *db != "" {
 		cfg.DB = *db
 	}
@@ -73,8 +91,24 @@ func readYAML(path string, cfg *Config) error {
 	return nil
 }
 
-// finish resolves the time zone and checks the policy.
+// keyValues parses "sales1=KEY1,sales2=KEY2".
+func keyValues(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, kv := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' }) {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("%q is not chat=key", kv)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// finish resolves the time zone and checks the policy and the platform.
 func (c *Config) finish() error {
+	if w := c.WeCom; w.Configured() && (w.AgentID == 0 || w.Secret == "" || w.Token == "" || len(w.AESKey) != 43) {
+		return errors.New("wecom: corp_id needs agent_id, and BAOBEI_WECOM_SECRET, BAOBEI_WECOM_TOKEN and a 43-character BAOBEI_WECOM_AES_KEY")
+	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
 		return fmt.Errorf("timezone %q: %w", c.Timezone, err)

@@ -59,6 +59,7 @@ func serve(ctx context.Context, cfg Config) error {
 	}
 	defer a.Close()
 	go a.pusher.Run(ctx, 2*time.Second)
+	go a.worker.Run(ctx)
 	srv := &http.Server{Addr: cfg.Addr, Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

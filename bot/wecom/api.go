@@ -1,0 +1,201 @@
+package wecom
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"sync"
+	"time"
+
+	"baobei/bot"
+	"baobei/cards"
+
+	"github.com/silenceper/wechat/v2/util"
+)
+
+// The access token is kept per process. That is safe: while a token is
+// valid, WeCom's gettoken returns the same token to every caller, so
+// replicas do not invalidate each other; each just fetches it once.
+type tokenCache struct {
+	mu sync.Mutex
+	m  map[string]tokenEntry
+}
+
+type tokenEntry struct {
+	val any
+	exp time.Time
+}
+
+func (c *tokenCache) Get(key string) any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[key]; ok && time.Now().Before(e.exp) {
+		return e.val
+	}
+	return nil
+}
+
+func (c *tokenCache) Set(key string, val any, timeout time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]tokenEntry{}
+	}
+	c.m[key] = tokenEntry{val: val, exp: time.Now().Add(timeout)}
+	return nil
+}
+
+func (c *tokenCache) IsExist(key string) bool { return c.Get(key) != nil }
+
+func (c *tokenCache) Delete(key string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, key)
+	return nil
+}
+
+// clear forgets the token so that the next call fetches a new one.
+func (c *tokenCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+}
+
+// Send delivers one message: a card update, a group alert through the
+// team's robot, or an app message to a user (text, then the card if any).
+// Errors (rate limits, 5xx) make the outbox try again later.
+func (a *Adapter) Send(ctx context.Context, o bot.Out) error {
+	switch {
+	case o.Update != "":
+		return a.withToken(func() error { return a.updateCard(ctx, o) })
+	case o.ToChat != "":
+		return a.robot(ctx, o)
+	}
+	if o.Text != "" {
+		req := map[string]any{"touser": o.ToUser, "msgtype": "text", "agentid": a.cfg.AgentID, "text": map[string]string{"content": o.Text}}
+		if err := a.withToken(func() error { return a.appMessage(req) }); err != nil {
+			return err
+		}
+	}
+	if o.Card != nil && len(o.Card.Buttons) > 0 {
+		req := map[string]any{"touser": o.ToUser, "msgtype": "template_card", "agentid": a.cfg.AgentID, "template_card": TemplateCard(o.Card, newTaskID())}
+		return a.withToken(func() error { return a.appMessage(req) })
+	}
+	return nil
+}
+
+func (a *Adapter) appMessage(req map[string]any) error {
+	_, err := a.work.GetMessage().Send("message/send", req)
+	return clean(err)
+}
+
+// updateCard replaces the tapped card's buttons with the outcome.
+func (a *Adapter) updateCard(ctx context.Context, o bot.Out) error {
+	token, err := a.work.GetContext().GetAccessToken()
+	if err != nil {
+		return clean(err)
+	}
+	req := map[string]any{"userids": []string{o.ToUser}, "agentid": a.cfg.AgentID, "response_code": o.Update,
+		"button": map[string]string{"replace_name": o.Text}}
+	body, err := util.PostJSONContext(ctx, DefaultAPIBase+"/cgi-bin/message/update_template_card?access_token="+token, req)
+	if err != nil {
+		return clean(err)
+	}
+	var res struct{ util.CommonError }
+	return clean(util.DecodeWithError(body, &res, "update_template_card"))
+}
+
+// robot posts to a team's group chat through its group robot webhook.
+func (a *Adapter) robot(ctx context.Context, o bot.Out) error {
+	key := a.cfg.Robots[o.ToChat]
+	if key == "" {
+		a.log.Warn("wecom: no group robot for chat; alert dropped", "chat", o.ToChat)
+		return nil
+	}
+	info, err := a.work.GetRobot().RobotBroadcast(key, map[string]any{"msgtype": "text", "text": map[string]string{"content": o.Text}})
+	if err != nil {
+		return clean(err)
+	}
+	if info.ErrCode != 0 { // RobotBroadcast returns a nil error for a non-zero errcode
+		return fmt.Errorf("wecom robot: errcode=%d errmsg=%s", info.ErrCode, info.ErrMsg)
+	}
+	return nil
+}
+
+// UserName looks a user up in the contacts API (for auto-registration).
+func (a *Adapter) UserName(ctx context.Context, uid string) (string, error) {
+	var name string
+	err := a.withToken(func() error {
+		res, err := a.work.GetAddressList().UserGet(uid)
+		if err == nil {
+			name = res.Name
+		}
+		return clean(err)
+	})
+	return name, err
+}
+
+// withToken runs call and, when WeCom says the token is invalid or expired
+// (40014, 42001), forgets the token and runs it once more.
+func (a *Adapter) withToken(call func() error) error {
+	err := call()
+	if code := errCode(err); code == 40014 || code == 42001 {
+		a.tokens.clear()
+		err = call()
+	}
+	return err
+}
+
+func errCode(err error) int64 {
+	var ce *util.CommonError
+	if errors.As(err, &ce) {
+		return ce.ErrCode
+	}
+	return 0
+}
+
+var tokenInURL = regexp.MustCompile(`access_token=[^&\s]*`)
+
+// clean keeps access tokens out of errors, which end up in logs and the outbox.
+func clean(err error) error {
+	if err == nil || errCode(err) != 0 {
+		return err
+	}
+	return errors.New(tokenInURL.ReplaceAllString(err.Error(), "access_token=***"))
+}
+
+func newTaskID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return "bb" + hex.EncodeToString(b)
+}
+
+// TemplateCard renders a card as a WeCom button_interaction template card
+// (at most 6 rows and 6 buttons; a button's key is its signed action token).
+func TemplateCard(c *cards.Card, taskID string) map[string]any {
+	rows := []map[string]string{}
+	for i, f := range c.Fields {
+		if i == 6 {
+			break
+		}
+		rows = append(rows, map[string]string{"keyname": f.Label, "value": f.Value})
+	}
+	buttons := []map[string]any{}
+	for i, b := range c.Buttons {
+		if i == 6 {
+			break
+		}
+		buttons = append(buttons, map[string]any{"text": b.Label, "style": 1, "key": b.Action})
+	}
+	return map[string]any{
+		"card_type":               "button_interaction",
+		"source":                  map[string]string{"desc": "报备助手"},
+		"main_title":              map[string]string{"title": c.Title},
+		"horizontal_content_list": rows,
+		"task_id":                 taskID,
+		"button_list":             buttons,
+	}
+}
