@@ -128,6 +128,10 @@ func (a *Adapter) messages(d bot.Dispatcher) gin.HandlerFunc {
 		if !bind(c, &in) {
 			return
 		}
+		if len(in.MsgID) > 64 {
+			c.JSON(http.StatusBadRequest, gin.H{"error": "msg_id is longer than 64 bytes"})
+			return
+		}
 		id := ""
 		if in.MsgID != "" {
 			id = in.User + "/" + in.MsgID // msg_id is the client's: scope it to the user

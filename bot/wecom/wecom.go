@@ -5,7 +5,9 @@ package wecom
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/xml"
 	"io"
 	"log/slog"
@@ -166,7 +168,8 @@ const (
 func (e event) message() bot.Message {
 	m := bot.Message{Platform: "wecom", UserID: e.FromUserName, ID: e.MsgID}
 	if m.ID == "" {
-		m.ID = strings.Join([]string{"evt", e.FromUserName, strconv.FormatInt(e.CreateTime, 10), e.Event, e.TaskID, e.EventKey}, ":")
+		sum := sha256.Sum256([]byte(strings.Join([]string{e.FromUserName, strconv.FormatInt(e.CreateTime, 10), e.Event, e.TaskID, e.EventKey}, "\x00")))
+		m.ID = "evt:" + hex.EncodeToString(sum[:16])
 	}
 	switch {
 	case e.MsgType == "text":

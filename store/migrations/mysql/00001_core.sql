@@ -83,7 +83,7 @@ CREATE TABLE audit_events (
 
 CREATE TABLE processed_messages (
   platform VARCHAR(16) NOT NULL,
-  msg_id VARCHAR(128) NOT NULL,
+  msg_id VARCHAR(200) NOT NULL,
   created_at DATETIME NOT NULL,
   PRIMARY KEY (platform, msg_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -83,7 +83,7 @@ CREATE INDEX ix_audit_actor ON audit_events (actor_id, action, at);
 
 CREATE TABLE processed_messages (
   platform VARCHAR(16) NOT NULL,
-  msg_id VARCHAR(128) NOT NULL,
+  msg_id VARCHAR(200) NOT NULL,
   created_at DATETIME NOT NULL,
   PRIMARY KEY (platform, msg_id)
 );

@@ -1,0 +1,196 @@
+// Package wecomtest is a fake WeCom API on 127.0.0.1 that speaks the real
+// wire format (gettoken, message/send, update_template_card, user/get,
+// webhook/send), and seals callbacks the way WeCom does, for tests and for
+// pointing a running baobei at it (wecom.api_base).
+package wecomtest
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"sync"
+
+	"github.com/silenceper/wechat/v2/util"
+)
+
+// Fake records what baobei sends and can be told to fail.
+type Fake struct {
+	URL string
+
+	mu      sync.Mutex
+	srv     *httptest.Server
+	gen     int               // the valid token is "token-<gen>"; 42001 expires it
+	issued  int               // gettoken calls
+	fail    []int             // errcodes for the next message/send calls
+	Sent    []map[string]any  // message/send bodies that succeeded
+	Updates []map[string]any  // update_template_card bodies
+	Robot   []map[string]any  // webhook/send bodies, with "key" added
+	Names   map[string]string // user/get answers
+}
+
+// Start serves the fake on 127.0.0.1; Close stops it.
+func Start() *Fake {
+	f := &Fake{Names: map[string]string{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/cgi-bin/gettoken", f.gettoken)
+	mux.HandleFunc("/cgi-bin/message/send", f.send)
+	mux.HandleFunc("/cgi-bin/message/update_template_card", f.update)
+	mux.HandleFunc("/cgi-bin/user/get", f.userGet)
+	mux.HandleFunc("/cgi-bin/webhook/send", f.webhook)
+	f.srv = httptest.NewServer(mux)
+	f.URL = f.srv.URL
+	return f
+}
+
+// Close stops the server.
+func (f *Fake) Close() { f.srv.Close() }
+
+// FailNext makes the next message/send calls answer these errcodes.
+func (f *Fake) FailNext(codes ...int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = append(f.fail, codes...)
+}
+
+// Tokens is how many times baobei asked for an access token.
+func (f *Fake) Tokens() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.issued
+}
+
+// Texts lists the text messages sent to a user, in order.
+func (f *Fake) Texts(user string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, m := range f.Sent {
+		if m["touser"] == user && m["msgtype"] == "text" {
+			out = append(out, m["text"].(map[string]any)["content"].(string))
+		}
+	}
+	return out
+}
+
+// Cards lists the template cards sent to a user.
+func (f *Fake) Cards(user string) []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []map[string]any
+	for _, m := range f.Sent {
+		if m["touser"] == user && m["msgtype"] == "template_card" {
+			out = append(out, m["template_card"].(map[string]any))
+		}
+	}
+	return out
+}
+
+func (f *Fake) gettoken(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.issued++
+	n := f.gen
+	f.mu.Unlock()
+	reply(w, map[string]any{"errcode": 0, "errmsg": "ok", "access_token": "token-" + strconv.Itoa(n), "expires_in": 7200})
+}
+
+// current reports whether the request carries the newest token.
+func (f *Fake) current(r *http.Request) bool {
+	return r.URL.Query().Get("access_token") == "token-"+strconv.Itoa(f.gen)
+}
+
+func (f *Fake) send(w http.ResponseWriter, r *http.Request) {
+	body := decode(r)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.fail) > 0 {
+		code := f.fail[0]
+		f.fail = f.fail[1:]
+		if code == 42001 {
+			f.gen++ // the token expired: gettoken now hands out a new one
+		}
+		reply(w, map[string]any{"errcode": code, "errmsg": "fake failure"})
+		return
+	}
+	if !f.current(r) {
+		reply(w, map[string]any{"errcode": 42001, "errmsg": "access_token expired"})
+		return
+	}
+	f.Sent = append(f.Sent, body)
+	reply(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": "m" + strconv.Itoa(len(f.Sent)), "response_code": "rc-sent"})
+}
+
+func (f *Fake) update(w http.ResponseWriter, r *http.Request) {
+	body := decode(r)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Updates = append(f.Updates, body)
+	reply(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+func (f *Fake) userGet(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	name, ok := f.Names[r.URL.Query().Get("userid")]
+	f.mu.Unlock()
+	if !ok {
+		reply(w, map[string]any{"errcode": 60111, "errmsg": "userid not found"})
+		return
+	}
+	reply(w, map[string]any{"errcode": 0, "errmsg": "ok", "userid": r.URL.Query().Get("userid"), "name": name})
+}
+
+func (f *Fake) webhook(w http.ResponseWriter, r *http.Request) {
+	body := decode(r)
+	body["key"] = r.URL.Query().Get("key")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.Robot = append(f.Robot, body)
+	reply(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+func decode(r *http.Request) map[string]any {
+	m := map[string]any{}
+	json.NewDecoder(r.Body).Decode(&m)
+	return m
+}
+
+func reply(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+// Seal encrypts and signs a callback as WeCom does: it returns the query
+// (msg_signature, timestamp, nonce) and the XML body to POST.
+func Seal(token, aesKey, corpID, plainXML string, timestamp int64) (url.Values, string) {
+	random := make([]byte, 16)
+	rand.Read(random)
+	for i := range random {
+		random[i] = 'a' + random[i]%26
+	}
+	enc, err := util.EncryptMsg(random, []byte(plainXML), corpID, aesKey)
+	if err != nil {
+		panic(err)
+	}
+	ts, nonce := strconv.FormatInt(timestamp, 10), strconv.Itoa(int(random[0])*1000+int(random[1]))
+	q := url.Values{"msg_signature": {util.Signature(token, ts, nonce, string(enc))}, "timestamp": {ts}, "nonce": {nonce}}
+	body := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><Encrypt><![CDATA[%s]]></Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>", corpID, enc)
+	return q, body
+}
+
+// Text is the plaintext XML of a user's text message.
+func Text(corpID, from, content, msgID string, at int64) string {
+	return fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%d</CreateTime>"+
+		"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[%s]]></Content><MsgId>%s</MsgId><AgentID>1000002</AgentID></xml>",
+		corpID, from, at, content, msgID)
+}
+
+// CardEvent is the plaintext XML of a tap on a template card button.
+func CardEvent(corpID, from, key, taskID, responseCode string, at int64) string {
+	return fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%d</CreateTime>"+
+		"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[template_card_event]]></Event><EventKey><![CDATA[%s]]></EventKey>"+
+		"<TaskId><![CDATA[%s]]></TaskId><CardType><![CDATA[button_interaction]]></CardType><ResponseCode><![CDATA[%s]]></ResponseCode>"+
+		"<AgentID>1000002</AgentID></xml>", corpID, from, at, key, taskID, responseCode)
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"baobei"
+	"baobei/bot/wecom"
+	"baobei/bot/wecom/wecomtest"
+	"baobei/store/storetest"
+)
+
+const (
+	testCorp   = "wwbaobeitest"
+	testToken  = "callbacktoken"
+	testAESKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+)
+
+// wecomEnv is the service wired to a fake WeCom on 127.0.0.1.
+type wecomEnv struct {
+	t    *testing.T
+	fake *wecomtest.Fake
+	app  *app
+	srv  *httptest.Server
+	at   int64
+}
+
+func newWeCom(t *testing.T, b storetest.Backend, org *baobei.Org) *wecomEnv {
+	fake := wecomtest.Start()
+	t.Cleanup(fake.Close)
+	cfg := defaultConfig()
+	cfg.Org = org
+	cfg.WeCom = wecom.Config{CorpID: testCorp, AgentID: 1000002, Secret: "appsecret", Token: testToken, AESKey: testAESKey,
+		APIBase: fake.URL, Robots: map[string]string{"sales1": "robot-key-1"}}
+	if err := cfg.finish(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := wire(context.Background(), cfg, b.Open(t, cfg.Policy), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.handler)
+	t.Cleanup(srv.Close)
+	return &wecomEnv{t: t, fake: fake, app: a, srv: srv, at: time.Now().Unix()}
+}
+
+// deliver posts a sealed callback and returns the HTTP status.
+func (e *wecomEnv) deliver(plainXML string) int {
+	e.t.Helper()
+	q, body := wecomtest.Seal(testToken, testAESKey, testCorp, plainXML, e.at)
+	resp, err := http.Post(e.srv.URL+"/wecom/callback?"+q.Encode(), "text/xml", strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// say delivers a text message and lets the worker process it.
+func (e *wecomEnv) say(from, text, msgID string) {
+	e.t.Helper()
+	if code := e.deliver(wecomtest.Text(testCorp, from, text, msgID, e.at)); code != http.StatusOK {
+		e.t.Fatalf("callback %q: %d", text, code)
+	}
+	e.drain()
+}
+
+func (e *wecomEnv) drain() {
+	e.t.Helper()
+	if err := e.app.worker.Drain(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func lastText(texts []string) string {
+	if len(texts) == 0 {
+		return ""
+	}
+	return texts[len(texts)-1]
+}
+
+func wecomBackends(t *testing.T, org *baobei.Org, fn func(*testing.T, *wecomEnv)) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { fn(t, newWeCom(t, b, org)) })
+	}
+}
+
+func TestWeComReportFlow(t *testing.T) {
+	wecomBackends(t, nil, func(t *testing.T, e *wecomEnv) {
+		e.say("zhangsan", "报备 13800138000 张先生 来源:抖音", "1001")
+		wantHas(t, lastText(e.fake.Texts("zhangsan")), "报备成功", "#1")
+
+		e.say("lisi", "报备 13800138000 张总", "1002")
+		wantHas(t, lastText(e.fake.Texts("lisi")), "张三", "保护期至")
+		wantHas(t, lastText(e.fake.Texts("zhangsan")), "李四", "#1")
+
+		for i := 0; i < 3; i++ { // WeCom redelivers a callback it thinks was missed
+			e.say("zhaowu", "报备 13900139000 王女士", "1003")
+		}
+		if n := len(e.fake.Texts("zhaowu")); n != 1 {
+			t.Fatalf("zhaowu got %d replies to one message delivered 3 times", n)
+		}
+		if n := e.app.countOf(t, "SELECT COUNT(*) FROM customers"); n != 2 {
+			t.Fatalf("customers = %d", n)
+		}
+	})
+}
+
+func TestWeComCardTapUpdatesCard(t *testing.T) {
+	wecomBackends(t, nil, func(t *testing.T, e *wecomEnv) {
+		e.say("zhangsan", "报备 13800138000 张先生", "2001")
+		e.say("zhangsan", "流失 #1 原因:预算不足", "2002")
+		e.say("lisi", "公海", "2003")
+		cards := e.fake.Cards("lisi")
+		if len(cards) != 1 {
+			t.Fatalf("lisi got %d cards", len(cards))
+		}
+		key := cards[0]["button_list"].([]any)[0].(map[string]any)["key"].(string)
+		if code := e.deliver(wecomtest.CardEvent(testCorp, "lisi", key, cards[0]["task_id"].(string), "rc-42", e.at)); code != http.StatusOK {
+			t.Fatalf("card event: %d", code)
+		}
+		e.drain()
+		wantHas(t, lastText(e.fake.Texts("lisi")), "领取成功", "#1")
+		if len(e.fake.Updates) != 1 || e.fake.Updates[0]["response_code"] != "rc-42" {
+			t.Fatalf("card updates = %+v", e.fake.Updates)
+		}
+	})
+}
+
+func TestWeComRetriesRateLimitsAndExpiredTokens(t *testing.T) {
+	wecomBackends(t, nil, func(t *testing.T, e *wecomEnv) {
+		e.fake.FailNext(45009, 45009)
+		e.say("zhangsan", "帮助", "3001")
+		if n := len(e.fake.Texts("zhangsan")); n != 0 {
+			t.Fatalf("delivered despite the rate limit: %d", n)
+		}
+		for i := 0; i < 2; i++ { // the outbox retries after 10s, then 20s
+			e.app.clock.Advance(time.Minute)
+			if err := e.app.pusher.Flush(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := len(e.fake.Texts("zhangsan")); n != 1 {
+			t.Fatalf("after two 45009s the reply was delivered %d times, want once", n)
+		}
+
+		tokens := e.fake.Tokens()
+		e.fake.FailNext(42001)
+		e.say("zhangsan", "待办", "3002")
+		if n := len(e.fake.Texts("zhangsan")); n != 2 || e.fake.Tokens() != tokens+1 {
+			t.Fatalf("after 42001: %d replies, %d new tokens", n, e.fake.Tokens()-tokens)
+		}
+	})
+}
+
+func TestWeComRobotAndAutoRegister(t *testing.T) {
+	org := baobei.DemoOrg()
+	org.AutoRegister = true
+	wecomBackends(t, &org, func(t *testing.T, e *wecomEnv) {
+		e.fake.Names["xiaoliu"] = "小刘"
+		e.say("xiaoliu", "报备 13700137000 陈先生", "4001")
+		wantHas(t, lastText(e.fake.Texts("xiaoliu")), "报备成功")
+		if n := e.app.countOf(t, "SELECT COUNT(*) FROM users WHERE uid = 'xiaoliu' AND name = '小刘' AND role = 'rep'"); n != 1 {
+			t.Fatal("xiaoliu was not registered with the name from the contacts API")
+		}
+		ctx := context.Background()
+		if err := e.app.store.Notify(ctx, e.app.clock.Now(), baobei.Notice{ToChat: "sales1", Text: "本周漏斗"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.app.pusher.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(e.fake.Robot) != 1 || e.fake.Robot[0]["key"] != "robot-key-1" {
+			t.Fatalf("robot posts = %+v", e.fake.Robot)
+		}
+	})
+}
+
+func TestWeComForgedCallbackStoresNothing(t *testing.T) {
+	wecomBackends(t, nil, func(t *testing.T, e *wecomEnv) {
+		q, body := wecomtest.Seal("another-token", testAESKey, testCorp, wecomtest.Text(testCorp, "zhangsan", "报备 13800138000 张先生", "5001", e.at), e.at)
+		resp, err := http.Post(e.srv.URL+"/wecom/callback?"+q.Encode(), "text/xml", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("forged callback: %d", resp.StatusCode)
+		}
+		if n := e.app.countOf(t, "SELECT COUNT(*) FROM inbound"); n != 0 {
+			t.Fatalf("inbound rows = %d", n)
+		}
+		if resp, err := http.Get(e.srv.URL + "/console"); err != nil || resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("console must be off with WeCom configured: %v %v", resp.StatusCode, err)
+		}
+	})
+}
+
+func (a *app) countOf(t *testing.T, q string) int {
+	t.Helper()
+	n, err := a.store.Count(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
