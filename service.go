@@ -57,11 +57,13 @@ func (c *Conflict) Unwrap() error { return c.Err }
 // has one.
 // Its JSON is the adapters' Out: Card and Update are filled by the bot layer.
 type Notice struct {
-	ToUser string          `json:"to_user"`
-	ToChat string          `json:"to_chat"`
-	Text   string          `json:"text"`
-	Card   json.RawMessage `json:"card,omitempty"`
-	Update string          `json:"update,omitempty"`
+	ToUser   string          `json:"to_user"`
+	ToChat   string          `json:"to_chat"`
+	Text     string          `json:"text"`
+	Card     json.RawMessage `json:"card,omitempty"`
+	Update   string          `json:"update,omitempty"`
+	Markdown bool            `json:"markdown,omitempty"` // Text is markdown
+	Image    []byte          `json:"image,omitempty"`    // a PNG, where the channel shows images
 }
 
 // OutboxItem is one queued push and how often sending it was tried.

@@ -31,16 +31,18 @@ type Message struct {
 // it is not a new message: the platform card with that handle (the one a
 // user tapped) is updated to show Text as its outcome.
 type Out struct {
-	ToUser string      `json:"to_user"`
-	ToChat string      `json:"to_chat"`
-	Text   string      `json:"text"`
-	Card   *cards.Card `json:"card"`
-	Update string      `json:"update,omitempty"`
+	ToUser   string      `json:"to_user"`
+	ToChat   string      `json:"to_chat"`
+	Text     string      `json:"text"`
+	Card     *cards.Card `json:"card"`
+	Update   string      `json:"update,omitempty"`
+	Markdown bool        `json:"markdown,omitempty"` // Text is markdown
+	Image    []byte      `json:"image,omitempty"`    // a PNG, where the channel shows images
 }
 
 // Notice turns an Out into an outbox row.
 func (o Out) Notice() (baobei.Notice, error) {
-	n := baobei.Notice{ToUser: o.ToUser, ToChat: o.ToChat, Text: o.Text, Update: o.Update}
+	n := baobei.Notice{ToUser: o.ToUser, ToChat: o.ToChat, Text: o.Text, Update: o.Update, Markdown: o.Markdown, Image: o.Image}
 	if o.Card != nil {
 		b, err := json.Marshal(o.Card)
 		if err != nil {
@@ -53,7 +55,7 @@ func (o Out) Notice() (baobei.Notice, error) {
 
 // OutOf turns an outbox row back into an Out.
 func OutOf(n baobei.Notice) (Out, error) {
-	o := Out{ToUser: n.ToUser, ToChat: n.ToChat, Text: n.Text, Update: n.Update}
+	o := Out{ToUser: n.ToUser, ToChat: n.ToChat, Text: n.Text, Update: n.Update, Markdown: n.Markdown, Image: n.Image}
 	if len(n.Card) > 0 {
 		o.Card = &cards.Card{}
 		if err := json.Unmarshal(n.Card, o.Card); err != nil {

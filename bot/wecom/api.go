@@ -2,7 +2,9 @@ package wecom
 
 import (
 	"context"
+	"crypto/md5"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -75,7 +77,8 @@ func (a *Adapter) Send(ctx context.Context, o bot.Out) error {
 		return a.robot(ctx, o)
 	}
 	if o.Text != "" {
-		req := map[string]any{"touser": o.ToUser, "msgtype": "text", "agentid": a.cfg.AgentID, "text": map[string]string{"content": o.Text}}
+		req := textMessage(o)
+		req["touser"], req["agentid"] = o.ToUser, a.cfg.AgentID
 		if err := a.withToken(func() error { return a.appMessage(req) }); err != nil {
 			return err
 		}
@@ -108,14 +111,37 @@ func (a *Adapter) updateCard(ctx context.Context, o bot.Out) error {
 	return clean(util.DecodeWithError(body, &res, "update_template_card"))
 }
 
-// robot posts to a team's group chat through its group robot webhook.
+// textMessage is the text or markdown body of a message.
+func textMessage(o bot.Out) map[string]any {
+	if o.Markdown {
+		return map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": o.Text}}
+	}
+	return map[string]any{"msgtype": "text", "text": map[string]string{"content": o.Text}}
+}
+
+// robot posts to a team's group chat through its group robot webhook: the
+// text (or markdown), then the image if there is one.
 func (a *Adapter) robot(ctx context.Context, o bot.Out) error {
 	key := a.cfg.Robots[o.ToChat]
 	if key == "" {
 		a.log.Warn("wecom: no group robot for chat; alert dropped", "chat", o.ToChat)
 		return nil
 	}
-	info, err := a.work.GetRobot().RobotBroadcast(key, map[string]any{"msgtype": "text", "text": map[string]string{"content": o.Text}})
+	if o.Text != "" {
+		if err := a.broadcast(key, textMessage(o)); err != nil {
+			return err
+		}
+	}
+	if len(o.Image) > 0 {
+		sum := md5.Sum(o.Image)
+		return a.broadcast(key, map[string]any{"msgtype": "image", "image": map[string]string{
+			"base64": base64.StdEncoding.EncodeToString(o.Image), "md5": hex.EncodeToString(sum[:])}})
+	}
+	return nil
+}
+
+func (a *Adapter) broadcast(key string, msg map[string]any) error {
+	info, err := a.work.GetRobot().RobotBroadcast(key, msg)
 	if err != nil {
 		return clean(err)
 	}

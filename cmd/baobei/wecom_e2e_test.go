@@ -170,13 +170,19 @@ func TestWeComRobotAndAutoRegister(t *testing.T) {
 			t.Fatal("xiaoliu was not registered with the name from the contacts API")
 		}
 		ctx := context.Background()
-		if err := e.app.store.Notify(ctx, e.app.clock.Now(), baobei.Notice{ToChat: "sales1", Text: "本周漏斗"}); err != nil {
+		png := []byte("\x89PNG\r\n\x1a\nfake")
+		e.fake.FailNext(45009) // the robot's errcode must not be mistaken for success
+		if err := e.app.store.Notify(ctx, e.app.clock.Now(), baobei.Notice{ToChat: "sales1", Text: "**本周漏斗**", Markdown: true, Image: png}); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.app.pusher.Flush(ctx); err != nil {
-			t.Fatal(err)
+		for i := 0; i < 2; i++ {
+			if err := e.app.pusher.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			e.app.clock.Advance(time.Minute)
 		}
-		if len(e.fake.Robot) != 1 || e.fake.Robot[0]["key"] != "robot-key-1" {
+		if len(e.fake.Robot) != 2 || e.fake.Robot[0]["key"] != "robot-key-1" || e.fake.Robot[0]["msgtype"] != "markdown" ||
+			e.fake.Robot[1]["msgtype"] != "image" || e.fake.Robot[1]["image"].(map[string]any)["md5"] != "dc7b97b363d63f0eb8d4686afa2bc39b" {
 			t.Fatalf("robot posts = %+v", e.fake.Robot)
 		}
 	})

@@ -25,7 +25,7 @@ type Fake struct {
 	srv     *httptest.Server
 	gen     int               // the valid token is "token-<gen>"; 42001 expires it
 	issued  int               // gettoken calls
-	fail    []int             // errcodes for the next message/send calls
+	fail    []int             // errcodes for the next message/send or webhook/send calls
 	Sent    []map[string]any  // message/send bodies that succeeded
 	Updates []map[string]any  // update_template_card bodies
 	Robot   []map[string]any  // webhook/send bodies, with "key" added
@@ -49,7 +49,7 @@ func Start() *Fake {
 // Close stops the server.
 func (f *Fake) Close() { f.srv.Close() }
 
-// FailNext makes the next message/send calls answer these errcodes.
+// FailNext makes the next message/send or webhook/send calls answer these errcodes.
 func (f *Fake) FailNext(codes ...int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -102,17 +102,25 @@ func (f *Fake) current(r *http.Request) bool {
 	return r.URL.Query().Get("access_token") == "token-"+strconv.Itoa(f.gen)
 }
 
+// failing answers the next scripted failure, if any (the caller holds mu).
+func (f *Fake) failing(w http.ResponseWriter) bool {
+	if len(f.fail) == 0 {
+		return false
+	}
+	code := f.fail[0]
+	f.fail = f.fail[1:]
+	if code == 42001 {
+		f.gen++ // the token expired: gettoken now hands out a new one
+	}
+	reply(w, map[string]any{"errcode": code, "errmsg": "fake failure"})
+	return true
+}
+
 func (f *Fake) send(w http.ResponseWriter, r *http.Request) {
 	body := decode(r)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.fail) > 0 {
-		code := f.fail[0]
-		f.fail = f.fail[1:]
-		if code == 42001 {
-			f.gen++ // the token expired: gettoken now hands out a new one
-		}
-		reply(w, map[string]any{"errcode": code, "errmsg": "fake failure"})
+	if f.failing(w) {
 		return
 	}
 	if !f.current(r) {
@@ -147,6 +155,9 @@ func (f *Fake) webhook(w http.ResponseWriter, r *http.Request) {
 	body["key"] = r.URL.Query().Get("key")
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.failing(w) {
+		return
+	}
 	f.Robot = append(f.Robot, body)
 	reply(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
