@@ -31,6 +31,7 @@ type app struct {
 	worker  *bot.Worker
 	clock   *baobei.OffsetClock
 	handler http.Handler
+	console bool // the console is served
 }
 
 // newApp opens the store and wires everything.
@@ -128,6 +129,7 @@ func mountConsole(engine *gin.Engine, cfg Config, platform bool, con *console.Ad
 	if platform && !cfg.Console.Enabled {
 		return nil
 	}
+	a.console = true
 	con.Pusher = a.pusher
 	var r gin.IRouter = engine
 	switch {

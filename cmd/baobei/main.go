@@ -63,7 +63,10 @@ func serve(ctx context.Context, cfg Config) error {
 	srv := &http.Server{Addr: cfg.Addr, Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("baobei listening", "addr", cfg.Addr, "db", redact(cfg.DB), "console", "http://localhost"+portOf(cfg.Addr)+"/console")
+	log.Info("baobei listening", "addr", cfg.Addr, "db", redact(cfg.DB), "wecom", cfg.WeCom.Configured())
+	if a.console {
+		log.Info("console", "url", "http://127.0.0.1"+portOf(cfg.Addr)+"/console")
+	}
 	select {
 	case err := <-errc:
 		return err

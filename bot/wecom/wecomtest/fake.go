@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -32,8 +33,11 @@ type Fake struct {
 	Names   map[string]string // user/get answers
 }
 
-// Start serves the fake on 127.0.0.1; Close stops it.
-func Start() *Fake {
+// Start serves the fake on a free port of 127.0.0.1; Close stops it.
+func Start() *Fake { return StartOn(nil) }
+
+// StartOn serves the fake on l (a free port of 127.0.0.1 when nil).
+func StartOn(l net.Listener) *Fake {
 	f := &Fake{Names: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/cgi-bin/gettoken", f.gettoken)
@@ -41,7 +45,12 @@ func Start() *Fake {
 	mux.HandleFunc("/cgi-bin/message/update_template_card", f.update)
 	mux.HandleFunc("/cgi-bin/user/get", f.userGet)
 	mux.HandleFunc("/cgi-bin/webhook/send", f.webhook)
-	f.srv = httptest.NewServer(mux)
+	f.srv = httptest.NewUnstartedServer(mux)
+	if l != nil {
+		f.srv.Listener.Close()
+		f.srv.Listener = l
+	}
+	f.srv.Start()
 	f.URL = f.srv.URL
 	return f
 }
@@ -61,6 +70,13 @@ func (f *Fake) Tokens() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.issued
+}
+
+// Messages returns a copy of the message/send bodies so far.
+func (f *Fake) Messages() []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]map[string]any(nil), f.Sent...)
 }
 
 // Texts lists the text messages sent to a user, in order.

@@ -1,0 +1,93 @@
+// Command fakewecom checks a running baobei against a fake WeCom, from
+// outside the Go tests (loopback only):
+//
+//	fakewecom serve --addr 127.0.0.1:9501         # the fake API; point wecom.api_base at it
+//	fakewecom send --url http://127.0.0.1:8080/wecom/callback --from zhangsan --text "报备 13800138000 张先生"
+//
+// serve prints every message baobei sends; send seals a text callback with
+// --token, --aes-key and --corp (defaults match the README's example).
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"baobei/bot/wecom/wecomtest"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: fakewecom serve|send [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2:])
+	case "send":
+		err = send(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fakewecom:", err)
+		os.Exit(1)
+	}
+}
+
+func serve(args []string) error {
+	fl := flag.NewFlagSet("serve", flag.ExitOnError)
+	addr := fl.String("addr", "127.0.0.1:9501", "listen address (loopback)")
+	fl.Parse(args)
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	f := wecomtest.StartOn(l)
+	defer f.Close()
+	fmt.Println("fake WeCom API on", f.URL)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt)
+	seen := 0
+	for {
+		select {
+		case <-stop:
+			return nil
+		case <-time.After(200 * time.Millisecond):
+		}
+		sent := f.Messages()
+		for _, m := range sent[seen:] {
+			b, _ := json.Marshal(m)
+			fmt.Println("message/send", string(b))
+		}
+		seen = len(sent)
+	}
+}
+
+func send(args []string) error {
+	fl := flag.NewFlagSet("send", flag.ExitOnError)
+	url := fl.String("url", "http://127.0.0.1:8080/wecom/callback", "baobei's callback URL")
+	token := fl.String("token", "callbacktoken", "callback Token")
+	key := fl.String("aes-key", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "EncodingAESKey")
+	corp := fl.String("corp", "wwbaobeitest", "CorpID")
+	from := fl.String("from", "zhangsan", "sender userid")
+	text := fl.String("text", "帮助", "message text")
+	fl.Parse(args)
+	now := time.Now().Unix()
+	q, body := wecomtest.Seal(*token, *key, *corp, wecomtest.Text(*corp, *from, *text, strconv.FormatInt(time.Now().UnixNano(), 10), now), now)
+	resp, err := http.Post(*url+"?"+q.Encode(), "text/xml", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	fmt.Println("callback answered", resp.Status)
+	return nil
+}
