@@ -216,3 +216,42 @@ func (a *app) countOf(t *testing.T, q string) int {
 	}
 	return n
 }
+
+func TestConsoleNextToWeCom(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.WeCom = wecom.Config{CorpID: testCorp, AgentID: 1, Secret: "s", Token: testToken, AESKey: testAESKey, APIBase: "http://127.0.0.1:1"}
+	cfg.Console.Enabled = true
+	cfg.Addr = ":8080"
+	if err := cfg.finish(); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if _, err := wire(context.Background(), cfg, storetest.OpenSQLite(t, cfg.Policy), log); err == nil {
+		t.Fatal("a console open to the network without a password must be refused")
+	}
+	cfg.Console.password = "pw"
+	a, err := wire(context.Background(), cfg, storetest.OpenSQLite(t, cfg.Policy), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.handler)
+	defer srv.Close()
+	for _, tc := range []struct {
+		user, pass string
+		want       int
+	}{{"", "", http.StatusUnauthorized}, {"admin", "wrong", http.StatusUnauthorized}, {"admin", "pw", http.StatusOK}} {
+		req, _ := http.NewRequest("GET", srv.URL+"/console/api/clock", nil)
+		if tc.user != "" {
+			req.SetBasicAuth(tc.user, tc.pass)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want || (tc.want == http.StatusOK && !strings.Contains(string(body), `"enabled":false`)) {
+			t.Fatalf("%s/%s: %d %s", tc.user, tc.pass, resp.StatusCode, body)
+		}
+	}
+}
