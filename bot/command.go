@@ -9,19 +9,24 @@ import (
 
 // Command names, as the console parse API reports them.
 const (
-	CmdReport   = "report"
-	CmdFollowUp = "followup"
-	CmdWon      = "won"
-	CmdLost     = "lost"
-	CmdMine     = "mine"
-	CmdTodo     = "todo"
-	CmdQuery    = "query"
-	CmdPool     = "pool"
-	CmdClaim    = "claim"
-	CmdTransfer = "transfer"
-	CmdHandover = "handover"
-	CmdHelp     = "help"
-	CmdUnknown  = "unknown"
+	CmdReport    = "report"
+	CmdFollowUp  = "followup"
+	CmdWon       = "won"
+	CmdLost      = "lost"
+	CmdMine      = "mine"
+	CmdTodo      = "todo"
+	CmdQuery     = "query"
+	CmdPool      = "pool"
+	CmdClaim     = "claim"
+	CmdTransfer  = "transfer"
+	CmdHandover  = "handover"
+	CmdHelp      = "help"
+	CmdExtend    = "extend"    // 延期
+	CmdApprovals = "approvals" // 审批: what I may decide
+	CmdRequests  = "requests"  // 我的申请
+	CmdApprove   = "approve"   // 同意 A12
+	CmdReject    = "reject"    // 驳回 A12 原因:…
+	CmdUnknown   = "unknown"
 )
 
 // Command is one parsed chat message. Parse fills only what the text holds.
@@ -39,7 +44,7 @@ type Command struct {
 	Days    int        // N天 (延期)
 	Target  string     // @someone: the receiving user of 转移 / 交接
 	Ref     string     // how the customer (or, for 交接, the giving user) was named
-	Number  int64      // Ref as a short customer number (#3, 3), when it is one
+	Number  int64      // Ref as a short customer number (#3, 3), or the approval number of 同意 / 驳回
 }
 
 // Fields renders the command for the console parse API: only fields that are

@@ -24,7 +24,8 @@ var keyExamples = map[string]string{
 
 // commands lists the command words, longest first so that 我的客户 wins over 我的.
 var commands = []struct{ word, name string }{
-	{"我的客户", CmdMine}, {"报备", CmdReport}, {"跟进", CmdFollowUp}, {"成交", CmdWon},
+	{"我的客户", CmdMine}, {"我的申请", CmdRequests}, {"报备", CmdReport}, {"延期", CmdExtend},
+	{"审批", CmdApprovals}, {"同意", CmdApprove}, {"驳回", CmdReject}, {"跟进", CmdFollowUp}, {"成交", CmdWon},
 	{"流失", CmdLost}, {"我的", CmdMine}, {"待办", CmdTodo}, {"查询", CmdQuery},
 	{"公海", CmdPool}, {"领取", CmdClaim}, {"转移", CmdTransfer}, {"交接", CmdHandover},
 	{"帮助", CmdHelp}, {"help", CmdHelp}, {"查", CmdQuery}, {"?", CmdHelp},
@@ -32,21 +33,26 @@ var commands = []struct{ word, name string }{
 
 // examples shows each command in its correct form, for error messages.
 var examples = map[string]string{
-	CmdReport:   "报备 13800138000 张先生 来源:抖音 需求:三人沙发",
-	CmdFollowUp: "跟进 13800138000 电话沟通，想看样品 下次:周五 阶段:需求确认",
-	CmdWon:      "成交 13800138000 金额:12800",
-	CmdLost:     "流失 13800138000 原因:预算不足",
-	CmdMine:     "我的客户",
-	CmdTodo:     "待办",
-	CmdQuery:    "查询 13800138000",
-	CmdPool:     "公海",
-	CmdClaim:    "领取 3",
-	CmdTransfer: "转移 13800138000 @李四",
-	CmdHandover: "交接 @张三 @李四",
-	CmdHelp:     "帮助",
+	CmdReport:    "报备 13800138000 张先生 来源:抖音 需求:三人沙发",
+	CmdFollowUp:  "跟进 13800138000 电话沟通，想看样品 下次:周五 阶段:需求确认",
+	CmdWon:       "成交 13800138000 金额:12800",
+	CmdLost:      "流失 13800138000 原因:预算不足",
+	CmdMine:      "我的客户",
+	CmdTodo:      "待办",
+	CmdQuery:     "查询 13800138000",
+	CmdPool:      "公海",
+	CmdClaim:     "领取 3",
+	CmdTransfer:  "转移 13800138000 @李四",
+	CmdHandover:  "交接 @张三 @李四",
+	CmdHelp:      "帮助",
+	CmdExtend:    "延期 13800138000 15天 原因:等装修完工",
+	CmdApprovals: "审批",
+	CmdRequests:  "我的申请",
+	CmdApprove:   "同意 A12",
+	CmdReject:    "驳回 A12 原因:信息不全",
 }
 
-const helpLine = "可用命令：报备、跟进、成交、流失、我的客户、待办、查询、公海、领取、转移、交接、帮助。"
+const helpLine = "可用命令：报备、跟进、成交、流失、我的客户、待办、查询、公海、领取、转移、交接、延期、审批、我的申请、帮助。"
 
 // span is a token: rune offsets into the message; phone marks a run found
 // by the phone scan.
@@ -76,7 +82,7 @@ func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Co
 	}
 	c := &Command{Name: name}
 	switch name {
-	case CmdMine, CmdTodo, CmdPool, CmdHelp:
+	case CmdMine, CmdTodo, CmdPool, CmdHelp, CmdApprovals, CmdRequests:
 		return c, nil
 	}
 	lim := policyLimits(p)
@@ -577,6 +583,8 @@ func (m *msg) args(c *Command, items []item, lim limits) error {
 		return m.report(c, items, lim)
 	case CmdHandover:
 		return m.handover(c, items, lim)
+	case CmdApprove, CmdReject:
+		return m.decision(c, items)
 	}
 	ri := firstFree(items, func(s span) bool { return c.Name != CmdTransfer || !m.isMention(s) })
 	if ri < 0 {
@@ -597,6 +605,46 @@ func (m *msg) args(c *Command, items []item, lim limits) error {
 		return m.wonAmount(c, items, ri)
 	case CmdClaim, CmdTransfer:
 		return m.target(c, items, ri, lim)
+	case CmdExtend:
+		return m.days(c, items, ri)
+	}
+	return nil
+}
+
+// days reads the N天 of 延期 (1 to 365).
+func (m *msg) days(c *Command, items []item, ri int) error {
+	for i, it := range items {
+		if i == ri || it.key != "" {
+			continue
+		}
+		t := strings.TrimSuffix(m.text(it.val), "天")
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 || n > 365 || c.Days != 0 {
+			return baobei.Errorf(baobei.EINVALID, "延期天数没看懂（“%s”）。请写 1 到 365 之间的天数，例如：%s", m.raw(it.val), examples[CmdExtend])
+		}
+		c.Days = n
+	}
+	if c.Days == 0 {
+		return baobei.Errorf(baobei.EINVALID, "请写延期几天，例如：%s", examples[CmdExtend])
+	}
+	return nil
+}
+
+// decision reads 同意 / 驳回: the approval number (A12, #12 or 12) and, for
+// 驳回, the reason.
+func (m *msg) decision(c *Command, items []item) error {
+	ri := firstFree(items, func(span) bool { return true })
+	if ri < 0 {
+		return baobei.Errorf(baobei.EINVALID, "请写审批编号，例如：%s。发「审批」查看待审批的编号。", examples[c.Name])
+	}
+	t := strings.TrimPrefix(strings.TrimPrefix(strings.ToUpper(m.text(items[ri].val)), "A"), "#")
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n <= 0 || !allDigits(t) {
+		return baobei.Errorf(baobei.EINVALID, "“%s”不是审批编号。例如：%s。发「审批」查看待审批的编号。", m.raw(items[ri].val), examples[c.Name])
+	}
+	c.Number, c.Ref = n, m.raw(items[ri].val)
+	if c.Name == CmdReject && c.Reason == "" {
+		c.Reason = m.verbatim(items, ri, "原因")
 	}
 	return nil
 }

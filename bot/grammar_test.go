@@ -263,7 +263,6 @@ func TestParseUnknown(t *testing.T) {
 		{"你好", ""},
 		{"", ""},
 		{"   ", ""},
-		{"延期 13800138000 15天", ""},
 		{"流失了 张先生", ""},
 	}
 	for _, tt := range tests {
