@@ -49,6 +49,11 @@ const (
 	StatusOwned Status = "owned" // has an owner, protected until ProtectedUntil
 	StatusPool  Status = "pool"  // in 公海: released, expired-and-released or lost
 	StatusWon   Status = "won"   // 已成交: stays with its owner, no expiry
+	// StatusPending: reported, waiting for a manager's approval; its keys are
+	// reserved and owner_id is the requester, but nobody owns it yet.
+	StatusPending Status = "pending"
+	// StatusRejected: a report that was not approved; its keys are released.
+	StatusRejected Status = "rejected"
 )
 
 // Release reasons, recorded on the customer and in the audit row.
@@ -108,10 +113,11 @@ func (c *Customer) Owner(now time.Time) (int64, bool) {
 	return 0, false
 }
 
-// InPool reports whether anyone may claim the customer at now.
+// InPool reports whether anyone may claim the customer at now: released,
+// lost, or its protection ended.
 func (c *Customer) InPool(now time.Time) bool {
 	_, owned := c.Owner(now)
-	return !owned
+	return c.Status == StatusPool || (c.Status == StatusOwned && !owned)
 }
 
 // FormerOwner returns who last lost the customer and since when: the owner

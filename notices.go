@@ -41,3 +41,17 @@ func NoticesHandover(actor, from, to *User, n int) []Notice {
 		{ToUser: from.UID, Text: fmt.Sprintf("你名下的 %d 个客户已由 %s 交接给 %s。", n, actor.Name, to.Name)},
 	}
 }
+
+// NoticeDecision tells the requester how their request was decided.
+func NoticeDecision(a *Approval, c *Customer, p Policy) Notice {
+	text := fmt.Sprintf("你的%s申请 A%d（#%d %s）%s，审批人 %s。", a.Kind.Label(), a.ID, c.ID, c.Name, a.StatusLabel(), a.DeciderName)
+	switch {
+	case a.Status == ApprovalRejected && a.Note != "":
+		text += "原因：" + a.Note + "。"
+	case a.Status == ApprovalCancelled:
+		text += "客户已不在你名下，申请作废。"
+	case a.Status == ApprovalApproved && a.Kind != ApproveTransfer:
+		text += ProtectionText(c, p) + "。发「跟进 #" + fmt.Sprint(c.ID) + " 内容」继续跟进。"
+	}
+	return Notice{ToUser: a.RequesterUID, Text: text}
+}

@@ -12,6 +12,7 @@ type Policy struct {
 	ContentMaxRunes int            `yaml:"content_max"`
 	FieldMaxRunes   int            `yaml:"field_max"` // source, demand, company, wechat, reason
 	CompanySuffixes []string       `yaml:"company_suffixes"`
+	Approval        ApprovalPolicy `yaml:"approval"`
 	Loc             *time.Location `yaml:"-"` // dates in replies and chat input; from config timezone
 }
 
@@ -27,6 +28,7 @@ func DefaultPolicy() Policy {
 		FieldMaxRunes:   200,
 		CompanySuffixes: []string{"有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司"},
 		Loc:             shanghai,
+		Approval:        ApprovalPolicy{Company: true, Grades: []string{"A"}, MaxExtendDays: 30, MaxExtensions: 2},
 	}
 }
 

@@ -2,6 +2,19 @@ package baobei
 
 import "time"
 
+// checkSettled refuses customers whose report is waiting for approval or
+// was rejected: nobody can take or work them.
+func checkSettled(c *Customer) *Error {
+	switch c.Status {
+	case StatusPending:
+		return Errorf(ECONFLICT, "#%d %s 正在等待经理审批（%s 报备）。审批通过前其他人不能报备或领取；申请人发「我的申请」查看进度。",
+			c.ID, c.Name, ownerLabel(c))
+	case StatusRejected:
+		return Errorf(ENOTFOUND, "#%d 的报备未通过审批，已作废。如是新客户请重新「报备」。", c.ID)
+	}
+	return nil
+}
+
 // ownerLabel names the holder of a customer in a refusal.
 func ownerLabel(c *Customer) string {
 	if c.OwnerName != "" {
@@ -14,6 +27,9 @@ func ownerLabel(c *Customer) string {
 // shares a dedup key with the report. nil means: take it over. Taking a
 // customer whose protection ended is a claim: the same limits apply.
 func CheckReport(existing *Customer, key Key, actor *User, held, claimedToday int, now time.Time, p Policy) *Error {
+	if err := checkSettled(existing); err != nil {
+		return err
+	}
 	if owner, owned := existing.Owner(now); owned {
 		if owner == actor.ID {
 			return Errorf(ECONFLICT, "你已报备过该客户（#%d %s），%s。直接发「跟进 #%d 内容」记录跟进。",
@@ -45,6 +61,9 @@ func checkCooldown(c *Customer, actor *User, now time.Time, p Policy) *Error {
 // CheckClaim decides whether actor may claim c from the pool, given how many
 // customers actor holds (not counting 已成交) and has claimed today.
 func CheckClaim(c *Customer, actor *User, held, claimedToday int, now time.Time, p Policy) *Error {
+	if err := checkSettled(c); err != nil {
+		return err
+	}
 	if owner, owned := c.Owner(now); owned {
 		if owner == actor.ID {
 			return Errorf(ECONFLICT, "#%d %s 已在你名下，%s。", c.ID, c.Name, ProtectionText(c, p))
@@ -66,6 +85,9 @@ func CheckClaim(c *Customer, actor *User, held, claimedToday int, now time.Time,
 // CheckWork decides whether actor may log follow-ups on c: its owner, or a
 // manager of the owner's team, or an admin.
 func CheckWork(c *Customer, actor *User, now time.Time, p Policy) *Error {
+	if err := checkSettled(c); err != nil {
+		return err
+	}
 	owner, owned := c.Owner(now)
 	if !owned {
 		return Errorf(EFORBIDDEN, "#%d %s 已不在任何人名下（在公海）。发「领取 #%d」领取后再跟进。", c.ID, c.Name, c.ID)
@@ -104,6 +126,9 @@ func CheckStage(c *Customer, to Stage, amount *int64, reason string) *Error {
 // anywhere; a manager within the team (a customer of the team, or a pooled
 // one, to a member of the team).
 func CheckTransfer(c *Customer, actor, to *User, now time.Time) *Error {
+	if err := checkSettled(c); err != nil {
+		return err
+	}
 	if !to.Active {
 		return Errorf(EINVALID, "%s 已停用，不能接收客户。请换一位同事。", to.Name)
 	}

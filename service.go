@@ -27,8 +27,10 @@ type FollowUpDraft struct {
 	Reason      string
 }
 
-// ReportResult says what a report did.
+// ReportResult says what a report did: a new customer, a takeover, or a
+// request waiting for approval (Approval set, Customer pending).
 type ReportResult struct {
+	Approval *Approval
 	Customer *Customer
 	TookFrom *int64 // the previous owner (nil when nobody held it) when the report took an expired or pooled customer
 	Took     bool
@@ -118,4 +120,16 @@ type Service interface {
 	RecentFollowUps(ctx context.Context, customerID int64, limit int) ([]FollowUp, error)
 
 	FindUser(ctx context.Context, ref string) (*User, error)
+	TeamName(ctx context.Context, u *User) (string, error)
+
+	RequestReport(ctx context.Context, now time.Time, actor *User, d CustomerDraft, cards ApprovalNotices) (*ReportResult, error)
+	RequestExtend(ctx context.Context, now time.Time, actor *User, ref CustomerRef, days int, reason string, cards ApprovalNotices) (*Approval, error)
+	RequestTransfer(ctx context.Context, now time.Time, actor *User, ref CustomerRef, to *User, reason string, cards ApprovalNotices) (*Approval, error)
+	Decide(ctx context.Context, now time.Time, actor *User, id int64, approve bool, note string) (*Approval, *Customer, error)
+	PendingApprovals(ctx context.Context, actor *User) ([]Approval, error)
+	RequestsBy(ctx context.Context, userID int64) ([]Approval, error)
 }
+
+// ApprovalNotices builds the pushes that ask the approvers to decide (cards
+// with signed buttons); the store writes them with the request.
+type ApprovalNotices func(a *Approval, c *Customer, approvers []User) []Notice

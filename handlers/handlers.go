@@ -34,6 +34,11 @@ func Register(r *bot.Router, svc baobei.Service, p baobei.Policy, signer *cards.
 	r.Handle(bot.CmdTransfer, h.Transfer)
 	r.Handle(bot.CmdHandover, h.Handover)
 	r.Handle(bot.CmdHelp, h.Help)
+	r.Handle(bot.CmdExtend, h.Extend)
+	r.Handle(bot.CmdApprove, h.Approve)
+	r.Handle(bot.CmdReject, h.Reject)
+	r.Handle(bot.CmdApprovals, h.Approvals)
+	r.Handle(bot.CmdRequests, h.Requests)
 }
 
 // ref turns the parsed reference into a service reference.

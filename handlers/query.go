@@ -91,6 +91,12 @@ func (h *Handlers) Query(ctx context.Context, req *bot.Request) (*bot.Reply, err
 }
 
 func (h *Handlers) detail(ctx context.Context, req *bot.Request, c *baobei.Customer) (string, error) {
+	switch c.Status {
+	case baobei.StatusPending:
+		return fmt.Sprintf("#%d %s %s · 等待经理审批（%s 报备）。", c.ID, c.Name, phone(req.Actor, c, req.Now), c.OwnerName), nil
+	case baobei.StatusRejected:
+		return fmt.Sprintf("#%d 的报备未通过审批，已作废。", c.ID), nil
+	}
 	owner, owned := c.Owner(req.Now)
 	if !owned {
 		return fmt.Sprintf("#%d %s %s · %s · 在公海，可发「领取 #%d」领取。", c.ID, c.Name, phone(req.Actor, c, req.Now), c.Stage, c.ID), nil

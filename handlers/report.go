@@ -17,15 +17,31 @@ func (h *Handlers) Report(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	}
 	d := baobei.CustomerDraft{Name: c.CustName, Phone: c.Phone, Wechat: c.Wechat, Company: c.Company,
 		Source: c.Source, Demand: c.Demand, Grade: c.Grade}
-	res, err := h.svc.Report(ctx, req.Now, req.Actor, d)
+	res, err := h.report(ctx, req, d)
 	if err != nil {
 		return nil, err
 	}
 	cu := res.Customer
+	if res.Approval != nil {
+		return bot.Text(fmt.Sprintf("已提交报备审批 A%d：#%d %s %s，等待经理审批。审批期间该客户为你保留，其他人不能报备。发「我的申请」查看进度。",
+			res.Approval.ID, cu.ID, cu.Name, cu.Phone)), nil
+	}
 	text := fmt.Sprintf("报备成功：#%d %s %s，保护期至 %s。\n下一步：联系后发「跟进 #%d 电话沟通 下次:明天」记录跟进。",
 		cu.ID, cu.Name, cu.Phone, h.policy.DateTime(*cu.ProtectedUntil), cu.ID)
 	if res.Took {
 		text = fmt.Sprintf("该客户已登记过（#%d %s），现已无人负责，归你所有。\n%s", cu.ID, cu.Name, text)
 	}
 	return bot.Text(text), nil
+}
+
+// report stores the draft, through an approval when the policy asks for one.
+func (h *Handlers) report(ctx context.Context, req *bot.Request, d baobei.CustomerDraft) (*baobei.ReportResult, error) {
+	team, err := h.svc.TeamName(ctx, req.Actor)
+	if err != nil {
+		return nil, err
+	}
+	if h.policy.Approval.NeedsApproval(d, team) {
+		return h.svc.RequestReport(ctx, req.Now, req.Actor, d, h.approvalCards(req.Now))
+	}
+	return h.svc.Report(ctx, req.Now, req.Actor, d)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"baobei"
 	"baobei/bot"
 )
 
@@ -12,6 +13,13 @@ func (h *Handlers) Transfer(ctx context.Context, req *bot.Request) (*bot.Reply, 
 	to, err := h.svc.FindUser(ctx, req.Cmd.Target)
 	if err != nil {
 		return nil, err
+	}
+	if req.Actor.Role == baobei.RoleRep {
+		a, err := h.svc.RequestTransfer(ctx, req.Now, req.Actor, ref(req.Cmd), to, req.Cmd.Reason, h.approvalCards(req.Now))
+		if err != nil {
+			return nil, err
+		}
+		return bot.Text(fmt.Sprintf("已提交转移申请 A%d：%s 转给 %s，等待经理审批。发「我的申请」查看进度。", a.ID, a.CustomerName, to.Name)), nil
 	}
 	res, err := h.svc.Transfer(ctx, req.Now, req.Actor, ref(req.Cmd), to, req.Cmd.Reason)
 	if err != nil {

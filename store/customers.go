@@ -128,6 +128,8 @@ const (
 	ActTransfer = "transfer"
 	ActHandover = "handover"
 	ActWon      = "won"
+	ActApprove  = "approve"
+	ActReject   = "reject"
 )
 
 // AuditEvent is one row of audit_events.
