@@ -100,7 +100,7 @@ func Run(t *testing.T, b Backend) {
 		{"ConcurrentDistinctReports", testConcurrentDistinct},
 		{"ConcurrentContendedReports", testConcurrentContended},
 	}
-	for _, tc := range tests {
+	for _, tc := range append(tests, approvalTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
 	}
 }

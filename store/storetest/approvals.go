@@ -1,0 +1,197 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"baobei"
+	"baobei/store"
+)
+
+// askAll is the approvers' notice builder of the tests: one text each.
+func askAll(a *baobei.Approval, c *baobei.Customer, approvers []baobei.User) []baobei.Notice {
+	ns := make([]baobei.Notice, len(approvers))
+	for i, u := range approvers {
+		ns[i] = baobei.Notice{ToUser: u.UID, Text: "请审批"}
+	}
+	return ns
+}
+
+var approvalTests = []struct {
+	name string
+	fn   func(*testing.T, Backend)
+}{
+	{"ApprovalReportReservesKeys", testApprovalReport},
+	{"ApprovalRejectReleasesKeys", testApprovalReject},
+	{"ApprovalWhoMayDecide", testApprovalDeciders},
+	{"ApprovalConcurrentDecisions", testApprovalConcurrent},
+	{"ApprovalExtensions", testApprovalExtend},
+	{"ApprovalTransferRequest", testApprovalTransfer},
+}
+
+func testApprovalReport(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	d := baobei.CustomerDraft{Phone: "13800138000", Name: "王总", Grade: "A"}
+	res, err := f.S.RequestReport(f.Ctx, T0, f.Zhangsan, d, askAll)
+	if err != nil || res.Approval == nil || res.Customer.Status != baobei.StatusPending {
+		t.Fatalf("request: %+v %v", res, err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'wangjl'"); n != 1 {
+		t.Fatalf("approver asked %d times", n)
+	}
+	_, err = f.S.Report(f.Ctx, T0, f.Lisi, baobei.CustomerDraft{Phone: "13800138000", Name: "王总"})
+	wantCode(t, err, baobei.ECONFLICT) // the keys are reserved while pending
+	_, err = f.S.Claim(f.Ctx, T0, f.Lisi, baobei.CustomerRef{Number: res.Customer.ID})
+	wantCode(t, err, baobei.ECONFLICT)
+	_, err = f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: res.Customer.ID}, baobei.FollowUpDraft{Content: "x"})
+	wantCode(t, err, baobei.ECONFLICT)
+
+	at := T0.Add(2 * time.Hour)
+	a, c, err := f.S.Decide(f.Ctx, at, f.Wangjl, res.Approval.ID, true, "")
+	if err != nil || a.Status != baobei.ApprovalApproved || ownerOf(t, c, at) != f.Zhangsan.ID || !c.ProtectedUntil.Equal(at.Add(30*day)) {
+		t.Fatalf("approve: %+v %+v %v", a, c, err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ? AND to_owner = ?", store.ActApprove, f.Zhangsan.ID); n != 1 {
+		t.Fatalf("approve audit rows = %d", n)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'zhangsan'"); n != 1 {
+		t.Fatalf("requester told %d times", n)
+	}
+	_, _, err = f.S.Decide(f.Ctx, at, f.Admin, res.Approval.ID, false, "晚了")
+	wantCode(t, err, baobei.ECONFLICT) // decided already: nothing changes
+}
+
+func testApprovalReject(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	res, err := f.S.RequestReport(f.Ctx, T0, f.Zhangsan, baobei.CustomerDraft{Phone: "13800138000", Name: "王总", Company: "某某集团"}, askAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _, err := f.S.Decide(f.Ctx, T0, f.Wangjl, res.Approval.ID, false, "信息不全")
+	if err != nil || a.Status != baobei.ApprovalRejected || a.Note != "信息不全" {
+		t.Fatalf("reject: %+v %v", a, err)
+	}
+	r, err := f.S.Report(f.Ctx, T0, f.Lisi, baobei.CustomerDraft{Phone: "13800138000", Name: "王总", Company: "某某集团"})
+	if err != nil || ownerOf(t, r.Customer, T0) != f.Lisi.ID || r.Customer.ID == res.Customer.ID {
+		t.Fatalf("after rejection the keys are free: %+v %v", r, err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActReject); n != 1 {
+		t.Fatalf("reject audit rows = %d", n)
+	}
+}
+
+func testApprovalDeciders(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	res, err := f.S.RequestReport(f.Ctx, T0, f.Zhangsan, baobei.CustomerDraft{Phone: "13800138000", Name: "王总", Grade: "A"}, askAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*baobei.User{f.Zhangsan, f.Lisi, f.Chenjl} {
+		_, _, err := f.S.Decide(f.Ctx, T0, u, res.Approval.ID, true, "")
+		wantCode(t, err, baobei.EFORBIDDEN)
+	}
+	_, _, err = f.S.Decide(f.Ctx, T0, f.Wangjl, 999, true, "")
+	wantCode(t, err, baobei.ENOTFOUND)
+	if _, _, err := f.S.Decide(f.Ctx, T0, f.Admin, res.Approval.ID, true, ""); err != nil {
+		t.Fatalf("an admin may decide: %v", err)
+	}
+	pending, err := f.S.PendingApprovals(f.Ctx, f.Wangjl)
+	if err != nil || len(pending) != 0 {
+		t.Fatalf("pending = %+v %v", pending, err)
+	}
+}
+
+func testApprovalConcurrent(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	res, err := f.S.RequestReport(f.Ctx, T0, f.Zhangsan, baobei.CustomerDraft{Phone: "13800138000", Name: "王总", Grade: "A"}, askAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deciders := []*baobei.User{f.Wangjl, f.Admin}
+	const n = 16
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			_, _, errs[i] = f.S.Decide(f.Ctx, T0, deciders[i%2], res.Approval.ID, i%3 != 0, "并发")
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		if err == nil {
+			won++
+		} else if baobei.ErrorCode(err) != baobei.ECONFLICT {
+			t.Errorf("unexpected: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d decisions won, want exactly 1", won)
+	}
+	if k := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action IN (?, ?)", store.ActApprove, store.ActReject); k != 1 {
+		t.Fatalf("decision audit rows = %d", k)
+	}
+}
+
+func testApprovalExtend(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	ref := baobei.CustomerRef{Number: c.ID}
+	_, err := f.S.RequestExtend(f.Ctx, T0, f.Lisi, ref, 10, "", askAll)
+	wantCode(t, err, baobei.EFORBIDDEN) // only the owner
+	_, err = f.S.RequestExtend(f.Ctx, T0, f.Zhangsan, ref, 31, "", askAll)
+	wantCode(t, err, baobei.EINVALID) // at most 30 days a request
+	until := *c.ProtectedUntil
+	for i := 0; i < 2; i++ {
+		a, err := f.S.RequestExtend(f.Ctx, T0, f.Zhangsan, ref, 15, "等装修", askAll)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.S.RequestExtend(f.Ctx, T0, f.Zhangsan, ref, 5, "", askAll)
+		wantCode(t, err, baobei.ECONFLICT) // one pending at a time
+		_, moved, err := f.S.Decide(f.Ctx, T0, f.Wangjl, a.ID, true, "")
+		until = until.Add(15 * day)
+		if err != nil || !moved.ProtectedUntil.Equal(until) {
+			t.Fatalf("extension %d: %+v %v", i, moved, err)
+		}
+	}
+	_, err = f.S.RequestExtend(f.Ctx, T0, f.Zhangsan, ref, 15, "", askAll)
+	wantCode(t, err, baobei.ELIMIT) // a third extension
+}
+
+func testApprovalTransfer(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	ref := baobei.CustomerRef{Number: c.ID}
+	_, err := f.S.RequestTransfer(f.Ctx, T0, f.Lisi, ref, f.Zhaowu, "", askAll)
+	wantCode(t, err, baobei.EFORBIDDEN)
+	a, err := f.S.RequestTransfer(f.Ctx, T0, f.Zhangsan, ref, f.Lisi, "休假", askAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, moved, err := f.S.Decide(f.Ctx, T0, f.Wangjl, a.ID, true, "")
+	if err != nil || a.Status != baobei.ApprovalApproved || ownerOf(t, moved, T0) != f.Lisi.ID {
+		t.Fatalf("transfer approved: %+v %+v %v", a, moved, err)
+	}
+	// A request whose customer changed hands meanwhile is cancelled, not applied.
+	a, err = f.S.RequestTransfer(f.Ctx, T0, f.Lisi, ref, f.Zhaowu, "", askAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.S.Transfer(f.Ctx, T0, f.Wangjl, ref, f.Zhangsan, ""); err != nil {
+		t.Fatal(err)
+	}
+	a, still, err := f.S.Decide(f.Ctx, T0, f.Wangjl, a.ID, true, "")
+	if err != nil || a.Status != baobei.ApprovalCancelled || ownerOf(t, still, T0) != f.Zhangsan.ID {
+		t.Fatalf("stale transfer: %+v %+v %v", a, still, err)
+	}
+	if mine, err := f.S.RequestsBy(f.Ctx, f.Lisi.ID); err != nil || len(mine) != 1 {
+		t.Fatalf("lisi's requests = %+v %v", mine, err)
+	}
+}
