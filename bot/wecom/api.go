@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -199,13 +200,16 @@ func newTaskID() string {
 	return "bb" + hex.EncodeToString(b)
 }
 
-// TemplateCard renders a card as a WeCom button_interaction template card
-// (at most 6 rows and 6 buttons; a button's key is its signed action token).
+// TemplateCard renders a card as a WeCom button_interaction template card:
+// the first 6 rows as horizontal content, any others in the sub-title, at
+// most 6 buttons whose keys are their signed action tokens.
 func TemplateCard(c *cards.Card, taskID string) map[string]any {
 	rows := []map[string]string{}
+	var rest []string
 	for i, f := range c.Fields {
-		if i == 6 {
-			break
+		if i >= 6 {
+			rest = append(rest, f.Label+"："+f.Value)
+			continue
 		}
 		rows = append(rows, map[string]string{"keyname": f.Label, "value": f.Value})
 	}
@@ -216,7 +220,7 @@ func TemplateCard(c *cards.Card, taskID string) map[string]any {
 		}
 		buttons = append(buttons, map[string]any{"text": b.Label, "style": 1, "key": b.Action})
 	}
-	return map[string]any{
+	card := map[string]any{
 		"card_type":               "button_interaction",
 		"source":                  map[string]string{"desc": "报备助手"},
 		"main_title":              map[string]string{"title": c.Title},
@@ -224,4 +228,8 @@ func TemplateCard(c *cards.Card, taskID string) map[string]any {
 		"task_id":                 taskID,
 		"button_list":             buttons,
 	}
+	if len(rest) > 0 {
+		card["sub_title_text"] = strings.Join(rest, "\n")
+	}
+	return card
 }
