@@ -65,10 +65,12 @@ func OutOf(n baobei.Notice) (Out, error) {
 	return o, nil
 }
 
-// Reply is what a handler answers to the sender.
+// Reply is what a handler answers to the sender. Outcome, when set, is what
+// a tapped platform card should now show instead of its buttons (已同意).
 type Reply struct {
-	Text string
-	Card *cards.Card
+	Text    string
+	Card    *cards.Card
+	Outcome string
 }
 
 // Text builds a text reply.
@@ -91,6 +93,7 @@ type HandlerFunc func(ctx context.Context, req *Request) (*Reply, error)
 type Result struct {
 	Replies  []Out
 	Replayed bool
+	Outcome  string // see Reply.Outcome
 }
 
 // Dispatcher takes a message and returns what to deliver.

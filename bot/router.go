@@ -85,7 +85,7 @@ func (r *Router) Dispatch(ctx context.Context, m Message) (*Result, error) {
 	}
 	r.log.Info("command", "platform", m.Platform, "user", m.UserID, "command", cmd,
 		"latency_ms", time.Since(start).Milliseconds(), "outcome", outcome)
-	return &Result{Replies: []Out{{ToUser: m.UserID, ToChat: m.ChatID, Text: reply.Text, Card: reply.Card}}}, nil
+	return &Result{Replies: []Out{{ToUser: m.UserID, ToChat: m.ChatID, Text: reply.Text, Card: reply.Card}}, Outcome: reply.Outcome}, nil
 }
 
 func (r *Router) actor(ctx context.Context, m Message, now time.Time) (*baobei.User, error) {

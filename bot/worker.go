@@ -155,7 +155,11 @@ func (w *Worker) handle(ctx context.Context, m Message) ([]Out, error) {
 	}
 	outs := res.Replies
 	if m.CardRef != "" {
-		outs = append(outs, Out{ToUser: m.UserID, Update: m.CardRef, Text: "已处理"})
+		outcome := res.Outcome
+		if outcome == "" {
+			outcome = "已处理"
+		}
+		outs = append(outs, Out{ToUser: m.UserID, Update: m.CardRef, Text: outcome})
 	}
 	return outs, nil
 }

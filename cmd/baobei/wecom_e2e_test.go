@@ -255,3 +255,23 @@ func TestConsoleNextToWeCom(t *testing.T) {
 		}
 	}
 }
+
+// A manager approves a key-customer report by tapping 同意 on the WeCom card.
+func TestWeComApprovalCard(t *testing.T) {
+	wecomBackends(t, nil, func(t *testing.T, e *wecomEnv) {
+		e.say("zhangsan", "报备 13800138000 王总 等级:A", "6001")
+		wantHas(t, lastText(e.fake.Texts("zhangsan")), "已提交报备审批 A1")
+		cards := e.fake.Cards("wangjl")
+		if len(cards) != 1 || cards[0]["main_title"].(map[string]any)["title"] != "报备审批 A1" {
+			t.Fatalf("wangjl's cards = %+v", cards)
+		}
+		approve := cards[0]["button_list"].([]any)[0].(map[string]any)["key"].(string)
+		e.deliver(wecomtest.CardEvent(testCorp, "wangjl", approve, cards[0]["task_id"].(string), "rc-approve", e.at))
+		e.drain()
+		if len(e.fake.Updates) != 1 || e.fake.Updates[0]["response_code"] != "rc-approve" ||
+			e.fake.Updates[0]["button"].(map[string]any)["replace_name"] != "已同意" {
+			t.Fatalf("card updates = %+v", e.fake.Updates)
+		}
+		wantHas(t, lastText(e.fake.Texts("zhangsan")), "A1", "已同意")
+	})
+}
