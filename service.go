@@ -133,3 +133,12 @@ type Service interface {
 // ApprovalNotices builds the pushes that ask the approvers to decide (cards
 // with signed buttons); the store writes them with the request.
 type ApprovalNotices func(a *Approval, c *Customer, approvers []User) []Notice
+
+// ReleasedRow is one customer released to the pool, for its team's chat.
+type ReleasedRow struct {
+	Chat   string `db:"chat_id"`
+	ID     int64  `db:"id"`
+	Name   string `db:"name"`
+	Former string `db:"former"`
+	Detail string `db:"detail"`
+}

@@ -113,10 +113,14 @@ func (s *Store) RecentFollowUps(ctx context.Context, customerID int64, limit int
 	return fs, err
 }
 
-// audit writes one audit row in tx.
+// audit writes one audit row in tx; actor 0 is the system (a job).
 func audit(ctx context.Context, tx *sqlx.Tx, now time.Time, customerID int64, actor int64, action string, from, to *int64, detail string) error {
+	var by any = actor
+	if actor == 0 {
+		by = nil
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (customer_id, actor_id, action, from_owner, to_owner, at, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, customerID, actor, action, from, to, ts(now), detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, customerID, by, action, from, to, ts(now), detail)
 	return err
 }
 

@@ -49,6 +49,9 @@ type Adapter struct {
 	Pusher Flusher
 	// ClockControl enables POST /console/api/clock; nil when a platform is configured.
 	ClockControl *baobei.OffsetClock
+	// OnAdvance runs what came due between the old and the new time (the
+	// scheduler's jobs) before the clock request is answered.
+	OnAdvance func(ctx context.Context, from, to time.Time) error
 
 	inflight inflight
 }
@@ -296,8 +299,13 @@ func (a *Adapter) advance(c *gin.Context) {
 		c.JSON(http.StatusBadRequest, gin.H{"error": `advance must be a positive duration such as "24h"`})
 		return
 	}
+	from := a.clock.Now()
 	now := a.ClockControl.Advance(d)
-	if err := a.store.SetSetting(c.Request.Context(), ClockSetting, a.ClockControl.Offset().String()); err != nil {
+	err = a.store.SetSetting(c.Request.Context(), ClockSetting, a.ClockControl.Offset().String())
+	if err == nil && a.OnAdvance != nil {
+		err = a.OnAdvance(c.Request.Context(), from, now)
+	}
+	if err != nil {
 		c.Error(err)
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
 		return

@@ -16,6 +16,7 @@ import (
 	"baobei/bot/wecom"
 	"baobei/cards"
 	"baobei/handlers"
+	"baobei/scheduler"
 	"baobei/store"
 
 	"github.com/gin-gonic/gin"
@@ -29,6 +30,7 @@ type app struct {
 	router  *bot.Router
 	pusher  *bot.Pusher
 	worker  *bot.Worker
+	sched   *scheduler.Scheduler
 	clock   *baobei.OffsetClock
 	handler http.Handler
 	console bool // the console is served
@@ -78,6 +80,8 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 	}
 	a.pusher = bot.NewPusher(s, out, clock, log)
 	a.worker = bot.NewWorker(s, router, a.pusher, clock, log)
+	a.sched = scheduler.New(s, clock, log, scheduler.Jobs(s, cfg.Policy)...)
+	a.sched.After = a.pusher.Flush
 	if err := mountConsole(engine, cfg, platform, con, a, router); err != nil {
 		return nil, err
 	}
@@ -139,7 +143,7 @@ func mountConsole(engine *gin.Engine, cfg Config, platform bool, con *console.Ad
 		return errors.New("console.enabled with a platform configured needs a loopback addr or BAOBEI_CONSOLE_PASSWORD: anyone on the console can act as anyone")
 	}
 	if !platform {
-		con.ClockControl = a.clock
+		con.ClockControl, con.OnAdvance = a.clock, a.sched.RunDue
 	}
 	engine.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/console") })
 	con.Mount(r, router)

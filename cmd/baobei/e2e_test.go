@@ -144,13 +144,13 @@ func TestConsoleLifecycle(t *testing.T) {
 		c.advance("744h") // 31 days: both protections ended
 		wantHas(t, c.say("lisi", "报备 13800138000 张总"), "报备成功", "无人负责")
 		inbox = c.inbox("user=zhangsan")
-		wantHas(t, inbox[len(inbox)-1].Text, "李四", "#1", "保护期已结束", "报备接手")
+		wantHas(t, inbox[len(inbox)-1].Text, "李四", "#1", "报备接手")
 		wantHas(t, c.say("zhangsan", "领取 #1"), "李四")
 		wantHas(t, c.say("zhangsan", "领取 #2"), "天内不能重新领取")
 		wantHas(t, c.say("zhaowu", "公海"), "#2")
 		wantHas(t, c.say("zhaowu", "领取 #2"), "领取成功")
-		if n := c.count("SELECT COUNT(*) FROM audit_events WHERE customer_id = 1"); n != 2 {
-			t.Fatalf("audit rows for #1 = %d, want report + takeover", n)
+		if n := c.count("SELECT COUNT(*) FROM audit_events WHERE customer_id = 1"); n != 3 {
+			t.Fatalf("audit rows for #1 = %d, want report, release, takeover", n)
 		}
 	})
 }

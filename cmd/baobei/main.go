@@ -60,6 +60,9 @@ func serve(ctx context.Context, cfg Config) error {
 	defer a.Close()
 	go a.pusher.Run(ctx, 2*time.Second)
 	go a.worker.Run(ctx)
+	if err := a.sched.Start(ctx); err != nil {
+		return err
+	}
 	srv := &http.Server{Addr: cfg.Addr, Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -1,0 +1,59 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"baobei"
+)
+
+// Store is what the jobs read and change.
+type Store interface {
+	Slots
+	ReleaseExpired(ctx context.Context, now time.Time) (int, error)
+	WarnExpiring(ctx context.Context, now time.Time, ahead time.Duration) (int, error)
+	ReleasedSince(ctx context.Context, since, now time.Time) (map[string][]baobei.ReleasedRow, error)
+	Notify(ctx context.Context, now time.Time, ns ...baobei.Notice) error
+}
+
+// WarnAhead is how long before release an owner is warned.
+const WarnAhead = 3 * 24 * time.Hour
+
+// Jobs are baobei's periodic duties.
+func Jobs(s Store, p baobei.Policy) []Job {
+	return []Job{
+		// Hourly, warning what reaches the 3-day mark before the next run.
+		{Name: "warn-expiring", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) error {
+			_, err := s.WarnExpiring(ctx, slot, WarnAhead+time.Hour)
+			return err
+		}},
+		{Name: "release-expired", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) error {
+			_, err := s.ReleaseExpired(ctx, slot)
+			return err
+		}},
+		{Name: "team-releases", Schedule: Daily(9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
+			return TeamReleases(ctx, s, slot, p)
+		}},
+	}
+}
+
+// TeamReleases tells each team's group chat, once a day, which of its
+// customers went to the pool in the last 24 hours.
+func TeamReleases(ctx context.Context, s Store, slot time.Time, p baobei.Policy) error {
+	byChat, err := s.ReleasedSince(ctx, slot.Add(-24*time.Hour), slot)
+	if err != nil {
+		return err
+	}
+	var ns []baobei.Notice
+	for chat, rows := range byChat {
+		lines := []string{fmt.Sprintf("过去24小时有 %d 个客户退回公海：", len(rows))}
+		for _, r := range rows {
+			lines = append(lines, fmt.Sprintf("#%d %s（原负责人 %s）", r.ID, r.Name, r.Former))
+		}
+		lines = append(lines, "发「公海」查看，「领取 #编号」领取。")
+		ns = append(ns, baobei.Notice{ToChat: chat, Text: strings.Join(lines, "\n")})
+	}
+	return s.Notify(ctx, slot, ns...)
+}

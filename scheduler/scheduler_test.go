@@ -1,0 +1,65 @@
+package scheduler_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"baobei"
+	"baobei/scheduler"
+	"baobei/store/storetest"
+)
+
+type clockAt struct{ t time.Time }
+
+func (c clockAt) Now() time.Time { return c.t }
+
+// Two scheduler instances (replicas) on one database over a simulated week:
+// every notice is written exactly once.
+func TestTwoReplicasOneWeek(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			f := storetest.Seed(t, b, baobei.DefaultPolicy())
+			p := f.S.Policy()
+			for i, phone := range []string{"13800000001", "13800000002", "13800000003"} {
+				f.Report(t, storetest.T0.Add(-26*24*time.Hour+time.Duration(i)*time.Hour), f.Zhangsan, phone, "客户")
+			}
+			f.Report(t, storetest.T0.Add(-20*24*time.Hour), f.Lisi, "13800000004", "客户")
+			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			replicas := []*scheduler.Scheduler{
+				scheduler.New(f.S, clockAt{storetest.T0}, log, scheduler.Jobs(f.S, p)...),
+				scheduler.New(f.S, clockAt{storetest.T0}, log, scheduler.Jobs(f.S, p)...),
+			}
+			for day := 0; day < 7; day++ { // each replica catches up on the same day, concurrently
+				from := storetest.T0.Add(time.Duration(day) * 24 * time.Hour)
+				var wg sync.WaitGroup
+				for _, r := range replicas {
+					wg.Add(1)
+					go func(r *scheduler.Scheduler) {
+						defer wg.Done()
+						if err := r.RunDue(context.Background(), from, from.Add(24*time.Hour)); err != nil {
+							t.Error(err)
+						}
+					}(r)
+				}
+				wg.Wait()
+			}
+			counts := map[string]int{ // zhangsan's customers expire an hour apart: a message each
+				"SELECT COUNT(*) FROM outbox WHERE to_user = 'zhangsan' AND payload LIKE '%即将退回公海%'": 3,
+				"SELECT COUNT(*) FROM outbox WHERE to_user = 'zhangsan' AND payload LIKE '%已退回公海%'":  3,
+				"SELECT COUNT(*) FROM outbox WHERE payload LIKE '%#1 客户%'":                           3, // warned, released, in the team chat
+				"SELECT COUNT(*) FROM outbox WHERE to_user = 'lisi'":                                 1, // warned only: 10 days left at the end
+				"SELECT COUNT(*) FROM outbox WHERE to_chat = 'sales1'":                               1,
+				"SELECT COUNT(*) FROM audit_events WHERE action = 'release'":                         3,
+			}
+			for q, want := range counts {
+				if n := f.Count(t, q); n != want {
+					t.Errorf("%s = %d, want %d", q, n, want)
+				}
+			}
+		})
+	}
+}

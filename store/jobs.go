@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"baobei"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// ClaimSlot records that job runs for the scheduled slot; false when some
+// replica already did. Keyed on (job, slot), so a replica whose clock is a
+// little late cannot run a slot again after the first one finished.
+func (s *Store) ClaimSlot(ctx context.Context, job string, slot, now time.Time) (bool, error) {
+	_, err := s.db.ExecContext(ctx, "INSERT INTO job_runs (job, slot, ran_at) VALUES (?, ?, ?)", job, ts(slot), ts(now))
+	if isDuplicate(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// LastSlot is the newest slot a job ran for, or zero.
+func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
+	var t *time.Time
+	err := s.db.GetContext(ctx, &t, "SELECT MAX(slot) FROM job_runs WHERE job = ?", job)
+	if err != nil || t == nil {
+		return time.Time{}, err
+	}
+	return *t, nil
+}
+
+const scanBatch = 500
+
+// ReleaseExpired returns customers whose protection ended to the pool, owner
+// by owner: one transaction per owner releases theirs (each with an audit
+// row) and tells them in one message. It returns how many were released.
+func (s *Store) ReleaseExpired(ctx context.Context, now time.Time) (int, error) {
+	total := 0
+	for {
+		var cs []baobei.Customer
+		err := s.db.SelectContext(ctx, &cs, customerSelect+`WHERE c.status = ? AND c.protected_until <= ?
+			ORDER BY c.owner_id, c.id LIMIT ?`, baobei.StatusOwned, ts(now), scanBatch)
+		if err != nil || len(cs) == 0 {
+			return total, err
+		}
+		for _, group := range byOwner(cs) {
+			n, err := s.releaseGroup(ctx, now, group)
+			if err != nil {
+				return total, err
+			}
+			total += n
+		}
+		if len(cs) < scanBatch {
+			return total, nil
+		}
+	}
+}
+
+func byOwner(cs []baobei.Customer) [][]baobei.Customer {
+	var groups [][]baobei.Customer
+	for i, c := range cs {
+		if i == 0 || *cs[i-1].OwnerID != *c.OwnerID {
+			groups = append(groups, nil)
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], c)
+	}
+	return groups
+}
+
+func (s *Store) releaseGroup(ctx context.Context, now time.Time, group []baobei.Customer) (int, error) {
+	var released []baobei.Customer
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		released = released[:0]
+		for _, c := range group {
+			res, err := tx.ExecContext(ctx, `UPDATE customers SET status = ?, owner_id = NULL, protected_until = NULL, prev_owner_id = ?,
+				released_at = ?, release_reason = ?, next_followup_at = NULL, version = version + 1
+				WHERE id = ? AND version = ?`, baobei.StatusPool, c.OwnerID, ts(*c.ProtectedUntil), baobei.ReleaseExpired, c.ID, c.Version)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue // someone took or extended it meanwhile
+			}
+			if err := audit(ctx, tx, now, c.ID, 0, ActRelease, c.OwnerID, nil, baobei.ReleaseExpired); err != nil {
+				return err
+			}
+			released = append(released, c)
+		}
+		if len(released) == 0 {
+			return nil
+		}
+		return enqueue(ctx, tx, now, baobei.NoticeReleased(released, s.policy))
+	})
+	return len(released), err
+}
+
+// WarnExpiring tells each owner, in one message, which customers leave
+// their hands within `ahead`; a customer is warned at most once per
+// protection period (warned_until remembers which one).
+func (s *Store) WarnExpiring(ctx context.Context, now time.Time, ahead time.Duration) (int, error) {
+	total := 0
+	for {
+		var cs []baobei.Customer
+		err := s.db.SelectContext(ctx, &cs, customerSelect+`WHERE c.status = ? AND c.protected_until > ? AND c.protected_until <= ?
+			AND (c.warned_until IS NULL OR c.warned_until <> c.protected_until) ORDER BY c.owner_id, c.id LIMIT ?`,
+			baobei.StatusOwned, ts(now), ts(now.Add(ahead)), scanBatch)
+		if err != nil || len(cs) == 0 {
+			return total, err
+		}
+		for _, group := range byOwner(cs) {
+			if err := s.warnGroup(ctx, now, group); err != nil {
+				return total, err
+			}
+			total += len(group)
+		}
+		if len(cs) < scanBatch {
+			return total, nil
+		}
+	}
+}
+
+// warnGroup marks and warns one owner's customers; a customer another run
+// marked meanwhile is left out, so nobody is warned twice.
+func (s *Store) warnGroup(ctx context.Context, now time.Time, group []baobei.Customer) error {
+	return s.tx(ctx, func(tx *sqlx.Tx) error {
+		var warn []baobei.Customer
+		for _, c := range group {
+			res, err := tx.ExecContext(ctx, `UPDATE customers SET warned_until = protected_until WHERE id = ? AND status = ?
+				AND protected_until = ? AND (warned_until IS NULL OR warned_until <> protected_until)`, c.ID, baobei.StatusOwned, ts(*c.ProtectedUntil))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				warn = append(warn, c)
+			}
+		}
+		if len(warn) == 0 {
+			return nil
+		}
+		return enqueue(ctx, tx, now, baobei.NoticeExpiring(warn, now, s.policy))
+	})
+}
+
+// ReleasedSince lists, per team chat, the customers released to the pool
+// since `since` (for the teams' daily message).
+func (s *Store) ReleasedSince(ctx context.Context, since, now time.Time) (map[string][]baobei.ReleasedRow, error) {
+	var rows []baobei.ReleasedRow
+	err := s.db.SelectContext(ctx, &rows, `SELECT t.chat_id, c.id, c.name, COALESCE(u.name, '') AS former, e.detail
+		FROM audit_events e JOIN customers c ON c.id = e.customer_id JOIN users u ON u.id = e.from_owner
+		JOIN teams t ON t.id = u.team_id
+		WHERE e.action = ? AND e.at > ? AND e.at <= ? AND t.chat_id <> '' ORDER BY e.id`, ActRelease, ts(since), ts(now))
+	out := map[string][]baobei.ReleasedRow{}
+	for _, r := range rows {
+		out[r.Chat] = append(out[r.Chat], r)
+	}
+	return out, err
+}
