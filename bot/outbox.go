@@ -12,6 +12,7 @@ import (
 // OutboxStore is the queue of pushes.
 type OutboxStore interface {
 	DueOutbox(ctx context.Context, now time.Time, limit int) ([]baobei.OutboxItem, error)
+	OutboxLease(ctx context.Context, now, until time.Time, id int64) (bool, error)
 	OutboxSent(ctx context.Context, now time.Time, id int64) error
 	OutboxFailed(ctx context.Context, now time.Time, id int64, next *time.Time, cause string) error
 }
@@ -55,6 +56,9 @@ func (p *Pusher) Flush(ctx context.Context) error {
 }
 
 func (p *Pusher) send(ctx context.Context, now time.Time, it baobei.OutboxItem) error {
+	if mine, err := p.store.OutboxLease(ctx, now, now.Add(time.Minute), it.ID); err != nil || !mine {
+		return err // another replica is sending it
+	}
 	o, err := OutOf(it.Notice)
 	if err == nil {
 		err = p.adapter.Send(ctx, o)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -71,4 +72,41 @@ func TestBackoff(t *testing.T) {
 	if bot.Backoff(0) != 10*time.Second || bot.Backoff(1) != 20*time.Second || bot.Backoff(30) != time.Hour {
 		t.Fatal(bot.Backoff(0), bot.Backoff(1), bot.Backoff(30))
 	}
+}
+
+// Two replicas flushing one outbox at once send every push exactly once.
+func TestTwoPushersSendOnce(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := b.Open(t, baobei.DefaultPolicy())
+			clock := &fixedClock{t: storetest.T0}
+			for i := 0; i < 50; i++ {
+				if err := s.Notify(ctx, clock.t, baobei.Notice{ToUser: "zhangsan", Text: "提醒"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			log := slog.New(slog.NewTextHandler(io.Discard, nil))
+			a1, a2 := &countingAdapter{}, &countingAdapter{}
+			done := make(chan error, 2)
+			for _, a := range []*countingAdapter{a1, a2} {
+				go func(a *countingAdapter) { done <- bot.NewPusher(s, a, clock, log).Flush(ctx) }(a)
+			}
+			if err := errors.Join(<-done, <-done); err != nil {
+				t.Fatal(err)
+			}
+			if a1.n.Load()+a2.n.Load() != 50 {
+				t.Fatalf("sent %d + %d, want 50 in all", a1.n.Load(), a2.n.Load())
+			}
+		})
+	}
+}
+
+type countingAdapter struct{ n atomic.Int64 }
+
+func (c *countingAdapter) Name() string                      { return "counting" }
+func (c *countingAdapter) Mount(gin.IRouter, bot.Dispatcher) {}
+func (c *countingAdapter) Send(context.Context, bot.Out) error {
+	c.n.Add(1)
+	return nil
 }

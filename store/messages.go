@@ -90,6 +90,18 @@ func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]baob
 	return items, err
 }
 
+// OutboxLease takes a due push for this sender until `until`; false when
+// another replica took it, so a push is sent by one replica only.
+func (s *Store) OutboxLease(ctx context.Context, now, until time.Time, id int64) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = ? AND next_attempt_at <= ?`,
+		ts(until), id, OutboxPending, ts(now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // OutboxSent marks a push delivered.
 func (s *Store) OutboxSent(ctx context.Context, now time.Time, id int64) error {
 	_, err := s.db.ExecContext(ctx, "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ? WHERE id = ?", OutboxSent, ts(now), id)
