@@ -128,6 +128,7 @@ type Service interface {
 	Decide(ctx context.Context, now time.Time, actor *User, id int64, approve bool, note string) (*Approval, *Customer, error)
 	PendingApprovals(ctx context.Context, actor *User) ([]Approval, error)
 	RequestsBy(ctx context.Context, userID int64) ([]Approval, error)
+	Stats(ctx context.Context, scope Scope, from, to time.Time) (*Stats, error)
 }
 
 // ApprovalNotices builds the pushes that ask the approvers to decide (cards

@@ -26,6 +26,7 @@ const (
 	CmdRequests  = "requests"  // 我的申请
 	CmdApprove   = "approve"   // 同意 A12
 	CmdReject    = "reject"    // 驳回 A12 原因:…
+	CmdStats     = "stats"     // 统计
 	CmdUnknown   = "unknown"
 )
 

@@ -39,6 +39,7 @@ func Register(r *bot.Router, svc baobei.Service, p baobei.Policy, signer *cards.
 	r.Handle(bot.CmdReject, h.Reject)
 	r.Handle(bot.CmdApprovals, h.Approvals)
 	r.Handle(bot.CmdRequests, h.Requests)
+	r.Handle(bot.CmdStats, h.Stats)
 }
 
 // ref turns the parsed reference into a service reference.

@@ -16,6 +16,8 @@ type Store interface {
 	WarnExpiring(ctx context.Context, now time.Time, ahead time.Duration) (int, error)
 	ReleasedSince(ctx context.Context, since, now time.Time) (map[string][]baobei.ReleasedRow, error)
 	Notify(ctx context.Context, now time.Time, ns ...baobei.Notice) error
+	Teams(ctx context.Context) ([]baobei.Team, error)
+	Stats(ctx context.Context, scope baobei.Scope, from, to time.Time) (*baobei.Stats, error)
 }
 
 // WarnAhead is how long before release an owner is warned.
@@ -36,7 +38,33 @@ func Jobs(s Store, p baobei.Policy) []Job {
 		{Name: "team-releases", Schedule: Daily(9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
 			return TeamReleases(ctx, s, slot, p)
 		}},
+		{Name: "weekly-summary", Schedule: Weekly(time.Monday, 9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
+			return WeeklySummary(ctx, s, slot, p)
+		}},
 	}
+}
+
+// WeeklySummary posts each team's funnel and last week's activity to its
+// group chat.
+func WeeklySummary(ctx context.Context, s Store, slot time.Time, p baobei.Policy) error {
+	teams, err := s.Teams(ctx)
+	if err != nil {
+		return err
+	}
+	from := slot.AddDate(0, 0, -7)
+	var ns []baobei.Notice
+	for _, t := range teams {
+		if t.ChatID == "" {
+			continue
+		}
+		st, err := s.Stats(ctx, baobei.Scope{TeamID: &t.ID}, from, slot)
+		if err != nil {
+			return err
+		}
+		title := fmt.Sprintf("%s 上周统计（%s–%s）", t.Name, p.Date(from), p.Date(slot.Add(-time.Minute)))
+		ns = append(ns, baobei.Notice{ToChat: t.ChatID, Text: st.Text(title)})
+	}
+	return s.Notify(ctx, slot, ns...)
 }
 
 // TeamReleases tells each team's group chat, once a day, which of its

@@ -43,3 +43,28 @@ func TestConsoleExpiryLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// Monday 09:00: each team's chat gets last week's funnel; 统计 answers the same numbers.
+func TestConsoleWeeklySummary(t *testing.T) {
+	backends(t, func(t *testing.T, c *consoleClient) {
+		c.say("zhangsan", "报备 13800138000 张先生")
+		c.say("zhangsan", "报备 13900139000 李女士")
+		c.say("lisi", "报备 13700137000 王先生")
+		c.say("zhangsan", "跟进 #1 电话沟通 阶段:已联系")
+		c.say("zhangsan", "成交 #2 金额:12800")
+		c.say("lisi", "流失 #3 原因:预算不足")
+		wantHas(t, c.say("wangjl", "统计"), "销售一组本周统计", "已联系 1", "已成交 1", "新报备 3", "成交 1 单 ¥12800", "流失 1", "预算不足 1", "张三 2")
+		wantHas(t, c.say("lisi", "统计"), "我的本周统计", "新报备 1", "流失 1")
+		c.advance("168h") // a Monday 09:00 passes within any 7 days
+		var chat []string
+		for _, o := range c.inbox("chat=sales1") {
+			chat = append(chat, o.Text)
+		}
+		if countHas(chat, "上周统计") != 1 {
+			t.Fatalf("sales1 = %q", chat)
+		}
+		if c.count("SELECT COUNT(*) FROM outbox WHERE to_chat = 'sales2' AND payload LIKE '%上周统计%'") != 1 {
+			t.Fatal("sales2 got no summary")
+		}
+	})
+}

@@ -1,0 +1,81 @@
+package baobei
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Scope is whose numbers a summary counts: one user, one team, or all.
+type Scope struct {
+	UserID *int64
+	TeamID *int64
+}
+
+// ScopeOf is what u may see: their own numbers, their team's, or all.
+func ScopeOf(u *User) Scope {
+	switch {
+	case u.Role == RoleAdmin:
+		return Scope{}
+	case u.Role == RoleManager && u.TeamID != nil:
+		return Scope{TeamID: u.TeamID}
+	}
+	return Scope{UserID: &u.ID}
+}
+
+// Count is a labelled number.
+type Count struct {
+	Label string `db:"label"`
+	N     int    `db:"n"`
+}
+
+// Stats is a funnel and the activity of a period.
+type Stats struct {
+	Stages     map[Stage]int // customers held now (owned and won), by stage
+	NewReports int           // customers reported in the period
+	WonCount   int
+	WonCents   int64
+	Lost       int
+	LostTop    []Count // lost reasons, most frequent first
+	FollowUps  []Count // follow-ups per rep, most first
+	PoolIn     int     // customers that went to the pool
+	PoolOut    int     // customers claimed (or taken by 报备) from the pool
+}
+
+// funnel is the order of the stages a customer passes.
+var funnel = []Stage{StageNew, StageContacted, StageNeeds, StageQuoted, StageSigning, StageWon}
+
+// Text renders the summary as plain text with a title.
+func (s Stats) Text(title string) string {
+	var b strings.Builder
+	b.WriteString(title + "\n【漏斗】")
+	reach := make([]int, len(funnel))
+	for i := len(funnel) - 1; i >= 0; i-- {
+		reach[i] = s.Stages[funnel[i]]
+		if i+1 < len(funnel) {
+			reach[i] += reach[i+1]
+		}
+	}
+	for i, st := range funnel {
+		fmt.Fprintf(&b, "\n%s %d", st, s.Stages[st])
+		if i > 0 && reach[i-1] > 0 {
+			fmt.Fprintf(&b, "（转化 %d%%）", reach[i]*100/reach[i-1])
+		}
+	}
+	fmt.Fprintf(&b, "\n【本期】新报备 %d · 成交 %d 单 ¥%s · 流失 %d · 入公海 %d · 领取 %d",
+		s.NewReports, s.WonCount, FormatCents(s.WonCents), s.Lost, s.PoolIn, s.PoolOut)
+	if len(s.LostTop) > 0 {
+		b.WriteString("\n流失原因：" + joinCounts(s.LostTop))
+	}
+	if len(s.FollowUps) > 0 {
+		b.WriteString("\n跟进排行：" + joinCounts(s.FollowUps))
+	}
+	return b.String()
+}
+
+func joinCounts(cs []Count) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmt.Sprintf("%s %d", c.Label, c.N)
+	}
+	return strings.Join(parts, "、")
+}

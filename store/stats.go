@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"baobei"
+)
+
+// scopeWhere restricts a user-id column to the scope.
+func scopeWhere(col string, s baobei.Scope) (string, []any) {
+	switch {
+	case s.UserID != nil:
+		return col + " = ?", []any{*s.UserID}
+	case s.TeamID != nil:
+		return col + " IN (SELECT id FROM users WHERE team_id = ?)", []any{*s.TeamID}
+	}
+	return "1 = 1", nil
+}
+
+// Stats counts the funnel held now and the activity in [from, to) of a scope.
+func (s *Store) Stats(ctx context.Context, scope baobei.Scope, from, to time.Time) (*baobei.Stats, error) {
+	st := &baobei.Stats{Stages: map[baobei.Stage]int{}}
+	owner, oargs := scopeWhere("owner_id", scope)
+	var stages []baobei.Count
+	err := s.db.SelectContext(ctx, &stages, `SELECT stage AS label, COUNT(*) AS n FROM customers
+		WHERE `+owner+` AND (status = ? OR (status = ? AND protected_until > ?)) GROUP BY stage`,
+		append(oargs, baobei.StatusWon, baobei.StatusOwned, ts(to))...)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range stages {
+		st.Stages[baobei.Stage(c.Label)] = c.N
+	}
+	actor, aargs := scopeWhere("actor_id", scope)
+	period := append(aargs, ts(from), ts(to))
+	counts := []struct {
+		dst   *int
+		where string
+		args  []any
+	}{
+		{&st.NewReports, "action = ? AND detail IN ('new', 'takeover')", []any{ActReport}},
+		{&st.WonCount, "action = ?", []any{ActWon}},
+		{&st.PoolOut, "(action = ? OR (action = ? AND detail = ?))", []any{ActClaim, ActReport, DetailTakeover}},
+	}
+	for _, c := range counts {
+		q := "SELECT COUNT(*) FROM audit_events WHERE " + c.where + " AND " + actor + " AND at >= ? AND at < ?"
+		if err := s.db.GetContext(ctx, c.dst, q, append(c.args, period...)...); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.poolAndLost(ctx, st, scope, from, to); err != nil {
+		return nil, err
+	}
+	return st, s.activity(ctx, st, scope, from, to)
+}
+
+// poolAndLost counts releases of the scope's customers (by former owner)
+// and the lost reasons.
+func (s *Store) poolAndLost(ctx context.Context, st *baobei.Stats, scope baobei.Scope, from, to time.Time) error {
+	former, fargs := scopeWhere("from_owner", scope)
+	var details []string
+	if err := s.db.SelectContext(ctx, &details, "SELECT detail FROM audit_events WHERE action = ? AND "+former+" AND at >= ? AND at < ?",
+		append(append([]any{ActRelease}, fargs...), ts(from), ts(to))...); err != nil {
+		return err
+	}
+	st.PoolIn = len(details)
+	reasons := map[string]int{}
+	for _, d := range details {
+		if r, ok := strings.CutPrefix(d, baobei.ReleaseLost+": "); ok {
+			st.Lost++
+			reasons[r]++
+		}
+	}
+	st.LostTop = top(reasons, 3)
+	return nil
+}
+
+// activity sums the amounts won and ranks follow-ups per rep.
+func (s *Store) activity(ctx context.Context, st *baobei.Stats, scope baobei.Scope, from, to time.Time) error {
+	owner, oargs := scopeWhere("c.owner_id", scope)
+	err := s.db.GetContext(ctx, &st.WonCents, `SELECT COALESCE(SUM(c.amount_cents), 0) FROM customers c
+		WHERE c.id IN (SELECT customer_id FROM audit_events WHERE action = ? AND at >= ? AND at < ?) AND `+owner,
+		append([]any{ActWon, ts(from), ts(to)}, oargs...)...)
+	if err != nil {
+		return err
+	}
+	user, uargs := scopeWhere("f.user_id", scope)
+	return s.db.SelectContext(ctx, &st.FollowUps, `SELECT u.name AS label, COUNT(*) AS n FROM followups f JOIN users u ON u.id = f.user_id
+		WHERE `+user+` AND f.created_at >= ? AND f.created_at < ? GROUP BY u.name ORDER BY n DESC, u.name LIMIT 10`,
+		append(uargs, ts(from), ts(to))...)
+}
+
+func top(m map[string]int, n int) []baobei.Count {
+	var cs []baobei.Count
+	for k, v := range m {
+		cs = append(cs, baobei.Count{Label: k, N: v})
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].N > cs[j].N || cs[i].N == cs[j].N && cs[i].Label < cs[j].Label })
+	if len(cs) > n {
+		cs = cs[:n]
+	}
+	return cs
+}
