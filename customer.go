@@ -87,6 +87,7 @@ type Customer struct {
 	PrevOwnerID    *int64     `db:"prev_owner_id"`
 	ReleasedAt     *time.Time `db:"released_at"`
 	ReleaseReason  string     `db:"release_reason"`
+	OwnedSince     *time.Time `db:"owned_since"` // when the current owner got it
 	Version        int64      `db:"version"`
 
 	// Filled by queries that join the owners; not columns of customers.

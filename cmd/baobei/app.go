@@ -13,6 +13,7 @@ import (
 	"baobei"
 	"baobei/bot"
 	"baobei/bot/console"
+	"baobei/bot/dingtalk"
 	"baobei/bot/wecom"
 	"baobei/cards"
 	"baobei/handlers"
@@ -31,6 +32,7 @@ type app struct {
 	pusher  *bot.Pusher
 	worker  *bot.Worker
 	sched   *scheduler.Scheduler
+	stream  func(ctx context.Context) error // the DingTalk stream, when configured
 	clock   *baobei.OffsetClock
 	handler http.Handler
 	console bool // the console is served
@@ -54,7 +56,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 // behind console.password); with none, the console is the channel and its
 // clock can be moved.
 func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*app, error) {
-	platform := cfg.WeCom.Configured()
+	platform := cfg.WeCom.Configured() || cfg.DingTalk.Configured()
 	clock := &baobei.OffsetClock{}
 	if !platform {
 		var err error
@@ -70,13 +72,18 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 	engine := newEngine()
 	con := console.New(s, clock, cfg.Policy)
 	var out bot.Adapter = con
-	if platform {
+	switch {
+	case cfg.WeCom.Configured():
 		wc := wecom.New(cfg.WeCom, (*lazyWorker)(a), log)
 		wc.Mount(engine, router)
 		if org.AutoRegister {
 			router.SetNameLookup("wecom", wc.UserName)
 		}
 		out = wc
+	case cfg.DingTalk.Configured():
+		dt := dingtalk.New(cfg.DingTalk, (*lazyWorker)(a), log)
+		dt.Mount(engine, router)
+		out, a.stream = dt, dt.Start
 	}
 	a.pusher = bot.NewPusher(s, out, clock, log)
 	a.worker = bot.NewWorker(s, router, a.pusher, clock, log)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"baobei"
+	"baobei/bot/dingtalk"
 	"baobei/bot/wecom"
 
 	"gopkg.in/yaml.v3"
@@ -18,14 +19,15 @@ import (
 // Config is baobei.yaml overridden by BAOBEI_* environment variables and
 // flags. Secrets come from the environment only.
 type Config struct {
-	DB        string        `yaml:"db"`
-	Addr      string        `yaml:"addr"`
-	Timezone  string        `yaml:"timezone"`
-	LogFormat string        `yaml:"log_format"` // json (default) or text
-	Policy    baobei.Policy `yaml:"policy"`
-	Org       *baobei.Org   `yaml:"org"`
-	WeCom     wecom.Config  `yaml:"wecom"`
-	Console   ConsoleConfig `yaml:"console"`
+	DB        string          `yaml:"db"`
+	Addr      string          `yaml:"addr"`
+	Timezone  string          `yaml:"timezone"`
+	LogFormat string          `yaml:"log_format"` // json (default) or text
+	Policy    baobei.Policy   `yaml:"policy"`
+	Org       *baobei.Org     `yaml:"org"`
+	WeCom     wecom.Config    `yaml:"wecom"`
+	DingTalk  dingtalk.Config `yaml:"dingtalk"`
+	Console   ConsoleConfig   `yaml:"console"`
 
 	secret string // BAOBEI_SECRET: signs card buttons; generated and stored when empty
 }
@@ -58,7 +60,9 @@ func loadConfig(name string, args []string) (Config, error) {
 	for env, dst := range map[string]*string{"BAOBEI_DB": &cfg.DB, "BAOBEI_ADDR": &cfg.Addr, "BAOBEI_TIMEZONE": &cfg.Timezone,
 		"BAOBEI_LOG_FORMAT": &cfg.LogFormat, "BAOBEI_SECRET": &cfg.secret, "BAOBEI_CONSOLE_PASSWORD": &cfg.Console.password,
 		"BAOBEI_WECOM_CORP_ID": &cfg.WeCom.CorpID, "BAOBEI_WECOM_API_BASE": &cfg.WeCom.APIBase,
-		"BAOBEI_WECOM_SECRET": &cfg.WeCom.Secret, "BAOBEI_WECOM_TOKEN": &cfg.WeCom.Token, "BAOBEI_WECOM_AES_KEY": &cfg.WeCom.AESKey} {
+		"BAOBEI_WECOM_SECRET": &cfg.WeCom.Secret, "BAOBEI_WECOM_TOKEN": &cfg.WeCom.Token, "BAOBEI_WECOM_AES_KEY": &cfg.WeCom.AESKey,
+		"BAOBEI_DINGTALK_CLIENT_ID": &cfg.DingTalk.ClientID, "BAOBEI_DINGTALK_CLIENT_SECRET": &cfg.DingTalk.ClientSecret,
+		"BAOBEI_DINGTALK_API_BASE": &cfg.DingTalk.APIBase} {
 		if v := os.Getenv(env); v != "" {
 			*dst = v
 		}
@@ -68,6 +72,9 @@ func loadConfig(name string, args []string) (Config, error) {
 		return cfg, fmt.Errorf("BAOBEI_WECOM_ROBOTS: %w", err)
 	}
 	cfg.WeCom.Robots = robots
+	if err := cfg.DingTalk.AddRobots(os.Getenv("BAOBEI_DINGTALK_ROBOTS")); err != nil {
+		return cfg, fmt.Errorf("BAOBEI_DINGTALK_ROBOTS: %w", err)
+	}
 	if *db != "" {
 		cfg.DB = *db
 	}
@@ -106,6 +113,14 @@ func keyValues(s string) (map[string]string, error) {
 
 // finish resolves the time zone and checks the policy and the platform.
 func (c *Config) finish() error {
+	if c.WeCom.Configured() && c.DingTalk.Configured() {
+		return errors.New("configure one platform: wecom or dingtalk, not both")
+	}
+	if c.DingTalk.Configured() {
+		if err := c.DingTalk.Validate(); err != nil {
+			return err
+		}
+	}
 	if w := c.WeCom; w.Configured() && (w.AgentID == 0 || w.Secret == "" || w.Token == "" || len(w.AESKey) != 43) {
 		return errors.New("wecom: corp_id needs agent_id, and BAOBEI_WECOM_SECRET, BAOBEI_WECOM_TOKEN and a 43-character BAOBEI_WECOM_AES_KEY")
 	}

@@ -60,13 +60,20 @@ func serve(ctx context.Context, cfg Config) error {
 	defer a.Close()
 	go a.pusher.Run(ctx, 2*time.Second)
 	go a.worker.Run(ctx)
+	if a.stream != nil {
+		go func() {
+			if err := a.stream(ctx); err != nil {
+				log.Error("dingtalk stream stopped", "err", err)
+			}
+		}()
+	}
 	if err := a.sched.Start(ctx); err != nil {
 		return err
 	}
 	srv := &http.Server{Addr: cfg.Addr, Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("baobei listening", "addr", cfg.Addr, "db", redact(cfg.DB), "wecom", cfg.WeCom.Configured())
+	log.Info("baobei listening", "addr", cfg.Addr, "db", redact(cfg.DB), "wecom", cfg.WeCom.Configured(), "dingtalk", cfg.DingTalk.Configured())
 	if a.console {
 		log.Info("console", "url", "http://127.0.0.1"+portOf(cfg.Addr)+"/console")
 	}
