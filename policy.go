@@ -13,7 +13,9 @@ type Policy struct {
 	FieldMaxRunes   int            `yaml:"field_max"` // source, demand, company, wechat, reason
 	CompanySuffixes []string       `yaml:"company_suffixes"`
 	Approval        ApprovalPolicy `yaml:"approval"`
-	Loc             *time.Location `yaml:"-"` // dates in replies and chat input; from config timezone
+	StaleDays       map[string]int `yaml:"stale_days"`    // no follow-up for this many days is stale, by grade
+	StaleDefault    int            `yaml:"stale_default"` // …for customers without a grade
+	Loc             *time.Location `yaml:"-"`             // dates in replies and chat input; from config timezone
 }
 
 // DefaultPolicy returns the defaults documented in the README.
@@ -29,6 +31,8 @@ func DefaultPolicy() Policy {
 		CompanySuffixes: []string{"有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司"},
 		Loc:             shanghai,
 		Approval:        ApprovalPolicy{Company: true, Grades: []string{"A"}, MaxExtendDays: 30, MaxExtensions: 2},
+		StaleDays:       map[string]int{"A": 3, "B": 7, "C": 15},
+		StaleDefault:    7,
 	}
 }
 
@@ -59,4 +63,13 @@ func (p Policy) DateTime(t time.Time) string { return t.In(p.Loc).Format("1月2�
 func (p Policy) DayStart(t time.Time) time.Time {
 	y, m, d := t.In(p.Loc).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, p.Loc)
+}
+
+// Stale is how long a customer of grade may go without a follow-up.
+func (p Policy) Stale(grade string) time.Duration {
+	d, ok := p.StaleDays[grade]
+	if !ok {
+		d = p.StaleDefault
+	}
+	return time.Duration(d) * 24 * time.Hour
 }

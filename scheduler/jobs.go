@@ -18,6 +18,8 @@ type Store interface {
 	Notify(ctx context.Context, now time.Time, ns ...baobei.Notice) error
 	Teams(ctx context.Context) ([]baobei.Team, error)
 	Stats(ctx context.Context, scope baobei.Scope, from, to time.Time) (*baobei.Stats, error)
+	ScanAttention(ctx context.Context, now time.Time, fn func(owner []baobei.Customer) error) error
+	Managers(ctx context.Context) (map[int64][]baobei.User, error)
 }
 
 // WarnAhead is how long before release an owner is warned.
@@ -37,6 +39,9 @@ func Jobs(s Store, p baobei.Policy) []Job {
 		}},
 		{Name: "team-releases", Schedule: Daily(9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
 			return TeamReleases(ctx, s, slot, p)
+		}},
+		{Name: "daily-digest", Schedule: Daily(9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
+			return DailyDigest(ctx, s, slot, p)
 		}},
 		{Name: "weekly-summary", Schedule: Weekly(time.Monday, 9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
 			return WeeklySummary(ctx, s, slot, p)
@@ -82,6 +87,48 @@ func TeamReleases(ctx context.Context, s Store, slot time.Time, p baobei.Policy)
 		}
 		lines = append(lines, "发「公海」查看，「领取 #编号」领取。")
 		ns = append(ns, baobei.Notice{ToChat: chat, Text: strings.Join(lines, "\n")})
+	}
+	return s.Notify(ctx, slot, ns...)
+}
+
+// DailyDigest sends each rep one morning message (follow-ups due or
+// overdue, customers gone stale, protections ending this week) and each
+// team's managers one message about the customers neglected for days.
+func DailyDigest(ctx context.Context, s Store, slot time.Time, p baobei.Policy) error {
+	var ns []baobei.Notice
+	neglected := map[int64][]baobei.Customer{}
+	err := s.ScanAttention(ctx, slot, func(owner []baobei.Customer) error {
+		var need []baobei.Customer
+		for _, c := range owner {
+			a := baobei.AttentionOf(&c, slot, p)
+			if a.Any() {
+				need = append(need, c)
+			}
+			if a.Escalate && c.OwnerTeam != nil && len(neglected[*c.OwnerTeam]) < 50 {
+				neglected[*c.OwnerTeam] = append(neglected[*c.OwnerTeam], c)
+			}
+		}
+		if len(need) > 0 {
+			ns = append(ns, baobei.NoticeDigest(owner[0].OwnerUID, need, slot, p))
+		}
+		if len(ns) < 200 {
+			return nil
+		}
+		err := s.Notify(ctx, slot, ns...)
+		ns = ns[:0]
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	managers, err := s.Managers(ctx)
+	if err != nil {
+		return err
+	}
+	for team, cs := range neglected {
+		for _, m := range managers[team] {
+			ns = append(ns, baobei.NoticeEscalation(m.UID, cs, slot, p))
+		}
 	}
 	return s.Notify(ctx, slot, ns...)
 }

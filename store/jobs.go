@@ -156,3 +156,51 @@ func (s *Store) ReleasedSince(ctx context.Context, since, now time.Time) (map[st
 	}
 	return out, err
 }
+
+// ScanAttention walks the customers that may need attention today (a
+// follow-up due, protection ending within 7 days, or no follow-up for 3 days
+// or more), one owner at a time, in keyset-paged batches: memory holds one
+// batch and one owner's customers.
+func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(owner []baobei.Customer) error) error {
+	endOfDay := s.policy.DayStart(now).Add(24 * time.Hour)
+	var lastOwner, lastID int64
+	var group []baobei.Customer
+	for {
+		var cs []baobei.Customer
+		err := s.db.SelectContext(ctx, &cs, customerSelect+`WHERE c.status = ? AND c.protected_until > ?
+			AND (c.next_followup_at < ? OR c.protected_until <= ? OR COALESCE(c.last_followup_at, c.owned_since, c.reported_at) <= ?)
+			AND (c.owner_id > ? OR (c.owner_id = ? AND c.id > ?)) ORDER BY c.owner_id, c.id LIMIT ?`,
+			baobei.StatusOwned, ts(now), ts(endOfDay), ts(now.Add(7*24*time.Hour)), ts(now.Add(-3*24*time.Hour)),
+			lastOwner, lastOwner, lastID, scanBatch)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if len(group) > 0 && *group[0].OwnerID != *c.OwnerID {
+				if err := fn(group); err != nil {
+					return err
+				}
+				group = nil
+			}
+			group = append(group, c)
+		}
+		if len(cs) < scanBatch {
+			if len(group) > 0 {
+				return fn(group)
+			}
+			return nil
+		}
+		lastOwner, lastID = *cs[len(cs)-1].OwnerID, cs[len(cs)-1].ID
+	}
+}
+
+// Managers lists each team's active managers.
+func (s *Store) Managers(ctx context.Context) (map[int64][]baobei.User, error) {
+	var us []baobei.User
+	err := s.db.SelectContext(ctx, &us, "SELECT "+userCols+" FROM users WHERE role = ? AND active = ? AND team_id IS NOT NULL", baobei.RoleManager, true)
+	out := map[int64][]baobei.User{}
+	for _, u := range us {
+		out[*u.TeamID] = append(out[*u.TeamID], u)
+	}
+	return out, err
+}

@@ -68,3 +68,22 @@ func TestConsoleWeeklySummary(t *testing.T) {
 		}
 	})
 }
+
+// Every morning the rep hears what is due; two days overdue, the manager hears too.
+func TestConsoleDailyDigestAndEscalation(t *testing.T) {
+	backends(t, func(t *testing.T, c *consoleClient) {
+		c.say("zhangsan", "报备 13800138000 张先生")
+		wantHas(t, c.say("zhangsan", "跟进 #1 电话沟通 下次:明天 10:00"), "下次跟进")
+		before := len(inboxTexts(c, "zhangsan"))
+		c.advance("120h") // five mornings, whatever the hour the test starts
+		texts := inboxTexts(c, "zhangsan")[before:]
+		digests := countHas(texts, "早上好")
+		if digests < 4 || digests > 5 || countHas(texts, "逾期") < 1 {
+			t.Fatalf("zhangsan's mornings (%d digests) = %q", digests, texts)
+		}
+		wantHas(t, lastText(inboxTexts(c, "wangjl")), "需要关注", "张三", "#1", "逾期")
+		if n := countHas(inboxTexts(c, "lisi"), "早上好"); n != 0 {
+			t.Fatalf("lisi has nothing to do but got %d digests", n)
+		}
+	})
+}
