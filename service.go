@@ -129,6 +129,7 @@ type Service interface {
 	PendingApprovals(ctx context.Context, actor *User) ([]Approval, error)
 	RequestsBy(ctx context.Context, userID int64) ([]Approval, error)
 	Stats(ctx context.Context, scope Scope, from, to time.Time) (*Stats, error)
+	Status(ctx context.Context) (*SystemStatus, error)
 }
 
 // ApprovalNotices builds the pushes that ask the approvers to decide (cards
@@ -142,4 +143,26 @@ type ReleasedRow struct {
 	Name   string `db:"name"`
 	Former string `db:"former"`
 	Detail string `db:"detail"`
+}
+
+// SystemStatus is what 系统状态 shows an admin.
+type SystemStatus struct {
+	OutboxPending, OutboxDead, InboundPending, InboundDead int
+	Customers, PendingApprovals                            int
+	DeadPushes                                             []DeadPush
+	Jobs                                                   []JobRun
+}
+
+// DeadPush is a push that was given up on after its last attempt.
+type DeadPush struct {
+	ToUser    string `db:"to_user"`
+	ToChat    string `db:"to_chat"`
+	Attempts  int    `db:"attempts"`
+	LastError string `db:"last_error"`
+}
+
+// JobRun is the newest slot a job ran for.
+type JobRun struct {
+	Job  string    `db:"job"`
+	Slot time.Time `db:"slot"`
 }

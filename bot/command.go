@@ -27,6 +27,7 @@ const (
 	CmdApprove   = "approve"   // 同意 A12
 	CmdReject    = "reject"    // 驳回 A12 原因:…
 	CmdStats     = "stats"     // 统计
+	CmdStatus    = "status"    // 系统状态 (admins)
 	CmdUnknown   = "unknown"
 )
 

@@ -25,7 +25,7 @@ var keyExamples = map[string]string{
 // commands lists the command words, longest first so that 我的客户 wins over 我的.
 var commands = []struct{ word, name string }{
 	{"我的客户", CmdMine}, {"我的申请", CmdRequests}, {"报备", CmdReport}, {"延期", CmdExtend},
-	{"审批", CmdApprovals}, {"同意", CmdApprove}, {"驳回", CmdReject}, {"统计", CmdStats}, {"跟进", CmdFollowUp}, {"成交", CmdWon},
+	{"审批", CmdApprovals}, {"同意", CmdApprove}, {"驳回", CmdReject}, {"统计", CmdStats}, {"系统状态", CmdStatus}, {"跟进", CmdFollowUp}, {"成交", CmdWon},
 	{"流失", CmdLost}, {"我的", CmdMine}, {"待办", CmdTodo}, {"查询", CmdQuery},
 	{"公海", CmdPool}, {"领取", CmdClaim}, {"转移", CmdTransfer}, {"交接", CmdHandover},
 	{"帮助", CmdHelp}, {"help", CmdHelp}, {"查", CmdQuery}, {"?", CmdHelp},
@@ -82,7 +82,7 @@ func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Co
 	}
 	c := &Command{Name: name}
 	switch name {
-	case CmdMine, CmdTodo, CmdPool, CmdHelp, CmdApprovals, CmdRequests, CmdStats:
+	case CmdMine, CmdTodo, CmdPool, CmdHelp, CmdApprovals, CmdRequests, CmdStats, CmdStatus:
 		return c, nil
 	}
 	lim := policyLimits(p)

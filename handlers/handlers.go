@@ -40,6 +40,7 @@ func Register(r *bot.Router, svc baobei.Service, p baobei.Policy, signer *cards.
 	r.Handle(bot.CmdApprovals, h.Approvals)
 	r.Handle(bot.CmdRequests, h.Requests)
 	r.Handle(bot.CmdStats, h.Stats)
+	r.Handle(bot.CmdStatus, h.Status)
 }
 
 // ref turns the parsed reference into a service reference.

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"baobei"
@@ -35,4 +37,29 @@ func WeekStart(t time.Time, p baobei.Policy) time.Time {
 	day := p.DayStart(t)
 	back := (int(day.Weekday()) + 6) % 7
 	return day.AddDate(0, 0, -back)
+}
+
+// Status handles 系统状态 (admins): queues, dead pushes, the jobs' last runs.
+func (h *Handlers) Status(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	if req.Actor.Role != baobei.RoleAdmin {
+		return nil, baobei.Errorf(baobei.EFORBIDDEN, "系统状态仅管理员可看。看团队数据请发「统计」。")
+	}
+	st, err := h.svc.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lines := []string{"系统状态：",
+		fmt.Sprintf("客户 %d · 待审批 %d", st.Customers, st.PendingApprovals),
+		fmt.Sprintf("待发送消息 %d · 发送失败(已放弃) %d", st.OutboxPending, st.OutboxDead),
+		fmt.Sprintf("待处理平台消息 %d · 处理失败 %d", st.InboundPending, st.InboundDead)}
+	for _, d := range st.DeadPushes {
+		lines = append(lines, fmt.Sprintf("✗ 发往 %s%s 的消息，尝试 %d 次：%s", d.ToUser, d.ToChat, d.Attempts, d.LastError))
+	}
+	for _, j := range st.Jobs {
+		lines = append(lines, fmt.Sprintf("任务 %s 最近一次：%s", j.Job, h.policy.DateTime(j.Slot)))
+	}
+	if st.OutboxDead > 0 {
+		lines = append(lines, "发送失败的消息已保留；检查平台配置（密钥、可信IP）后联系开发处理。")
+	}
+	return bot.Text(strings.Join(lines, "\n")), nil
 }

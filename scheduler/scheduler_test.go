@@ -49,7 +49,8 @@ func TestTwoReplicasOneWeek(t *testing.T) {
 				wg.Wait()
 			}
 			counts := map[string]int{
-				"SELECT COUNT(*) FROM outbox WHERE to_user = 'lisi'":                             1, // warned only: 10 days left at the end
+				"SELECT COUNT(*) FROM outbox WHERE to_user = 'lisi' AND payload LIKE '%即将退回公海%'": 1, // 10 days left at the end
+				"SELECT COUNT(*) FROM outbox WHERE to_user = 'lisi' AND payload LIKE '%早上好%'":    7, // one digest a morning
 				"SELECT COUNT(*) FROM outbox WHERE to_chat = 'sales1' AND payload LIKE '%退回公海%'": 1, // the daily note
 				"SELECT COUNT(*) FROM outbox WHERE to_chat = 'sales1' AND payload LIKE '%上周统计%'": 1, // Monday 09:00
 				"SELECT COUNT(*) FROM audit_events WHERE action = 'release'":                     3,
@@ -63,6 +64,32 @@ func TestTwoReplicasOneWeek(t *testing.T) {
 				if n := f.Count(t, q); n != want {
 					t.Errorf("%s = %d, want %d", q, n, want)
 				}
+			}
+		})
+	}
+}
+
+// Start catches up on the slots of the last two days, then hands over to gocron.
+func TestStartCatchesUp(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			f := storetest.Seed(t, b, baobei.DefaultPolicy())
+			now := storetest.T0
+			if _, err := f.S.ClaimSlot(f.Ctx, "release-expired", now.Add(-5*time.Hour), now); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			s := scheduler.New(f.S, clockAt{now}, slog.New(slog.NewTextHandler(io.Discard, nil)), scheduler.Jobs(f.S, f.S.Policy())...)
+			if err := s.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			// release-expired: the 5 hours since its last run; warn-expiring: 48 hours.
+			if n := f.Count(t, "SELECT COUNT(*) FROM job_runs WHERE job = 'release-expired'"); n != 6 {
+				t.Fatalf("release-expired runs = %d, want 1 + 5 caught up", n)
+			}
+			if n := f.Count(t, "SELECT COUNT(*) FROM job_runs WHERE job = 'warn-expiring'"); n != 48 {
+				t.Fatalf("warn-expiring runs = %d, want 48", n)
 			}
 		})
 	}

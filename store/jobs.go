@@ -22,12 +22,12 @@ func (s *Store) ClaimSlot(ctx context.Context, job string, slot, now time.Time) 
 
 // LastSlot is the newest slot a job ran for, or zero.
 func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
-	var t *time.Time
-	err := s.db.GetContext(ctx, &t, "SELECT MAX(slot) FROM job_runs WHERE job = ?", job)
-	if err != nil || t == nil {
-		return time.Time{}, err
+	var t time.Time // the column, not MAX(slot): SQLite types an aggregate as text
+	err := s.db.GetContext(ctx, &t, "SELECT slot FROM job_runs WHERE job = ? ORDER BY slot DESC LIMIT 1", job)
+	if notFound(err) {
+		return time.Time{}, nil
 	}
-	return *t, nil
+	return t, err
 }
 
 const scanBatch = 500

@@ -41,6 +41,8 @@ func TestConsoleExpiryLifecycle(t *testing.T) {
 		if n := c.count("SELECT COUNT(*) FROM audit_events WHERE action = 'release' AND actor_id IS NULL"); n != 1 {
 			t.Fatalf("release audit rows = %d", n)
 		}
+		wantHas(t, c.say("admin", "系统状态"), "客户 1", "任务 release-expired 最近一次", "发送失败(已放弃) 0")
+		wantHas(t, c.say("zhangsan", "系统状态"), "仅管理员")
 	})
 }
 

@@ -99,6 +99,7 @@ func Run(t *testing.T, b Backend) {
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"ConcurrentDistinctReports", testConcurrentDistinct},
 		{"ConcurrentContendedReports", testConcurrentContended},
+		{"JobSlots", testJobSlots},
 	}
 	for _, tc := range append(tests, approvalTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
@@ -628,5 +629,23 @@ func testConcurrentContended(t *testing.T, b Backend) {
 	customers := f.Count(t, "SELECT COUNT(*) FROM customers")
 	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActReport); n != customers {
 		t.Fatalf("%d report audit rows for %d customers", n, customers)
+	}
+}
+
+func testJobSlots(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	if last, err := f.S.LastSlot(f.Ctx, "warn"); err != nil || !last.IsZero() {
+		t.Fatalf("no runs yet: %v %v", last, err)
+	}
+	for _, slot := range []time.Time{T0, T0.Add(time.Hour)} {
+		if mine, err := f.S.ClaimSlot(f.Ctx, "warn", slot, T0); err != nil || !mine {
+			t.Fatalf("claim %v: %v %v", slot, mine, err)
+		}
+	}
+	if mine, err := f.S.ClaimSlot(f.Ctx, "warn", T0, T0); err != nil || mine {
+		t.Fatalf("a slot runs once: %v %v", mine, err)
+	}
+	if last, err := f.S.LastSlot(f.Ctx, "warn"); err != nil || !last.Equal(T0.Add(time.Hour)) {
+		t.Fatalf("last slot = %v %v", last, err)
 	}
 }

@@ -1,0 +1,36 @@
+package store
+
+import (
+	"context"
+
+	"baobei"
+)
+
+// Status is the health an admin sees with 系统状态.
+func (s *Store) Status(ctx context.Context) (*baobei.SystemStatus, error) {
+	st := &baobei.SystemStatus{}
+	counts := []struct {
+		dst *int
+		q   string
+	}{
+		{&st.OutboxPending, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"},
+		{&st.OutboxDead, "SELECT COUNT(*) FROM outbox WHERE status = 'dead'"},
+		{&st.InboundPending, "SELECT COUNT(*) FROM inbound WHERE status = 'pending'"},
+		{&st.InboundDead, "SELECT COUNT(*) FROM inbound WHERE status = 'dead'"},
+		{&st.Customers, "SELECT COUNT(*) FROM customers WHERE status IN ('owned', 'won', 'pool', 'pending')"},
+		{&st.PendingApprovals, "SELECT COUNT(*) FROM approvals WHERE status = 'pending'"},
+	}
+	for _, c := range counts {
+		if err := s.db.GetContext(ctx, c.dst, c.q); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.db.SelectContext(ctx, &st.DeadPushes, `SELECT to_user, to_chat, attempts, last_error FROM outbox
+		WHERE status = 'dead' ORDER BY id DESC LIMIT 5`); err != nil {
+		return nil, err
+	}
+	// The slot column itself, not MAX(slot): SQLite types an aggregate as text.
+	err := s.db.SelectContext(ctx, &st.Jobs, `SELECT r.job, r.slot FROM job_runs r
+		WHERE r.slot = (SELECT MAX(slot) FROM job_runs WHERE job = r.job) ORDER BY r.job`)
+	return st, err
+}
