@@ -159,38 +159,36 @@ func (s *Store) ReleasedSince(ctx context.Context, since, now time.Time) (map[st
 
 // ScanAttention walks the customers that may need attention today (a
 // follow-up due, protection ending within 7 days, or no follow-up for 3 days
-// or more), one owner at a time, in keyset-paged batches: memory holds one
-// batch and one owner's customers.
+// or more), one owner at a time: owners are paged from the owner index and
+// each owner's customers (at most max_held) read with one indexed query, so
+// memory holds one page of owners and one owner's customers.
 func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(owner []baobei.Customer) error) error {
 	endOfDay := s.policy.DayStart(now).Add(24 * time.Hour)
-	var lastOwner, lastID int64
-	var group []baobei.Customer
+	var last int64
 	for {
-		var cs []baobei.Customer
-		err := s.db.SelectContext(ctx, &cs, customerSelect+`WHERE c.status = ? AND c.protected_until > ?
-			AND (c.next_followup_at < ? OR c.protected_until <= ? OR COALESCE(c.last_followup_at, c.owned_since, c.reported_at) <= ?)
-			AND (c.owner_id > ? OR (c.owner_id = ? AND c.id > ?)) ORDER BY c.owner_id, c.id LIMIT ?`,
-			baobei.StatusOwned, ts(now), ts(endOfDay), ts(now.Add(7*24*time.Hour)), ts(now.Add(-3*24*time.Hour)),
-			lastOwner, lastOwner, lastID, scanBatch)
-		if err != nil {
+		var owners []int64
+		if err := s.db.SelectContext(ctx, &owners, `SELECT DISTINCT owner_id FROM customers WHERE owner_id > ? AND status = ?
+			ORDER BY owner_id LIMIT ?`, last, baobei.StatusOwned, scanBatch); err != nil {
 			return err
 		}
-		for _, c := range cs {
-			if len(group) > 0 && *group[0].OwnerID != *c.OwnerID {
-				if err := fn(group); err != nil {
+		for _, owner := range owners {
+			var cs []baobei.Customer
+			err := s.db.SelectContext(ctx, &cs, customerSelect+`WHERE c.owner_id = ? AND c.status = ? AND c.protected_until > ?
+				AND (c.next_followup_at < ? OR c.protected_until <= ? OR COALESCE(c.last_followup_at, c.owned_since, c.reported_at) <= ?)
+				ORDER BY c.id`, owner, baobei.StatusOwned, ts(now), ts(endOfDay), ts(now.Add(7*24*time.Hour)), ts(now.Add(-3*24*time.Hour)))
+			if err != nil {
+				return err
+			}
+			if len(cs) > 0 {
+				if err := fn(cs); err != nil {
 					return err
 				}
-				group = nil
 			}
-			group = append(group, c)
 		}
-		if len(cs) < scanBatch {
-			if len(group) > 0 {
-				return fn(group)
-			}
+		if len(owners) < scanBatch {
 			return nil
 		}
-		lastOwner, lastID = *cs[len(cs)-1].OwnerID, cs[len(cs)-1].ID
+		last = owners[len(owners)-1]
 	}
 }
 
