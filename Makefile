@@ -1,4 +1,4 @@
-.PHONY: run test bench build
+.PHONY: run test bench bench-jobs build
 
 run:
 	go run ./cmd/baobei
@@ -8,6 +8,9 @@ test:
 
 bench:
 	bash scripts/bench.sh
+
+bench-jobs:
+	BAOBEI_TEST_MYSQL_DSN="$${BAOBEI_TEST_MYSQL_DSN:-$$(bash scripts/ensure-mysql.sh)}" go test -run '^$$' -bench JobsMillion -benchtime 1x -timeout 30m ./scheduler
 
 build:
 	CGO_ENABLED=0 go build -trimpath -o bin/baobei ./cmd/baobei
