@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"baobei"
@@ -100,31 +101,57 @@ func (s *Store) releaseGroup(ctx context.Context, now time.Time, group []baobei.
 // protection period (warned_until remembers which one).
 func (s *Store) WarnExpiring(ctx context.Context, now time.Time, ahead time.Duration) (int, error) {
 	total := 0
-	for {
-		var cs []baobei.Customer
-		err := s.db.SelectContext(ctx, &cs, customerSelect+`WHERE c.status = ? AND c.protected_until > ? AND c.protected_until <= ?
-			AND (c.warned_until IS NULL OR c.warned_until <> c.protected_until) ORDER BY c.owner_id, c.id LIMIT ?`,
-			baobei.StatusOwned, ts(now), ts(now.Add(ahead)), scanBatch)
-		if err != nil || len(cs) == 0 {
-			return total, err
-		}
-		for _, group := range byOwner(cs) {
-			if err := s.warnGroup(ctx, now, group); err != nil {
-				return total, err
-			}
-			total += len(group)
-		}
-		if len(cs) < scanBatch {
-			return total, nil
-		}
-	}
+	window := `c.status = ? AND c.protected_until > ? AND c.protected_until <= ?
+		AND (c.warned_until IS NULL OR c.warned_until <> c.protected_until)`
+	args := []any{baobei.StatusOwned, ts(now), ts(now.Add(ahead))}
+	err := s.byOwners(ctx, window, args, window, args, func(cs []baobei.Customer) error {
+		n, err := s.warnGroup(ctx, now, cs)
+		total += n
+		return err
+	})
+	return total, err
 }
 
-// warnGroup marks and warns one owner's customers; a customer another run
-// marked meanwhile is left out, so nobody is warned twice.
-func (s *Store) warnGroup(ctx context.Context, now time.Time, group []baobei.Customer) error {
-	return s.tx(ctx, func(tx *sqlx.Tx) error {
-		var warn []baobei.Customer
+// warnGroup marks and warns one owner's customers in one transaction. When
+// another run marked some of them meanwhile (the one-statement update
+// touches fewer rows), it marks them one by one and leaves those out, so
+// nobody is warned twice.
+func (s *Store) warnGroup(ctx context.Context, now time.Time, group []baobei.Customer) (int, error) {
+	var warn []baobei.Customer
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		warn = warn[:0]
+		ids := make([]any, len(group))
+		for i, c := range group {
+			ids[i] = c.ID
+		}
+		q, args, err := sqlx.In(`UPDATE customers SET warned_until = protected_until WHERE id IN (?) AND status = ?
+			AND (warned_until IS NULL OR warned_until <> protected_until)`, ids, baobei.StatusOwned)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); int(n) != len(group) {
+			return errRaced // roll back and go row by row
+		}
+		warn = group
+		return enqueue(ctx, tx, now, baobei.NoticeExpiring(warn, now, s.policy))
+	})
+	if errors.Is(err, errRaced) {
+		return s.warnEach(ctx, now, group)
+	}
+	return len(warn), err
+}
+
+// errRaced: another run changed some of the rows; not retried as such.
+var errRaced = errors.New("raced with another run")
+
+func (s *Store) warnEach(ctx context.Context, now time.Time, group []baobei.Customer) (int, error) {
+	var warn []baobei.Customer
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		warn = warn[:0]
 		for _, c := range group {
 			res, err := tx.ExecContext(ctx, `UPDATE customers SET warned_until = protected_until WHERE id = ? AND status = ?
 				AND protected_until = ? AND (warned_until IS NULL OR warned_until <> protected_until)`, c.ID, baobei.StatusOwned, ts(*c.ProtectedUntil))
@@ -140,6 +167,7 @@ func (s *Store) warnGroup(ctx context.Context, now time.Time, group []baobei.Cus
 		}
 		return enqueue(ctx, tx, now, baobei.NoticeExpiring(warn, now, s.policy))
 	})
+	return len(warn), err
 }
 
 // ReleasedSince lists, per team chat, the customers released to the pool
@@ -159,28 +187,40 @@ func (s *Store) ReleasedSince(ctx context.Context, since, now time.Time) (map[st
 
 // ScanAttention walks the customers that may need attention today (a
 // follow-up due, protection ending within 7 days, or no follow-up for 3 days
-// or more), one owner at a time: owners are paged from the owner index and
-// each owner's customers (at most max_held) read with one indexed query, so
-// memory holds one page of owners and one owner's customers.
+// or more), one owner at a time.
 func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(owner []baobei.Customer) error) error {
 	endOfDay := s.policy.DayStart(now).Add(24 * time.Hour)
+	where := `c.status = ? AND c.protected_until > ? AND (c.next_followup_at < ? OR c.protected_until <= ?
+		OR COALESCE(c.last_followup_at, c.owned_since, c.reported_at) <= ?)`
+	return s.byOwners(ctx, "c.status = ?", []any{baobei.StatusOwned}, where,
+		[]any{baobei.StatusOwned, ts(now), ts(endOfDay), ts(now.Add(7 * 24 * time.Hour)), ts(now.Add(-3 * 24 * time.Hour))}, fn)
+}
+
+// byOwners pages the owners of customers matching ownerWhere (by the owner
+// index), reads the customers matching where of 50 owners a query, and
+// calls fn with each owner's customers: memory holds one page of owners and
+// the customers of 50 of them (at most max_held each).
+func (s *Store) byOwners(ctx context.Context, ownerWhere string, ownerArgs []any, where string, args []any, fn func([]baobei.Customer) error) error {
 	var last int64
 	for {
 		var owners []int64
-		if err := s.db.SelectContext(ctx, &owners, `SELECT DISTINCT owner_id FROM customers WHERE owner_id > ? AND status = ?
-			ORDER BY owner_id LIMIT ?`, last, baobei.StatusOwned, scanBatch); err != nil {
+		if err := s.db.SelectContext(ctx, &owners, "SELECT DISTINCT c.owner_id FROM customers c WHERE "+ownerWhere+
+			" AND c.owner_id > ? ORDER BY c.owner_id LIMIT ?", append(ownerArgs, last, scanBatch)...); err != nil {
 			return err
 		}
-		for _, owner := range owners {
-			var cs []baobei.Customer
-			err := s.db.SelectContext(ctx, &cs, customerSelect+`WHERE c.owner_id = ? AND c.status = ? AND c.protected_until > ?
-				AND (c.next_followup_at < ? OR c.protected_until <= ? OR COALESCE(c.last_followup_at, c.owned_since, c.reported_at) <= ?)
-				ORDER BY c.id`, owner, baobei.StatusOwned, ts(now), ts(endOfDay), ts(now.Add(7*24*time.Hour)), ts(now.Add(-3*24*time.Hour)))
+		for start := 0; start < len(owners); start += 50 {
+			chunk := owners[start:min(start+50, len(owners))]
+			q, qargs, err := sqlx.In(customerSelect+"WHERE c.owner_id IN (?) AND "+where+" ORDER BY c.owner_id, c.id",
+				append([]any{chunk}, args...)...)
 			if err != nil {
 				return err
 			}
-			if len(cs) > 0 {
-				if err := fn(cs); err != nil {
+			var cs []baobei.Customer
+			if err := s.db.SelectContext(ctx, &cs, q, qargs...); err != nil {
+				return err
+			}
+			for _, group := range byOwner(cs) {
+				if err := fn(group); err != nil {
 					return err
 				}
 			}

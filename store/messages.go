@@ -50,14 +50,21 @@ func (s *Store) Notify(ctx context.Context, now time.Time, ns ...baobei.Notice) 
 	return s.tx(ctx, func(tx *sqlx.Tx) error { return enqueue(ctx, tx, now, ns...) })
 }
 
+// enqueue writes pushes to the outbox in tx, 100 rows a statement.
 func enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, ns ...baobei.Notice) error {
-	for _, n := range ns {
-		payload, err := json.Marshal(n)
-		if err != nil {
-			return err
+	for len(ns) > 0 {
+		chunk := ns[:min(len(ns), 100)]
+		ns = ns[len(chunk):]
+		args := make([]any, 0, 6*len(chunk))
+		for _, n := range chunk {
+			payload, err := json.Marshal(n)
+			if err != nil {
+				return err
+			}
+			args = append(args, n.ToUser, n.ToChat, string(payload), OutboxPending, ts(now), ts(now))
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (to_user, to_chat, payload, status, attempts, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, 0, ?, ?)`, n.ToUser, n.ToChat, string(payload), OutboxPending, ts(now), ts(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (to_user, to_chat, payload, status, next_attempt_at, created_at)
+			VALUES `+placeholders(len(chunk), 6), args...); err != nil {
 			return err
 		}
 	}
