@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -110,19 +109,10 @@ func testApprovalConcurrent(t *testing.T, b Backend) {
 	}
 	deciders := []*baobei.User{f.Wangjl, f.Admin}
 	const n = 16
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			_, _, errs[i] = f.S.Decide(f.Ctx, T0, deciders[i%2], res.Approval.ID, i%3 != 0, "并发")
-		}(i)
-	}
-	close(start)
-	wg.Wait()
+	errs := atOnce(n, func(i int) error {
+		_, _, err := f.S.Decide(f.Ctx, T0, deciders[i%2], res.Approval.ID, i%3 != 0, "并发")
+		return err
+	})
 	won := 0
 	for _, err := range errs {
 		if err == nil {

@@ -447,19 +447,10 @@ func testConcurrentReports(t *testing.T, b Backend) {
 	for i := range users {
 		users[i] = registerRep(t, f, i)
 	}
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			_, errs[i] = f.S.Report(f.Ctx, T0, users[i], baobei.CustomerDraft{Phone: "13800138000", Name: "抢单"})
-		}(i)
-	}
-	close(start)
-	wg.Wait()
+	errs := atOnce(n, func(i int) error {
+		_, err := f.S.Report(f.Ctx, T0, users[i], baobei.CustomerDraft{Phone: "13800138000", Name: "抢单"})
+		return err
+	})
 	ok, conflicts := 0, 0
 	for _, err := range errs {
 		switch {
@@ -499,19 +490,10 @@ func testConcurrentClaims(t *testing.T, b Backend) {
 	for i := range users {
 		users[i] = registerRep(t, f, i)
 	}
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			_, errs[i] = f.S.Claim(f.Ctx, now, users[i], baobei.CustomerRef{Number: c.ID})
-		}(i)
-	}
-	close(start)
-	wg.Wait()
+	errs := atOnce(n, func(i int) error {
+		_, err := f.S.Claim(f.Ctx, now, users[i], baobei.CustomerRef{Number: c.ID})
+		return err
+	})
 	ok := 0
 	for _, err := range errs {
 		if err == nil {
@@ -542,23 +524,15 @@ func testConcurrentDistinct(t *testing.T, b Backend) {
 		err error
 	}
 	outs := make([]out, len(users))
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range users {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			phone := fmt.Sprintf("137%08d", i%phones)
-			r, err := f.S.Report(f.Ctx, T0, users[i], baobei.CustomerDraft{Phone: phone, Name: fmt.Sprintf("客户%d", i)})
-			if err == nil {
-				outs[i].c = r.Customer
-			}
-			outs[i].err = err
-		}(i)
-	}
-	close(start)
-	wg.Wait()
+	atOnce(len(users), func(i int) error {
+		phone := fmt.Sprintf("137%08d", i%phones)
+		r, err := f.S.Report(f.Ctx, T0, users[i], baobei.CustomerDraft{Phone: phone, Name: fmt.Sprintf("客户%d", i)})
+		if err == nil {
+			outs[i].c = r.Customer
+		}
+		outs[i].err = err
+		return err
+	})
 	owners := map[string]int64{}
 	for i, o := range outs {
 		if o.err != nil {
@@ -648,4 +622,23 @@ func testJobSlots(t *testing.T, b Backend) {
 	if last, err := f.S.LastSlot(f.Ctx, "warn"); err != nil || !last.Equal(T0.Add(time.Hour)) {
 		t.Fatalf("last slot = %v %v", last, err)
 	}
+}
+
+// atOnce runs fn for 0..n-1 in n goroutines released together and returns
+// their errors.
+func atOnce(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			errs[i] = fn(i)
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	return errs
 }
