@@ -24,13 +24,7 @@ func AttentionOf(c *Customer, now time.Time, p Policy) Attention {
 		a.Due = true
 		a.Overdue = int(now.Sub(*c.NextFollowupAt).Hours() / 24)
 	}
-	since := c.ReportedAt
-	for _, t := range []*time.Time{c.OwnedSince, c.LastFollowupAt} {
-		if t != nil && t.After(since) {
-			since = *t
-		}
-	}
-	idle := now.Sub(since)
+	idle := now.Sub(c.LastActivity())
 	a.Idle = int(idle.Hours() / 24)
 	a.Stale = idle >= p.Stale(c.Grade)
 	a.Expiring = c.Status == StatusOwned && c.ProtectedUntil != nil && c.ProtectedUntil.Before(now.Add(7*24*time.Hour))

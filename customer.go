@@ -88,6 +88,7 @@ type Customer struct {
 	ReleasedAt     *time.Time `db:"released_at"`
 	ReleaseReason  string     `db:"release_reason"`
 	OwnedSince     *time.Time `db:"owned_since"` // when the current owner got it
+	Locked         bool       `db:"locked"`      // a manager exempted it from release
 	Version        int64      `db:"version"`
 
 	// Filled by queries that join the owners; not columns of customers.
@@ -107,11 +108,23 @@ func (c *Customer) Owner(now time.Time) (int64, bool) {
 	case StatusWon:
 		return *c.OwnerID, true
 	case StatusOwned:
-		if c.ProtectedUntil != nil && now.Before(*c.ProtectedUntil) {
+		if c.Locked || (c.ProtectedUntil != nil && now.Before(*c.ProtectedUntil)) {
 			return *c.OwnerID, true
 		}
 	}
 	return 0, false
+}
+
+// LastActivity is when the owner last worked the customer: the later of
+// the last follow-up and the moment they got it.
+func (c *Customer) LastActivity() time.Time {
+	t := c.ReportedAt
+	for _, u := range []*time.Time{c.OwnedSince, c.LastFollowupAt} {
+		if u != nil && u.After(t) {
+			t = *u
+		}
+	}
+	return t
 }
 
 // InPool reports whether anyone may claim the customer at now: released,

@@ -63,9 +63,14 @@ func NoticeDecision(a *Approval, c *Customer, p Policy) Notice {
 // NoticeReleased tells a former owner which customers went to the pool
 // because their protection ended.
 func NoticeReleased(cs []Customer, p Policy) Notice {
-	lines := []string{fmt.Sprintf("你有 %d 个客户保护期已结束，已退回公海：", len(cs))}
+	lines := []string{fmt.Sprintf("你有 %d 个客户已退回公海：", len(cs))}
 	for _, c := range cs {
-		lines = append(lines, fmt.Sprintf("#%d %s（保护期至 %s）", c.ID, c.Name, p.DateTime(*c.ProtectedUntil)))
+		at, why := p.ReleaseAt(&c)
+		cause := "保护期结束"
+		if why == ReleaseNoFollow {
+			cause = fmt.Sprintf("%d 天未跟进", int(p.Idle(c.Grade).Hours()/24))
+		}
+		lines = append(lines, fmt.Sprintf("#%d %s（%s，%s）", c.ID, c.Name, cause, p.DateTime(at)))
 	}
 	lines = append(lines, fmt.Sprintf("%d 天内不能领回；发「公海」看看其他客户。", p.ReclaimCooldown))
 	return Notice{ToUser: cs[0].OwnerUID, Text: strings.Join(lines, "\n")}
@@ -75,8 +80,13 @@ func NoticeReleased(cs []Customer, p Policy) Notice {
 func NoticeExpiring(cs []Customer, now time.Time, p Policy) Notice {
 	lines := []string{fmt.Sprintf("提醒：%d 个客户即将退回公海：", len(cs))}
 	for _, c := range cs {
-		left := int(c.ProtectedUntil.Sub(now).Hours()/24 + 0.999)
-		lines = append(lines, fmt.Sprintf("#%d %s · %s · 还剩 %d 天（至 %s）", c.ID, c.Name, c.Stage, left, p.DateTime(*c.ProtectedUntil)))
+		at, why := p.ReleaseAt(&c)
+		left := int(at.Sub(now).Hours()/24 + 0.999)
+		cause := "保护期结束"
+		if why == ReleaseNoFollow {
+			cause = fmt.Sprintf("%d 天未跟进", int(p.Idle(c.Grade).Hours()/24))
+		}
+		lines = append(lines, fmt.Sprintf("#%d %s · %s · 还剩 %d 天（%s %s）", c.ID, c.Name, c.Stage, left, p.DateTime(at), cause))
 	}
 	lines = append(lines, "请尽快跟进推进成交；确需更多时间，发「延期 #编号 15天 原因:…」申请延期。")
 	return Notice{ToUser: cs[0].OwnerUID, Text: strings.Join(lines, "\n")}

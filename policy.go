@@ -13,9 +13,12 @@ type Policy struct {
 	FieldMaxRunes   int            `yaml:"field_max"` // source, demand, company, wechat, reason
 	CompanySuffixes []string       `yaml:"company_suffixes"`
 	Approval        ApprovalPolicy `yaml:"approval"`
-	StaleDays       map[string]int `yaml:"stale_days"`    // no follow-up for this many days is stale, by grade
-	StaleDefault    int            `yaml:"stale_default"` // …for customers without a grade
-	Loc             *time.Location `yaml:"-"`             // dates in replies and chat input; from config timezone
+	StaleDays       map[string]int `yaml:"stale_days"`           // no follow-up for this many days is stale, by grade
+	StaleDefault    int            `yaml:"stale_default"`        // …for customers without a grade
+	IdleRelease     map[string]int `yaml:"idle_release_days"`    // released after this many days without a follow-up, by grade
+	IdleDefault     int            `yaml:"idle_release_default"` // …for customers without a grade
+	MaxLocks        int            `yaml:"max_locks"`            // locked customers per rep
+	Loc             *time.Location `yaml:"-"`                    // dates in replies and chat input; from config timezone
 }
 
 // DefaultPolicy returns the defaults documented in the README.
@@ -33,6 +36,9 @@ func DefaultPolicy() Policy {
 		Approval:        ApprovalPolicy{Company: true, Grades: []string{"A"}, MaxExtendDays: 30, MaxExtensions: 2},
 		StaleDays:       map[string]int{"A": 3, "B": 7, "C": 15},
 		StaleDefault:    7,
+		IdleRelease:     map[string]int{},
+		IdleDefault:     15,
+		MaxLocks:        10,
 	}
 }
 
@@ -72,4 +78,26 @@ func (p Policy) Stale(grade string) time.Duration {
 		d = p.StaleDefault
 	}
 	return time.Duration(d) * 24 * time.Hour
+}
+
+// Idle is how long a customer of grade may go without a follow-up before it
+// is released to the pool.
+func (p Policy) Idle(grade string) time.Duration {
+	d, ok := p.IdleRelease[grade]
+	if !ok {
+		d = p.IdleDefault
+	}
+	return time.Duration(d) * 24 * time.Hour
+}
+
+// ReleaseAt is when a release rule fires for c: the end of its protection,
+// or its idle limit, whichever comes first; zero for won or locked ones.
+func (p Policy) ReleaseAt(c *Customer) (time.Time, string) {
+	if c.Status != StatusOwned || c.Locked || c.ProtectedUntil == nil {
+		return time.Time{}, ""
+	}
+	if idle := c.LastActivity().Add(p.Idle(c.Grade)); idle.Before(*c.ProtectedUntil) {
+		return idle, ReleaseNoFollow
+	}
+	return *c.ProtectedUntil, ReleaseExpired
 }

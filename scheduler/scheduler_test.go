@@ -29,6 +29,9 @@ func TestTwoReplicasOneWeek(t *testing.T) {
 				f.Report(t, storetest.T0.Add(-26*24*time.Hour+time.Duration(i)*time.Hour), f.Zhangsan, phone, "客户")
 			}
 			f.Report(t, storetest.T0.Add(-20*24*time.Hour), f.Lisi, "13800000004", "客户")
+			for id, u := range map[int64]*baobei.User{1: f.Zhangsan, 2: f.Zhangsan, 3: f.Zhangsan, 4: f.Lisi} { // worked yesterday: not idle
+				followUp(t, f, u, id, storetest.T0.Add(-24*time.Hour))
+			}
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
 			replicas := []*scheduler.Scheduler{
 				scheduler.New(f.S, clockAt{storetest.T0}, log, scheduler.Jobs(f.S, p)...),
@@ -50,7 +53,7 @@ func TestTwoReplicasOneWeek(t *testing.T) {
 			}
 			counts := map[string]int{
 				"SELECT COUNT(*) FROM outbox WHERE to_user = 'lisi' AND payload LIKE '%即将退回公海%'": 1, // 10 days left at the end
-				"SELECT COUNT(*) FROM outbox WHERE to_user = 'lisi' AND payload LIKE '%早上好%'":    7, // one digest a morning
+				"SELECT COUNT(*) FROM outbox WHERE to_user = 'lisi' AND payload LIKE '%早上好%'":    4, // a digest each morning the customer is within 7 days of release
 				"SELECT COUNT(*) FROM outbox WHERE to_chat = 'sales1' AND payload LIKE '%退回公海%'": 1, // the daily note
 				"SELECT COUNT(*) FROM outbox WHERE to_chat = 'sales1' AND payload LIKE '%上周统计%'": 1, // Monday 09:00
 				"SELECT COUNT(*) FROM audit_events WHERE action = 'release'":                     3,
@@ -90,6 +93,47 @@ func TestStartCatchesUp(t *testing.T) {
 			}
 			if n := f.Count(t, "SELECT COUNT(*) FROM job_runs WHERE job = 'warn-expiring'"); n != 48 {
 				t.Fatalf("warn-expiring runs = %d, want 48", n)
+			}
+		})
+	}
+}
+
+func followUp(t *testing.T, f *storetest.Fixture, u *baobei.User, id int64, at time.Time) {
+	t.Helper()
+	if _, err := f.S.FollowUp(f.Ctx, at, u, baobei.CustomerRef{Number: id}, baobei.FollowUpDraft{Content: "电话"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// No follow-up for 15 days: warned 3 days ahead, then released; a
+// follow-up restarts the clock.
+func TestIdleRelease(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			f := storetest.Seed(t, b, baobei.DefaultPolicy())
+			f.Report(t, storetest.T0, f.Zhangsan, "13800000001", "闲置客户")
+			f.Report(t, storetest.T0, f.Lisi, "13800000002", "勤快客户")
+			followUp(t, f, f.Lisi, 2, storetest.T0.Add(10*24*time.Hour))
+			s := scheduler.New(f.S, clockAt{storetest.T0}, slog.New(slog.NewTextHandler(io.Discard, nil)), scheduler.Jobs(f.S, f.S.Policy())...)
+			run := func(from, to time.Duration) {
+				if err := s.RunDue(context.Background(), storetest.T0.Add(from), storetest.T0.Add(to)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			day := 24 * time.Hour
+			run(0, 12*day)
+			if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'zhangsan' AND payload LIKE '%15 天未跟进%'"); n != 1 {
+				t.Fatalf("idle warnings after 12 days = %d", n)
+			}
+			run(12*day, 16*day)
+			if n := f.Count(t, "SELECT COUNT(*) FROM customers WHERE id = 1 AND status = 'pool' AND release_reason = 'no_followup'"); n != 1 {
+				t.Fatal("the idle customer was not released after 15 days")
+			}
+			if n := f.Count(t, "SELECT COUNT(*) FROM customers WHERE id = 2 AND status = 'owned'"); n != 1 {
+				t.Fatal("a follow-up on day 10 must keep the customer until day 25")
+			}
+			if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%即将退回公海%'"); n != 1 {
+				t.Fatalf("warnings = %d, want only zhangsan's", n)
 			}
 		})
 	}

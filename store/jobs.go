@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"baobei"
@@ -33,15 +34,55 @@ func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
 
 const scanBatch = 500
 
-// ReleaseExpired returns customers whose protection ended to the pool, owner
-// by owner: one transaction per owner releases theirs (each with an audit
-// row) and tells them in one message. It returns how many were released.
+// lastActivity is Customer.LastActivity in SQL: the later of the last
+// follow-up and the moment the owner got the customer.
+const lastActivity = `CASE WHEN c.last_followup_at IS NOT NULL AND c.last_followup_at > COALESCE(c.owned_since, c.reported_at)
+	THEN c.last_followup_at ELSE COALESCE(c.owned_since, c.reported_at) END`
+
+// minIdle is the shortest idle limit of any grade.
+func (s *Store) minIdle() time.Duration {
+	d := s.policy.Idle("")
+	for g := range s.policy.IdleRelease {
+		d = min(d, s.policy.Idle(g))
+	}
+	return d
+}
+
+// ReleaseExpired returns to the pool the customers a release rule fired
+// for — protection ended, or no follow-up for too long — except locked
+// ones, owner by owner: one transaction per owner releases theirs (each
+// with an audit row and its reason) and tells them in one message.
 func (s *Store) ReleaseExpired(ctx context.Context, now time.Time) (int, error) {
+	total, err := s.releaseEnded(ctx, now)
+	if err != nil {
+		return total, err
+	}
+	idle := "c.status = ? AND c.locked = ? AND " + lastActivity + " <= ?"
+	args := []any{baobei.StatusOwned, false, ts(now.Add(-s.minIdle()))}
+	err = s.byOwners(ctx, idle, args, idle, args, func(cs []baobei.Customer) error {
+		var due []baobei.Customer
+		for _, c := range cs {
+			if at, why := s.policy.ReleaseAt(&c); why == baobei.ReleaseNoFollow && !at.After(now) {
+				due = append(due, c)
+			}
+		}
+		if len(due) == 0 {
+			return nil
+		}
+		n, err := s.releaseGroup(ctx, now, due)
+		total += n
+		return err
+	})
+	return total, err
+}
+
+// releaseEnded releases the customers whose protection ended (an index range).
+func (s *Store) releaseEnded(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
 		var cs []baobei.Customer
-		err := s.db.SelectContext(ctx, &cs, customerSelect+`WHERE c.status = ? AND c.protected_until <= ?
-			ORDER BY c.owner_id, c.id LIMIT ?`, baobei.StatusOwned, ts(now), scanBatch)
+		err := s.db.SelectContext(ctx, &cs, customerSelect+`WHERE c.status = ? AND c.protected_until <= ? AND c.locked = ?
+			ORDER BY c.owner_id, c.id LIMIT ?`, baobei.StatusOwned, ts(now), false, scanBatch)
 		if err != nil || len(cs) == 0 {
 			return total, err
 		}
@@ -74,16 +115,17 @@ func (s *Store) releaseGroup(ctx context.Context, now time.Time, group []baobei.
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		released = released[:0]
 		for _, c := range group {
+			at, why := s.policy.ReleaseAt(&c)
 			res, err := tx.ExecContext(ctx, `UPDATE customers SET status = ?, owner_id = NULL, protected_until = NULL, prev_owner_id = ?,
 				released_at = ?, release_reason = ?, next_followup_at = NULL, version = version + 1
-				WHERE id = ? AND version = ?`, baobei.StatusPool, c.OwnerID, ts(*c.ProtectedUntil), baobei.ReleaseExpired, c.ID, c.Version)
+				WHERE id = ? AND version = ?`, baobei.StatusPool, c.OwnerID, ts(at), why, c.ID, c.Version)
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue // someone took or extended it meanwhile
 			}
-			if err := audit(ctx, tx, now, c.ID, 0, ActRelease, c.OwnerID, nil, baobei.ReleaseExpired); err != nil {
+			if err := audit(ctx, tx, now, c.ID, 0, ActRelease, c.OwnerID, nil, why); err != nil {
 				return err
 			}
 			released = append(released, c)
@@ -96,53 +138,108 @@ func (s *Store) releaseGroup(ctx context.Context, now time.Time, group []baobei.
 	return len(released), err
 }
 
-// WarnExpiring tells each owner, in one message, which customers leave
-// their hands within `ahead`; a customer is warned at most once per
-// protection period (warned_until remembers which one).
+// WarnExpiring tells each owner, in one message, which customers a release
+// rule will take within `ahead` (protection ending, or no follow-up for too
+// long). A customer is warned once per protection period and once per idle
+// spell: warned_until and idle_warned_for remember which.
 func (s *Store) WarnExpiring(ctx context.Context, now time.Time, ahead time.Duration) (int, error) {
-	total := 0
-	window := `c.status = ? AND c.protected_until > ? AND c.protected_until <= ?
+	ending := `c.status = ? AND c.locked = ? AND c.protected_until > ? AND c.protected_until <= ?
 		AND (c.warned_until IS NULL OR c.warned_until <> c.protected_until)`
-	args := []any{baobei.StatusOwned, ts(now), ts(now.Add(ahead))}
-	err := s.byOwners(ctx, window, args, window, args, func(cs []baobei.Customer) error {
-		n, err := s.warnGroup(ctx, now, cs)
-		total += n
-		return err
-	})
-	return total, err
+	idle := `c.status = ? AND c.locked = ? AND ` + lastActivity + ` <= ?
+		AND (c.idle_warned_for IS NULL OR c.idle_warned_for <> ` + lastActivity + `)`
+	total := 0
+	for _, pass := range []struct {
+		where, reason string
+		args          []any
+	}{
+		{ending, baobei.ReleaseExpired, []any{baobei.StatusOwned, false, ts(now), ts(now.Add(ahead))}},
+		{idle, baobei.ReleaseNoFollow, []any{baobei.StatusOwned, false, ts(now.Add(ahead - s.minIdle()))}},
+	} {
+		err := s.byOwners(ctx, pass.where, pass.args, pass.where, pass.args, func(cs []baobei.Customer) error {
+			var due []baobei.Customer
+			for _, c := range cs {
+				if at, why := s.policy.ReleaseAt(&c); why == pass.reason && at.After(now) && !at.After(now.Add(ahead)) {
+					due = append(due, c)
+				}
+			}
+			if len(due) == 0 {
+				return nil
+			}
+			n, err := s.warnGroup(ctx, now, due, pass.reason)
+			total += n
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// warnMark is the statement that remembers a warning, by reason (no table
+// alias: SQLite's UPDATE has none).
+func warnMark(reason string) string {
+	if reason == baobei.ReleaseNoFollow {
+		last := strings.ReplaceAll(lastActivity, "c.", "")
+		return "UPDATE customers SET idle_warned_for = " + last + ` WHERE id IN (?) AND status = ?
+			AND (idle_warned_for IS NULL OR idle_warned_for <> ` + last + ")"
+	}
+	return `UPDATE customers SET warned_until = protected_until WHERE id IN (?) AND status = ?
+		AND (warned_until IS NULL OR warned_until <> protected_until)`
 }
 
 // warnGroup marks and warns one owner's customers in one transaction. When
-// another run marked some of them meanwhile (the one-statement update
-// touches fewer rows), it marks them one by one and leaves those out, so
-// nobody is warned twice.
-func (s *Store) warnGroup(ctx context.Context, now time.Time, group []baobei.Customer) (int, error) {
-	var warn []baobei.Customer
+// another run marked some of them meanwhile (the statement touches fewer
+// rows), it goes row by row and leaves those out: nobody is warned twice.
+func (s *Store) warnGroup(ctx context.Context, now time.Time, group []baobei.Customer, reason string) (int, error) {
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		n, err := mark(ctx, tx, reason, group)
+		if err != nil {
+			return err
+		}
+		if n != len(group) {
+			return errRaced
+		}
+		return enqueue(ctx, tx, now, baobei.NoticeExpiring(group, now, s.policy))
+	})
+	if !errors.Is(err, errRaced) {
+		return len(group), err
+	}
+	var warn []baobei.Customer
+	err = s.tx(ctx, func(tx *sqlx.Tx) error {
 		warn = warn[:0]
-		ids := make([]any, len(group))
-		for i, c := range group {
-			ids[i] = c.ID
+		for _, c := range group {
+			n, err := mark(ctx, tx, reason, []baobei.Customer{c})
+			if err != nil {
+				return err
+			}
+			if n == 1 {
+				warn = append(warn, c)
+			}
 		}
-		q, args, err := sqlx.In(`UPDATE customers SET warned_until = protected_until WHERE id IN (?) AND status = ?
-			AND (warned_until IS NULL OR warned_until <> protected_until)`, ids, baobei.StatusOwned)
-		if err != nil {
-			return err
+		if len(warn) == 0 {
+			return nil
 		}
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); int(n) != len(group) {
-			return errRaced // roll back and go row by row
-		}
-		warn = group
 		return enqueue(ctx, tx, now, baobei.NoticeExpiring(warn, now, s.policy))
 	})
-	if errors.Is(err, errRaced) {
-		return s.warnEach(ctx, now, group)
-	}
 	return len(warn), err
+}
+
+func mark(ctx context.Context, tx *sqlx.Tx, reason string, cs []baobei.Customer) (int, error) {
+	ids := make([]any, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	q, args, err := sqlx.In(warnMark(reason), ids, baobei.StatusOwned)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // errRaced: another run changed some of the rows; not retried as such.

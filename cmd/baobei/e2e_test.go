@@ -141,7 +141,12 @@ func TestConsoleLifecycle(t *testing.T) {
 		}
 		wantHas(t, c.say("zhangsan", "报备 13900139000 李女士"), "#2")
 
-		c.advance("744h") // 31 days: both protections ended
+		for i := 0; i < 2; i++ { // worked every 10 days, so protection (not the 15-day idle rule) ends them
+			c.advance("240h")
+			c.say("zhangsan", "跟进 #1 电话")
+			c.say("zhangsan", "跟进 #2 电话")
+		}
+		c.advance("264h") // 31 days: both protections ended
 		wantHas(t, c.say("lisi", "报备 13800138000 张总"), "报备成功", "无人负责")
 		inbox = c.inbox("user=zhangsan")
 		wantHas(t, inbox[len(inbox)-1].Text, "李四", "#1", "报备接手")

@@ -20,7 +20,11 @@ func countHas(outs []string, part string) int {
 func TestConsoleExpiryLifecycle(t *testing.T) {
 	backends(t, func(t *testing.T, c *consoleClient) {
 		wantHas(t, c.say("zhangsan", "报备 13800138000 张先生"), "报备成功")
-		c.advance("648h") // 27 days
+		for i := 0; i < 2; i++ { // worked every 10 days: the no-follow-up rule (15 days) never fires
+			c.advance("240h")
+			wantHas(t, c.say("zhangsan", "跟进 #1 电话沟通"), "已记录跟进")
+		}
+		c.advance("168h") // 27 days
 		if n := countHas(inboxTexts(c, "zhangsan"), "即将退回公海"); n != 1 {
 			t.Fatalf("warnings after 27 days = %d, want 1", n)
 		}
@@ -29,7 +33,7 @@ func TestConsoleExpiryLifecycle(t *testing.T) {
 			t.Fatalf("warnings after 28 days = %d, want still 1", n)
 		}
 		c.advance("72h")
-		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "保护期已结束", "#1")
+		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "已退回公海", "#1", "保护期结束")
 		var chat []string
 		for _, o := range c.inbox("chat=sales1") {
 			chat = append(chat, o.Text)
@@ -87,5 +91,17 @@ func TestConsoleDailyDigestAndEscalation(t *testing.T) {
 		if n := countHas(inboxTexts(c, "lisi"), "早上好"); n != 0 {
 			t.Fatalf("lisi has nothing to do but got %d digests", n)
 		}
+	})
+}
+
+// No follow-up for 15 days: warned at day 12, released at day 15.
+func TestConsoleIdleRelease(t *testing.T) {
+	backends(t, func(t *testing.T, c *consoleClient) {
+		c.say("zhangsan", "报备 13800138000 张先生")
+		c.advance("289h") // 12 days and an hour
+		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "即将退回公海", "15 天未跟进")
+		c.advance("72h")
+		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "已退回公海", "15 天未跟进")
+		wantHas(t, c.say("lisi", "公海"), "#1")
 	})
 }
