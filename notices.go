@@ -91,3 +91,12 @@ func NoticeExpiring(cs []Customer, now time.Time, p Policy) Notice {
 	lines = append(lines, "请尽快跟进推进成交；确需更多时间，发「延期 #编号 15天 原因:…」申请延期。")
 	return Notice{ToUser: cs[0].OwnerUID, Text: strings.Join(lines, "\n")}
 }
+
+// NoticeLock tells the owner that a manager locked or unlocked a customer.
+func NoticeLock(c *Customer, actor *User) Notice {
+	text := fmt.Sprintf("%s 锁定了你的客户 #%d %s：到期也不会退回公海，请继续跟进。", actor.Name, c.ID, c.Name)
+	if !c.Locked {
+		text = fmt.Sprintf("%s 解除了客户 #%d %s 的锁定：保护期和跟进规则恢复生效。", actor.Name, c.ID, c.Name)
+	}
+	return Notice{ToUser: c.OwnerUID, Text: text}
+}

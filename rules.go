@@ -146,3 +146,27 @@ func CheckTransfer(c *Customer, actor, to *User, now time.Time) *Error {
 	}
 	return nil
 }
+
+// CheckLock decides whether actor may lock (or unlock) c, given how many
+// customers its owner has locked: a manager of the owner's team or an admin,
+// at most p.MaxLocks per rep.
+func CheckLock(c *Customer, actor *User, lock bool, ownerLocks int, now time.Time, p Policy) *Error {
+	if err := checkSettled(c); err != nil {
+		return err
+	}
+	if _, owned := c.Owner(now); !owned || c.Status != StatusOwned {
+		return Errorf(EINVALID, "#%d 不在保护中的负责人名下（在公海或已成交），无需锁定。", c.ID)
+	}
+	if !actor.CanManage(c.OwnerTeam) {
+		return Errorf(EFORBIDDEN, "锁定客户需要 %s 所在团队的经理或管理员操作。", ownerLabel(c))
+	}
+	switch {
+	case lock && c.Locked:
+		return Errorf(EINVALID, "#%d 已经锁定，不会被退回公海。解除请发「解锁 #%d」。", c.ID, c.ID)
+	case !lock && !c.Locked:
+		return Errorf(EINVALID, "#%d 没有锁定。", c.ID)
+	case lock && ownerLocks >= p.MaxLocks:
+		return Errorf(ELIMIT, "%s 已锁定 %d 个客户，达到上限。先「解锁」其中一个再锁定。", ownerLabel(c), ownerLocks)
+	}
+	return nil
+}

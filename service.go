@@ -130,6 +130,7 @@ type Service interface {
 	RequestsBy(ctx context.Context, userID int64) ([]Approval, error)
 	Stats(ctx context.Context, scope Scope, from, to time.Time) (*Stats, error)
 	Status(ctx context.Context) (*SystemStatus, error)
+	SetLock(ctx context.Context, now time.Time, actor *User, ref CustomerRef, lock bool) (*Customer, error)
 }
 
 // ApprovalNotices builds the pushes that ask the approvers to decide (cards

@@ -28,6 +28,8 @@ const (
 	CmdReject    = "reject"    // 驳回 A12 原因:…
 	CmdStats     = "stats"     // 统计
 	CmdStatus    = "status"    // 系统状态 (admins)
+	CmdLock      = "lock"      // 锁定 #3 (managers)
+	CmdUnlock    = "unlock"    // 解锁 #3
 	CmdUnknown   = "unknown"
 )
 

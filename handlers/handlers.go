@@ -41,6 +41,8 @@ func Register(r *bot.Router, svc baobei.Service, p baobei.Policy, signer *cards.
 	r.Handle(bot.CmdRequests, h.Requests)
 	r.Handle(bot.CmdStats, h.Stats)
 	r.Handle(bot.CmdStatus, h.Status)
+	r.Handle(bot.CmdLock, h.Lock)
+	r.Handle(bot.CmdUnlock, h.Unlock)
 }
 
 // ref turns the parsed reference into a service reference.

@@ -51,3 +51,21 @@ func (h *Handlers) Handover(ctx context.Context, req *bot.Request) (*bot.Reply, 
 	}
 	return bot.Text(fmt.Sprintf("已将 %s 的 %d 个客户交接给 %s，已通知双方。", from.Name, n, to.Name)), nil
 }
+
+// Lock handles 锁定 (managers, admins): the customer stays with its owner.
+func (h *Handlers) Lock(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	c, err := h.svc.SetLock(ctx, req.Now, req.Actor, ref(req.Cmd), true)
+	if err != nil {
+		return nil, err
+	}
+	return bot.Text(fmt.Sprintf("已锁定 #%d %s（%s）：不会被退回公海，已通知%s。解除请发「解锁 #%d」。", c.ID, c.Name, c.OwnerName, c.OwnerName, c.ID)), nil
+}
+
+// Unlock handles 解锁.
+func (h *Handlers) Unlock(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	c, err := h.svc.SetLock(ctx, req.Now, req.Actor, ref(req.Cmd), false)
+	if err != nil {
+		return nil, err
+	}
+	return bot.Text(fmt.Sprintf("已解锁 #%d %s，%s，已通知%s。", c.ID, c.Name, baobei.ProtectionText(c, h.policy), c.OwnerName)), nil
+}

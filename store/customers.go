@@ -83,7 +83,7 @@ func (s *Store) FindCustomers(ctx context.Context, ref baobei.CustomerRef) ([]ba
 func (s *Store) OwnedBy(ctx context.Context, now time.Time, userID int64) ([]baobei.Customer, error) {
 	var cs []baobei.Customer
 	err := s.db.SelectContext(ctx, &cs, customerSelect+
-		`WHERE c.owner_id = ? AND (c.status = ? OR (c.status = ? AND c.protected_until > ?))
+		`WHERE c.owner_id = ? AND (c.status = ? OR (c.status = ? AND (c.protected_until > ? OR c.locked = 1)))
 		ORDER BY c.status, c.protected_until, c.id LIMIT 500`,
 		userID, baobei.StatusWon, baobei.StatusOwned, ts(now))
 	return cs, err
@@ -92,7 +92,7 @@ func (s *Store) OwnedBy(ctx context.Context, now time.Time, userID int64) ([]bao
 // Pool lists customers anyone may claim at now — released, lost, or whose
 // protection ended — newest first, and how many there are in all.
 func (s *Store) Pool(ctx context.Context, now time.Time, limit int) ([]baobei.Customer, int, error) {
-	where := "WHERE (c.status = ? OR (c.status = ? AND c.protected_until <= ?)) "
+	where := "WHERE (c.status = ? OR (c.status = ? AND c.protected_until <= ? AND c.locked = 0)) "
 	args := []any{baobei.StatusPool, baobei.StatusOwned, ts(now)}
 	var n int
 	if err := s.db.GetContext(ctx, &n, "SELECT COUNT(*) FROM customers c "+where, args...); err != nil {
@@ -134,6 +134,8 @@ const (
 	ActWon      = "won"
 	ActApprove  = "approve"
 	ActReject   = "reject"
+	ActLock     = "lock"
+	ActUnlock   = "unlock"
 )
 
 // AuditEvent is one row of audit_events.

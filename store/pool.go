@@ -46,7 +46,7 @@ func (s *Store) lockQuota(ctx context.Context, tx *sqlx.Tx, now time.Time, userI
 	if _, err = tx.ExecContext(ctx, "UPDATE users SET active = active WHERE id = ?", userID); err != nil {
 		return
 	}
-	err = tx.GetContext(ctx, &held, "SELECT COUNT(*) FROM customers WHERE owner_id = ? AND status = ? AND protected_until > ?",
+	err = tx.GetContext(ctx, &held, "SELECT COUNT(*) FROM customers WHERE owner_id = ? AND status = ? AND (protected_until > ? OR locked = 1)",
 		userID, baobei.StatusOwned, ts(now))
 	if err != nil {
 		return

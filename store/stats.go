@@ -26,7 +26,7 @@ func (s *Store) Stats(ctx context.Context, scope baobei.Scope, from, to time.Tim
 	owner, oargs := scopeWhere("owner_id", scope)
 	var stages []baobei.Count
 	err := s.db.SelectContext(ctx, &stages, `SELECT stage AS label, COUNT(*) AS n FROM customers
-		WHERE `+owner+` AND (status = ? OR (status = ? AND protected_until > ?)) GROUP BY stage`,
+		WHERE `+owner+` AND (status = ? OR (status = ? AND (protected_until > ? OR locked = 1))) GROUP BY stage`,
 		append(oargs, baobei.StatusWon, baobei.StatusOwned, ts(to))...)
 	if err != nil {
 		return nil, err

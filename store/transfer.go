@@ -61,7 +61,7 @@ func (s *Store) Handover(ctx context.Context, now time.Time, actor, from, to *ba
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		n = 0
 		var cs []baobei.Customer
-		if err := tx.SelectContext(ctx, &cs, customerSelect+`WHERE c.owner_id = ? AND (c.status = ? OR (c.status = ? AND c.protected_until > ?))`,
+		if err := tx.SelectContext(ctx, &cs, customerSelect+`WHERE c.owner_id = ? AND (c.status = ? OR (c.status = ? AND (c.protected_until > ? OR c.locked = 1)))`,
 			from.ID, baobei.StatusWon, baobei.StatusOwned, ts(now)); err != nil {
 			return err
 		}

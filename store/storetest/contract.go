@@ -100,6 +100,7 @@ func Run(t *testing.T, b Backend) {
 		{"ConcurrentDistinctReports", testConcurrentDistinct},
 		{"ConcurrentContendedReports", testConcurrentContended},
 		{"JobSlots", testJobSlots},
+		{"Locks", testLocks},
 	}
 	for _, tc := range append(tests, approvalTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
@@ -641,4 +642,41 @@ func atOnce(n int, fn func(i int) error) []error {
 	close(start)
 	wg.Wait()
 	return errs
+}
+
+func testLocks(t *testing.T, b Backend) {
+	p := baobei.DefaultPolicy()
+	p.MaxLocks = 1
+	f := Seed(t, b, p)
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	f.Report(t, T0, f.Zhangsan, "13900139000", "李女士")
+	ref := baobei.CustomerRef{Number: c.ID}
+	_, err := f.S.SetLock(f.Ctx, T0, f.Zhangsan, ref, true)
+	wantCode(t, err, baobei.EFORBIDDEN)
+	_, err = f.S.SetLock(f.Ctx, T0, f.Chenjl, ref, true)
+	wantCode(t, err, baobei.EFORBIDDEN)
+	if got, err := f.S.SetLock(f.Ctx, T0, f.Wangjl, ref, true); err != nil || !got.Locked {
+		t.Fatalf("lock: %+v %v", got, err)
+	}
+	_, err = f.S.SetLock(f.Ctx, T0, f.Wangjl, baobei.CustomerRef{Number: c.ID + 1}, true)
+	wantCode(t, err, baobei.ELIMIT) // one lock per rep in this policy
+	later := T0.Add(40 * day)       // protection and the idle limit long past
+	if _, err := f.S.ReleaseExpired(f.Ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	mine, _ := f.S.OwnedBy(f.Ctx, later, f.Zhangsan.ID)
+	if len(mine) != 1 || mine[0].ID != c.ID {
+		t.Fatalf("the locked customer stays with its owner: %+v", mine)
+	}
+	_, err = f.S.Claim(f.Ctx, later, f.Lisi, ref)
+	wantCode(t, err, baobei.ECONFLICT)
+	if _, err := f.S.SetLock(f.Ctx, later, f.Admin, ref, false); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.S.ReleaseExpired(f.Ctx, later); err != nil || n != 1 {
+		t.Fatalf("released after unlocking: %d %v", n, err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action IN ('lock', 'unlock')"); n != 2 {
+		t.Fatalf("lock audit rows = %d", n)
+	}
 }
