@@ -48,13 +48,7 @@ var funnel = []Stage{StageNew, StageContacted, StageNeeds, StageQuoted, StageSig
 func (s Stats) Text(title string) string {
 	var b strings.Builder
 	b.WriteString(title + "\n【漏斗】")
-	reach := make([]int, len(funnel))
-	for i := len(funnel) - 1; i >= 0; i-- {
-		reach[i] = s.Stages[funnel[i]]
-		if i+1 < len(funnel) {
-			reach[i] += reach[i+1]
-		}
-	}
+	reach := s.Reach()
 	for i, st := range funnel {
 		fmt.Fprintf(&b, "\n%s %d", st, s.Stages[st])
 		if i > 0 && reach[i-1] > 0 {
@@ -70,6 +64,19 @@ func (s Stats) Text(title string) string {
 		b.WriteString("\n跟进排行：" + joinCounts(s.FollowUps))
 	}
 	return b.String()
+}
+
+// Reach counts, per funnel stage, the customers at that stage or beyond:
+// the conversion from stage i-1 to i is Reach[i] / Reach[i-1].
+func (s Stats) Reach() []int {
+	reach := make([]int, len(funnel))
+	for i := len(funnel) - 1; i >= 0; i-- {
+		reach[i] = s.Stages[funnel[i]]
+		if i+1 < len(funnel) {
+			reach[i] += reach[i+1]
+		}
+	}
+	return reach
 }
 
 func joinCounts(cs []Count) string {

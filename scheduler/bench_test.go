@@ -41,7 +41,7 @@ func BenchmarkJobsMillion(b *testing.B) {
 	}
 	now := storetest.T0
 	seedMillion(b, s.DB(), n, now)
-	jobs := scheduler.Jobs(s, p)
+	jobs := scheduler.Jobs(s, p, nil)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		slot := now.Add(time.Duration(i+1) * time.Hour).Truncate(time.Hour)

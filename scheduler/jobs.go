@@ -25,8 +25,11 @@ type Store interface {
 // WarnAhead is how long before release an owner is warned.
 const WarnAhead = 3 * 24 * time.Hour
 
-// Jobs are baobei's periodic duties.
-func Jobs(s Store, p baobei.Policy) []Job {
+// Chart draws a summary as a PNG, or returns nil (no font): the text stands alone.
+type Chart func(title string, st *baobei.Stats) []byte
+
+// Jobs are baobei's periodic duties; chart may be nil.
+func Jobs(s Store, p baobei.Policy, chart Chart) []Job {
 	return []Job{
 		// Hourly, warning what reaches the 3-day mark before the next run.
 		{Name: "warn-expiring", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) error {
@@ -44,14 +47,14 @@ func Jobs(s Store, p baobei.Policy) []Job {
 			return DailyDigest(ctx, s, slot, p)
 		}},
 		{Name: "weekly-summary", Schedule: Weekly(time.Monday, 9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
-			return WeeklySummary(ctx, s, slot, p)
+			return WeeklySummary(ctx, s, slot, p, chart)
 		}},
 	}
 }
 
 // WeeklySummary posts each team's funnel and last week's activity to its
-// group chat.
-func WeeklySummary(ctx context.Context, s Store, slot time.Time, p baobei.Policy) error {
+// group chat, with the funnel as a picture where a chart can be drawn.
+func WeeklySummary(ctx context.Context, s Store, slot time.Time, p baobei.Policy, chart Chart) error {
 	teams, err := s.Teams(ctx)
 	if err != nil {
 		return err
@@ -67,7 +70,11 @@ func WeeklySummary(ctx context.Context, s Store, slot time.Time, p baobei.Policy
 			return err
 		}
 		title := fmt.Sprintf("%s 上周统计（%s–%s）", t.Name, p.Date(from), p.Date(slot.Add(-time.Minute)))
-		ns = append(ns, baobei.Notice{ToChat: t.ChatID, Text: st.Text(title)})
+		n := baobei.Notice{ToChat: t.ChatID, Text: st.Text(title)}
+		if chart != nil {
+			n.Image = chart(title, st)
+		}
+		ns = append(ns, n)
 	}
 	return s.Notify(ctx, slot, ns...)
 }

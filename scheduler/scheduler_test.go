@@ -34,8 +34,8 @@ func TestTwoReplicasOneWeek(t *testing.T) {
 			}
 			log := slog.New(slog.NewTextHandler(io.Discard, nil))
 			replicas := []*scheduler.Scheduler{
-				scheduler.New(f.S, clockAt{storetest.T0}, log, scheduler.Jobs(f.S, p)...),
-				scheduler.New(f.S, clockAt{storetest.T0}, log, scheduler.Jobs(f.S, p)...),
+				scheduler.New(f.S, clockAt{storetest.T0}, log, scheduler.Jobs(f.S, p, nil)...),
+				scheduler.New(f.S, clockAt{storetest.T0}, log, scheduler.Jobs(f.S, p, nil)...),
 			}
 			for day := 0; day < 7; day++ { // each replica catches up on the same day, concurrently
 				from := storetest.T0.Add(time.Duration(day) * 24 * time.Hour)
@@ -83,7 +83,7 @@ func TestStartCatchesUp(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			s := scheduler.New(f.S, clockAt{now}, slog.New(slog.NewTextHandler(io.Discard, nil)), scheduler.Jobs(f.S, f.S.Policy())...)
+			s := scheduler.New(f.S, clockAt{now}, slog.New(slog.NewTextHandler(io.Discard, nil)), scheduler.Jobs(f.S, f.S.Policy(), nil)...)
 			if err := s.Start(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func TestIdleRelease(t *testing.T) {
 			f.Report(t, storetest.T0, f.Zhangsan, "13800000001", "闲置客户")
 			f.Report(t, storetest.T0, f.Lisi, "13800000002", "勤快客户")
 			followUp(t, f, f.Lisi, 2, storetest.T0.Add(10*24*time.Hour))
-			s := scheduler.New(f.S, clockAt{storetest.T0}, slog.New(slog.NewTextHandler(io.Discard, nil)), scheduler.Jobs(f.S, f.S.Policy())...)
+			s := scheduler.New(f.S, clockAt{storetest.T0}, slog.New(slog.NewTextHandler(io.Discard, nil)), scheduler.Jobs(f.S, f.S.Policy(), nil)...)
 			run := func(from, to time.Duration) {
 				if err := s.RunDue(context.Background(), storetest.T0.Add(from), storetest.T0.Add(to)); err != nil {
 					t.Fatal(err)

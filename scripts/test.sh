@@ -16,6 +16,13 @@ if [ -z "${BAOBEI_TEST_MYSQL_DSN:-}" ]; then
 fi
 echo "test: BAOBEI_TEST_MYSQL_DSN=${BAOBEI_TEST_MYSQL_DSN:-<unset>}"
 
+# Fonts for the funnel picture, so that the chart path is tested too (best effort).
+if [ ! -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  (apt-get install -y -qq fonts-droid-fallback fonts-dejavu-core >/dev/null 2>&1 ||
+   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq fonts-droid-fallback fonts-dejavu-core >/dev/null 2>&1)) ||
+    echo "test: could not install fonts; the funnel picture test is skipped" >&2
+fi
+
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 go vet ./...

@@ -87,7 +87,7 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 	}
 	a.pusher = bot.NewPusher(s, out, clock, log)
 	a.worker = bot.NewWorker(s, router, a.pusher, clock, log)
-	a.sched = scheduler.New(s, clock, log, scheduler.Jobs(s, cfg.Policy)...)
+	a.sched = scheduler.New(s, clock, log, scheduler.Jobs(s, cfg.Policy, funnelChart(cfg.ChartFont, log))...)
 	a.sched.After = a.pusher.Flush
 	if err := mountConsole(engine, cfg, platform, con, a, router); err != nil {
 		return nil, err
@@ -161,6 +161,23 @@ func loopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	ip := net.ParseIP(host)
 	return err == nil && (host == "localhost" || (ip != nil && ip.IsLoopback()))
+}
+
+// funnelChart draws the weekly funnel with a CJK font (chart_font, or one
+// of the usual Debian fonts); without one the summaries are text only.
+func funnelChart(path string, log *slog.Logger) scheduler.Chart {
+	f := cards.LoadFonts(path)
+	if f.CJK == nil {
+		log.Warn("no readable CJK font: weekly summaries go out as text only (apt-get install fonts-droid-fallback, or set chart_font)", "chart_font", path)
+		return nil
+	}
+	return func(title string, st *baobei.Stats) []byte {
+		png, err := cards.FunnelPNG(title, st, f)
+		if err != nil {
+			log.Error("funnel chart", "err", err)
+		}
+		return png
+	}
 }
 
 // consoleClock restores the console clock's offset, so that a restart does

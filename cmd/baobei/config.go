@@ -23,6 +23,7 @@ type Config struct {
 	Addr      string          `yaml:"addr"`
 	Timezone  string          `yaml:"timezone"`
 	LogFormat string          `yaml:"log_format"` // json (default) or text
+	ChartFont string          `yaml:"chart_font"` // a font with Chinese glyphs for the funnel picture
 	Policy    baobei.Policy   `yaml:"policy"`
 	Org       *baobei.Org     `yaml:"org"`
 	WeCom     wecom.Config    `yaml:"wecom"`
@@ -58,7 +59,7 @@ func loadConfig(name string, args []string) (Config, error) {
 		return cfg, err
 	}
 	for env, dst := range map[string]*string{"BAOBEI_DB": &cfg.DB, "BAOBEI_ADDR": &cfg.Addr, "BAOBEI_TIMEZONE": &cfg.Timezone,
-		"BAOBEI_LOG_FORMAT": &cfg.LogFormat, "BAOBEI_SECRET": &cfg.secret, "BAOBEI_CONSOLE_PASSWORD": &cfg.Console.password,
+		"BAOBEI_LOG_FORMAT": &cfg.LogFormat, "BAOBEI_CHART_FONT": &cfg.ChartFont, "BAOBEI_SECRET": &cfg.secret, "BAOBEI_CONSOLE_PASSWORD": &cfg.Console.password,
 		"BAOBEI_WECOM_CORP_ID": &cfg.WeCom.CorpID, "BAOBEI_WECOM_API_BASE": &cfg.WeCom.APIBase,
 		"BAOBEI_WECOM_SECRET": &cfg.WeCom.Secret, "BAOBEI_WECOM_TOKEN": &cfg.WeCom.Token, "BAOBEI_WECOM_AES_KEY": &cfg.WeCom.AESKey,
 		"BAOBEI_DINGTALK_CLIENT_ID": &cfg.DingTalk.ClientID, "BAOBEI_DINGTALK_CLIENT_SECRET": &cfg.DingTalk.ClientSecret,

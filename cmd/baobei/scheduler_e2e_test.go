@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"baobei/cards"
 )
 
 func countHas(outs []string, part string) int {
@@ -63,11 +65,18 @@ func TestConsoleWeeklySummary(t *testing.T) {
 		wantHas(t, c.say("lisi", "统计"), "我的本周统计", "新报备 1", "流失 1")
 		c.advance("168h") // a Monday 09:00 passes within any 7 days
 		var chat []string
+		pictures := 0
 		for _, o := range c.inbox("chat=sales1") {
 			chat = append(chat, o.Text)
+			if len(o.Image) > 0 {
+				pictures++
+			}
 		}
 		if countHas(chat, "上周统计") != 1 {
 			t.Fatalf("sales1 = %q", chat)
+		}
+		if want := map[bool]int{true: 1, false: 0}[cards.LoadFonts("").CJK != nil]; pictures != want {
+			t.Fatalf("funnel pictures = %d, want %d (a CJK font is found: %v)", pictures, want, want == 1)
 		}
 		if c.count("SELECT COUNT(*) FROM outbox WHERE to_chat = 'sales2' AND payload LIKE '%上周统计%'") != 1 {
 			t.Fatal("sales2 got no summary")
