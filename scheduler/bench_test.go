@@ -90,11 +90,11 @@ func seedMillion(b *testing.B, db *sqlx.DB, n int, now time.Time) {
 			until := now.Add(time.Duration(i%(60*24)-12) * time.Hour)
 			next := now.Add(time.Duration(i%3-1) * 24 * time.Hour)
 			last := now.Add(-time.Duration(i%30) * 24 * time.Hour)
-			rows = append(rows, "(?, ?, '新线索', 'owned', ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, "客户", fmt.Sprintf("13%09d", i), owners[i%len(owners)], until.UTC(), owners[i%len(owners)], last.UTC(), next.UTC(), last.UTC(), last.UTC())
+			rows = append(rows, "(?, ?, '新线索', 'owned', ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, "客户", fmt.Sprintf("13%09d", i), owners[i%len(owners)], until.UTC(), owners[i%len(owners)], last.UTC(), next.UTC(), last.UTC(), last.UTC(), last.UTC())
 		}
 		if _, err := exec(context.Background(), `INSERT INTO customers (name, phone, stage, status, owner_id, protected_until, reporter_id,
-			reported_at, next_followup_at, last_followup_at, owned_since) VALUES `+strings.Join(rows, ","), args...); err != nil {
+			reported_at, next_followup_at, last_followup_at, owned_since, last_activity) VALUES `+strings.Join(rows, ","), args...); err != nil {
 			b.Fatal(err)
 		}
 	}

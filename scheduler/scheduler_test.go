@@ -135,6 +135,10 @@ func TestIdleRelease(t *testing.T) {
 			if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%即将退回公海%'"); n != 1 {
 				t.Fatalf("warnings = %d, want only zhangsan's", n)
 			}
+			run(16*day, 26*day) // 15 days after the follow-up: released too
+			if n := f.Count(t, "SELECT COUNT(*) FROM customers WHERE id = 2 AND status = 'pool' AND release_reason = 'no_followup'"); n != 1 {
+				t.Fatal("the clock restarted by the follow-up must run out on day 25")
+			}
 		})
 	}
 }

@@ -219,8 +219,8 @@ func (s *Store) apply(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *ba
 }
 
 func (s *Store) approveReport(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, a *baobei.Approval, c *baobei.Customer, detail string) (string, error) {
-	if err := affected(tx.ExecContext(ctx, `UPDATE customers SET status = ?, protected_until = ?, owned_since = ?, version = version + 1
-		WHERE id = ? AND status = ?`, baobei.StatusOwned, ts(now.Add(s.policy.Protection())), ts(now), c.ID, baobei.StatusPending)); err != nil {
+	if err := affected(tx.ExecContext(ctx, `UPDATE customers SET status = ?, protected_until = ?, owned_since = ?, last_activity = ?, version = version + 1
+		WHERE id = ? AND status = ?`, baobei.StatusOwned, ts(now.Add(s.policy.Protection())), ts(now), ts(now), c.ID, baobei.StatusPending)); err != nil {
 		return "", err
 	}
 	return baobei.ApprovalApproved, audit(ctx, tx, now, c.ID, actor.ID, ActApprove, nil, &a.RequesterID, detail)

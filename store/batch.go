@@ -218,16 +218,16 @@ func freeJobs(ctx context.Context, tx *sqlx.Tx, batch []*reportJob) ([]*reportJo
 // back by phone: the phones are free keys, so only this transaction's rows
 // carry them.
 func insertCustomers(ctx context.Context, tx *sqlx.Tx, p baobei.Policy, fresh []*reportJob) error {
-	args := make([]any, 0, 14*len(fresh))
+	args := make([]any, 0, 15*len(fresh))
 	phones := make([]any, 0, len(fresh))
 	for _, j := range fresh {
 		d := j.d
 		args = append(args, d.Name, d.Phone, d.Wechat, d.Company, d.Source, d.Demand, d.Grade, baobei.StageNew, baobei.StatusOwned,
-			j.actor.ID, ts(j.now.Add(p.Protection())), j.actor.ID, ts(j.now), ts(j.now))
+			j.actor.ID, ts(j.now.Add(p.Protection())), j.actor.ID, ts(j.now), ts(j.now), ts(j.now))
 		phones = append(phones, d.Phone)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO customers (name, phone, wechat, company, source, demand, grade, stage, status,
-		owner_id, protected_until, reporter_id, reported_at, owned_since) VALUES `+placeholders(len(fresh), 14), args...); err != nil {
+		owner_id, protected_until, reporter_id, reported_at, owned_since, last_activity) VALUES `+placeholders(len(fresh), 15), args...); err != nil {
 		return err
 	}
 	var rows []struct {

@@ -54,9 +54,9 @@ func (s *Store) applyFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, a
 	case baobei.StageLost:
 		return s.release(ctx, tx, now, actor, c, baobei.ReleaseLost, f.Reason, amount)
 	case baobei.StageWon:
-		if err := affected(tx.ExecContext(ctx, `UPDATE customers SET stage = ?, status = ?, amount_cents = ?, last_followup_at = ?,
+		if err := affected(tx.ExecContext(ctx, `UPDATE customers SET stage = ?, status = ?, amount_cents = ?, last_followup_at = ?, last_activity = ?,
 			next_followup_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			to, baobei.StatusWon, amount, ts(now), tsp(next), c.ID, c.Version)); err != nil {
+			to, baobei.StatusWon, amount, ts(now), ts(now), tsp(next), c.ID, c.Version)); err != nil {
 			return err
 		}
 		if c.Stage == baobei.StageWon {
@@ -64,8 +64,8 @@ func (s *Store) applyFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, a
 		}
 		return audit(ctx, tx, now, c.ID, actor.ID, ActWon, c.OwnerID, c.OwnerID, baobei.FormatCents(amount))
 	}
-	return affected(tx.ExecContext(ctx, `UPDATE customers SET stage = ?, amount_cents = ?, last_followup_at = ?, next_followup_at = ?,
-		version = version + 1 WHERE id = ? AND version = ?`, to, amount, ts(now), tsp(next), c.ID, c.Version))
+	return affected(tx.ExecContext(ctx, `UPDATE customers SET stage = ?, amount_cents = ?, last_followup_at = ?, last_activity = ?, next_followup_at = ?,
+		version = version + 1 WHERE id = ? AND version = ?`, to, amount, ts(now), ts(now), tsp(next), c.ID, c.Version))
 }
 
 // release returns c to the pool and records why.

@@ -34,10 +34,10 @@ func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
 
 const scanBatch = 500
 
-// lastActivity is Customer.LastActivity in SQL: the later of the last
-// follow-up and the moment the owner got the customer.
-const lastActivity = `CASE WHEN c.last_followup_at IS NOT NULL AND c.last_followup_at > COALESCE(c.owned_since, c.reported_at)
-	THEN c.last_followup_at ELSE COALESCE(c.owned_since, c.reported_at) END`
+// lastActivity is Customer.LastActivity, kept in a column (set on report,
+// claim, transfer, approval and follow-up) so that the idle scans are an
+// index range on (status, locked, last_activity).
+const lastActivity = "c.last_activity"
 
 // minIdle is the shortest idle limit of any grade.
 func (s *Store) minIdle() time.Duration {

@@ -160,10 +160,10 @@ func (s *Store) assign(ctx context.Context, tx *sqlx.Tx, now time.Time, c *baobe
 		prev = c.PrevOwnerID
 	}
 	return affected(tx.ExecContext(ctx, `UPDATE customers SET owner_id = ?, status = ?, stage = ?, amount_cents = ?, protected_until = ?,
-		prev_owner_id = ?, lost_reason = '', next_followup_at = NULL, owned_since = ?,
+		prev_owner_id = ?, lost_reason = '', next_followup_at = NULL, owned_since = ?, last_activity = ?,
 		wechat = CASE WHEN wechat = '' THEN ? ELSE wechat END, company = CASE WHEN company = '' THEN ? ELSE company END,
 		source = CASE WHEN source = '' THEN ? ELSE source END, demand = CASE WHEN demand = '' THEN ? ELSE demand END,
 		version = version + 1 WHERE id = ? AND version = ?`,
-		userID, status, stage, amount, ts(now.Add(s.policy.Protection())), prev, ts(now),
+		userID, status, stage, amount, ts(now.Add(s.policy.Protection())), prev, ts(now), ts(now),
 		d.Wechat, d.Company, d.Source, d.Demand, c.ID, c.Version))
 }
