@@ -11,10 +11,24 @@ import (
 	"baobei/bot"
 )
 
+// textLimit is the most bytes of text or markdown sent in one message.
+// DingTalk documents msgParam of groupMessages/send as at most 15,000 bytes
+// (https://help.dingtalk.io/open/development/the-robot-sends-a-group-message)
+// but no limit that we could find for oToMessages/batchSend, session
+// webhooks or custom robots' webhooks, so a conservative 4000 bytes is used
+// everywhere. In msgParam, JSON escaping of ordinary text (CJK is not
+// escaped, "\n" takes 2 bytes) keeps it well within 15,000 bytes.
+const textLimit = 4000
+
 // Send delivers one message: a card update, a message to a group, or a
 // message to a user; text (or markdown) first, then the interactive card
 // if it has buttons. Errors (rate limits, 5xx) make the outbox try again
 // later. Images are not sent: the text carries the content.
+//
+// A text longer than textLimit goes out as several messages, in order
+// (bot.SplitText). The outbox retries a push as a whole, so when a later
+// part fails the earlier ones are sent again on the retry: a repeated part
+// is the accepted price of never losing one.
 func (a *Adapter) Send(ctx context.Context, o bot.Out) error {
 	switch {
 	case o.Update != "":
@@ -29,8 +43,11 @@ func (a *Adapter) Send(ctx context.Context, o bot.Out) error {
 }
 
 func (a *Adapter) sendUser(ctx context.Context, o bot.Out) error {
-	if o.Text != "" && !a.viaSession(ctx, userKey(o.ToUser), o) {
-		if err := a.batchSend(ctx, o); err != nil {
+	for _, p := range textParts(o) {
+		if a.viaSession(ctx, userKey(o.ToUser), p) {
+			continue
+		}
+		if err := a.batchSend(ctx, p); err != nil {
 			return err
 		}
 	}
@@ -44,15 +61,19 @@ func (a *Adapter) sendUser(ctx context.Context, o bot.Out) error {
 // from it, else the team's custom robot, else the app robot in the group.
 func (a *Adapter) sendGroup(ctx context.Context, o bot.Out) error {
 	t := a.group(o.ToChat)
-	if o.Text != "" && !a.viaSession(ctx, chatKey(o.ToChat), o) {
+	for _, p := range textParts(o) {
+		if a.viaSession(ctx, chatKey(o.ToChat), p) {
+			continue
+		}
 		var err error
 		switch {
 		case t.Webhook != "":
-			err = a.customRobot(ctx, t, o)
+			err = a.customRobot(ctx, t, p)
 		case t.ConversationID != "":
-			err = a.groupSend(ctx, t.ConversationID, o)
+			err = a.groupSend(ctx, t.ConversationID, p)
 		default:
 			a.log.Warn("dingtalk: no group for chat; alert dropped", "chat", o.ToChat)
+			return nil
 		}
 		if err != nil {
 			return err
@@ -62,6 +83,18 @@ func (a *Adapter) sendGroup(ctx context.Context, o bot.Out) error {
 		return a.cardAfterText(ctx, o, groupSpace(t.ConversationID))
 	}
 	return nil
+}
+
+// textParts is o's text split into messages within textLimit, each an Out
+// like o with one part as its text; none when o has no text.
+func textParts(o bot.Out) []bot.Out {
+	var outs []bot.Out
+	for _, part := range bot.SplitText(o.Text, textLimit) {
+		p := o
+		p.Text = part
+		outs = append(outs, p)
+	}
+	return outs
 }
 
 // cardAfterText delivers o's card. When o's text went out already, a

@@ -67,9 +67,24 @@ func (c *tokenCache) clear() {
 	c.m = nil
 }
 
+// Content limits in bytes, from WeCom's API docs: an app message's
+// (message/send) text and markdown content at most 2048 (else errcode
+// 45002, content size out of limit); a group robot's text 2048 and its
+// markdown 4096.
+const (
+	appTextLimit       = 2048
+	robotTextLimit     = 2048
+	robotMarkdownLimit = 4096
+)
+
 // Send delivers one message: a card update, a group alert through the
 // team's robot, or an app message to a user (text, then the card if any).
 // Errors (rate limits, 5xx) make the outbox try again later.
+//
+// A text longer than WeCom allows goes out as several messages, in order
+// (bot.SplitText). The outbox retries a push as a whole, so when a later
+// part fails the earlier ones are sent again on the retry: a repeated part
+// is the accepted price of never losing one.
 func (a *Adapter) Send(ctx context.Context, o bot.Out) error {
 	switch {
 	case o.Update != "":
@@ -77,8 +92,7 @@ func (a *Adapter) Send(ctx context.Context, o bot.Out) error {
 	case o.ToChat != "":
 		return a.robot(ctx, o)
 	}
-	if o.Text != "" {
-		req := textMessage(o)
+	for _, req := range textMessages(o, appTextLimit) {
 		req["touser"], req["agentid"] = o.ToUser, a.cfg.AgentID
 		if err := a.withToken(func() error { return a.appMessage(req) }); err != nil {
 			return err
@@ -112,24 +126,35 @@ func (a *Adapter) updateCard(ctx context.Context, o bot.Out) error {
 	return clean(util.DecodeWithError(body, &res, "update_template_card"))
 }
 
-// textMessage is the text or markdown body of a message.
-func textMessage(o bot.Out) map[string]any {
-	if o.Markdown {
-		return map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": o.Text}}
+// textMessages is o's text or markdown as message bodies, each within
+// limit bytes; none when o has no text.
+func textMessages(o bot.Out, limit int) []map[string]any {
+	var msgs []map[string]any
+	for _, part := range bot.SplitText(o.Text, limit) {
+		if o.Markdown {
+			msgs = append(msgs, map[string]any{"msgtype": "markdown", "markdown": map[string]string{"content": part}})
+		} else {
+			msgs = append(msgs, map[string]any{"msgtype": "text", "text": map[string]string{"content": part}})
+		}
 	}
-	return map[string]any{"msgtype": "text", "text": map[string]string{"content": o.Text}}
+	return msgs
 }
 
 // robot posts to a team's group chat through its group robot webhook: the
-// text (or markdown), then the image if there is one.
+// text (or markdown, in parts when it is long; see Send), then the image if
+// there is one.
 func (a *Adapter) robot(ctx context.Context, o bot.Out) error {
 	key := a.cfg.Robots[o.ToChat]
 	if key == "" {
 		a.log.Warn("wecom: no group robot for chat; alert dropped", "chat", o.ToChat)
 		return nil
 	}
-	if o.Text != "" {
-		if err := a.broadcast(key, textMessage(o)); err != nil {
+	limit := robotTextLimit
+	if o.Markdown {
+		limit = robotMarkdownLimit
+	}
+	for _, msg := range textMessages(o, limit) {
+		if err := a.broadcast(key, msg); err != nil {
 			return err
 		}
 	}

@@ -18,7 +18,8 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 )
 
-// Fake records what baobei sends and can be told to fail.
+// Fake records what baobei sends and can be told to fail. Like WeCom, it
+// refuses a content over the size limits with errcode 45002.
 type Fake struct {
 	URL string
 
@@ -77,6 +78,13 @@ func (f *Fake) Messages() []map[string]any {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]map[string]any(nil), f.Sent...)
+}
+
+// Posts returns a copy of the webhook/send bodies so far.
+func (f *Fake) Posts() []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]map[string]any(nil), f.Robot...)
 }
 
 // Texts lists the text messages sent to a user, in order.
@@ -143,6 +151,10 @@ func (f *Fake) send(w http.ResponseWriter, r *http.Request) {
 		reply(w, map[string]any{"errcode": 42001, "errmsg": "access_token expired"})
 		return
 	}
+	if tooLong(body, 2048) {
+		reply(w, map[string]any{"errcode": 45002, "errmsg": "content size out of limit"})
+		return
+	}
 	f.Sent = append(f.Sent, body)
 	reply(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": "m" + strconv.Itoa(len(f.Sent)), "response_code": "rc-sent"})
 }
@@ -174,8 +186,30 @@ func (f *Fake) webhook(w http.ResponseWriter, r *http.Request) {
 	if f.failing(w) {
 		return
 	}
+	if tooLong(body, 4096) {
+		reply(w, map[string]any{"errcode": 45002, "errmsg": "content size out of limit"})
+		return
+	}
 	f.Robot = append(f.Robot, body)
 	reply(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+// tooLong reports a text content over 2048 bytes or a markdown content
+// over markdownLimit bytes, which WeCom refuses with errcode 45002: 2048
+// for app messages, 4096 for group robots.
+func tooLong(body map[string]any, markdownLimit int) bool {
+	content := func(field string) string {
+		m, _ := body[field].(map[string]any)
+		s, _ := m["content"].(string)
+		return s
+	}
+	switch body["msgtype"] {
+	case "text":
+		return len(content("text")) > 2048
+	case "markdown":
+		return len(content("markdown")) > markdownLimit
+	}
+	return false
 }
 
 func decode(r *http.Request) map[string]any {
