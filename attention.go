@@ -1,7 +1,9 @@
 package baobei
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,37 +37,87 @@ func AttentionOf(c *Customer, now time.Time, p Policy) Attention {
 // Any reports whether the owner should hear about the customer today.
 func (a Attention) Any() bool { return a.Due || a.Stale || a.Expiring }
 
-// NoticeDigest is a rep's morning message: due, stale and expiring customers.
-func NoticeDigest(uid string, cs []Customer, now time.Time, p Policy) Notice {
-	var due, stale, expiring []string
-	for i := range cs {
-		c, a := &cs[i], AttentionOf(&cs[i], now, p)
-		label := fmt.Sprintf("#%d %s · %s", c.ID, c.Name, c.Stage)
-		switch {
-		case a.Overdue > 0:
-			due = append(due, fmt.Sprintf("%s（逾期 %d 天）", label, a.Overdue))
-		case a.Due:
-			due = append(due, label)
-		}
-		if a.Stale && !a.Due {
-			stale = append(stale, fmt.Sprintf("%s（%d 天未跟进）", label, a.Idle))
-		}
-		if a.Expiring {
-			expiring = append(expiring, fmt.Sprintf("%s（保护期至 %s）", label, p.DateTime(*c.ProtectedUntil)))
-		}
-	}
-	var b strings.Builder
-	b.WriteString("早上好！今天的待办：")
-	section(&b, "要跟进", due)
-	section(&b, "太久没跟进", stale)
-	section(&b, "本周保护期到期", expiring)
-	b.WriteString("\n跟进后发「跟进 #编号 内容 下次:周五」记录。")
-	return Notice{ToUser: uid, Text: b.String()}
+// DigestLines is how many customers a digest section lists; the rest are counted.
+const DigestLines = 10
+
+// Digest is one rep's morning message, built as their customers stream by:
+// follow-ups due (most overdue first), customers gone stale (longest idle
+// first) and protections ending this week (soonest first).
+type Digest struct {
+	UID                  string
+	due, stale, expiring top
 }
 
-func section(b *strings.Builder, title string, lines []string) {
-	if len(lines) > 0 {
-		fmt.Fprintf(b, "\n%s %d 个：\n%s", title, len(lines), strings.Join(lines, "\n"))
+// Add counts c in the sections its attention a puts it in.
+func (d *Digest) Add(c *Customer, a Attention, now time.Time, p Policy) {
+	label := func() string { return fmt.Sprintf("#%d %s · %s", c.ID, c.Name, c.Stage) }
+	switch {
+	case a.Overdue > 0:
+		d.due.add(now.Sub(*c.NextFollowupAt), func() string { return fmt.Sprintf("%s（逾期 %d 天）", label(), a.Overdue) })
+	case a.Due:
+		d.due.add(now.Sub(*c.NextFollowupAt), label)
+	}
+	if a.Stale && !a.Due {
+		d.stale.add(now.Sub(c.LastActivity()), func() string { return fmt.Sprintf("%s（%d 天未跟进）", label(), a.Idle) })
+	}
+	if a.Expiring {
+		d.expiring.add(now.Sub(*c.ProtectedUntil), func() string { return fmt.Sprintf("%s（保护期至 %s）", label(), p.DateTime(*c.ProtectedUntil)) })
+	}
+}
+
+// Empty reports whether there is nothing to tell.
+func (d *Digest) Empty() bool { return d.due.n+d.stale.n+d.expiring.n == 0 }
+
+// Notice is the message.
+func (d *Digest) Notice() Notice {
+	var b strings.Builder
+	b.WriteString("早上好！今天的待办：")
+	d.due.write(&b, "要跟进")
+	d.stale.write(&b, "太久没跟进")
+	d.expiring.write(&b, "本周保护期到期")
+	b.WriteString("\n跟进后发「跟进 #编号 内容 下次:周五」记录；发「我的客户」看全部。")
+	return Notice{ToUser: d.UID, Text: b.String()}
+}
+
+// top keeps the DigestLines most urgent lines of a section and counts all.
+type top struct {
+	n     int
+	items []ranked
+}
+
+type ranked struct {
+	rank time.Duration // larger is more urgent
+	line string
+}
+
+func (t *top) add(rank time.Duration, line func() string) {
+	t.n++
+	if len(t.items) < DigestLines {
+		t.items = append(t.items, ranked{rank, line()})
+		return
+	}
+	least := 0
+	for i, it := range t.items {
+		if it.rank < t.items[least].rank {
+			least = i
+		}
+	}
+	if rank > t.items[least].rank {
+		t.items[least] = ranked{rank, line()}
+	}
+}
+
+func (t *top) write(b *strings.Builder, title string) {
+	if t.n == 0 {
+		return
+	}
+	slices.SortStableFunc(t.items, func(x, y ranked) int { return cmp.Compare(y.rank, x.rank) })
+	fmt.Fprintf(b, "\n%s %d 个：", title, t.n)
+	for _, it := range t.items {
+		b.WriteString("\n" + it.line)
+	}
+	if more := t.n - len(t.items); more > 0 {
+		fmt.Fprintf(b, "\n…另有 %d 个", more)
 	}
 }
 

@@ -3,6 +3,8 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +20,7 @@ type Store interface {
 	Notify(ctx context.Context, now time.Time, ns ...baobei.Notice) error
 	Teams(ctx context.Context) ([]baobei.Team, error)
 	Stats(ctx context.Context, scope baobei.Scope, from, to time.Time) (*baobei.Stats, error)
-	ScanAttention(ctx context.Context, now time.Time, fn func(owner []baobei.Customer) error) error
+	ScanAttention(ctx context.Context, now time.Time, fn func(*baobei.Customer) error) error
 	Managers(ctx context.Context) (map[int64][]baobei.User, error)
 }
 
@@ -102,28 +104,23 @@ func TeamReleases(ctx context.Context, s Store, slot time.Time, p baobei.Policy)
 // overdue, customers gone stale, protections ending this week) and each
 // team's managers one message about the customers neglected for days.
 func DailyDigest(ctx context.Context, s Store, slot time.Time, p baobei.Policy) error {
-	var ns []baobei.Notice
+	digests := map[int64]*baobei.Digest{}
 	neglected := map[int64][]baobei.Customer{}
-	err := s.ScanAttention(ctx, slot, func(owner []baobei.Customer) error {
-		var need []baobei.Customer
-		for _, c := range owner {
-			a := baobei.AttentionOf(&c, slot, p)
-			if a.Any() {
-				need = append(need, c)
-			}
-			if a.Escalate && c.OwnerTeam != nil && len(neglected[*c.OwnerTeam]) < 50 {
-				neglected[*c.OwnerTeam] = append(neglected[*c.OwnerTeam], c)
-			}
-		}
-		if len(need) > 0 {
-			ns = append(ns, baobei.NoticeDigest(owner[0].OwnerUID, need, slot, p))
-		}
-		if len(ns) < 200 {
+	err := s.ScanAttention(ctx, slot, func(c *baobei.Customer) error {
+		a := baobei.AttentionOf(c, slot, p)
+		if !a.Any() {
 			return nil
 		}
-		err := s.Notify(ctx, slot, ns...)
-		ns = ns[:0]
-		return err
+		d := digests[*c.OwnerID]
+		if d == nil {
+			d = &baobei.Digest{UID: c.OwnerUID}
+			digests[*c.OwnerID] = d
+		}
+		d.Add(c, a, slot, p)
+		if a.Escalate && c.OwnerTeam != nil && len(neglected[*c.OwnerTeam]) < 50 {
+			neglected[*c.OwnerTeam] = append(neglected[*c.OwnerTeam], *c)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -132,10 +129,14 @@ func DailyDigest(ctx context.Context, s Store, slot time.Time, p baobei.Policy) 
 	if err != nil {
 		return err
 	}
+	var ns []baobei.Notice
+	for _, owner := range slices.Sorted(maps.Keys(digests)) {
+		ns = append(ns, digests[owner].Notice())
+	}
 	for team, cs := range neglected {
 		for _, m := range managers[team] {
 			ns = append(ns, baobei.NoticeEscalation(m.UID, cs, slot, p))
 		}
 	}
-	return s.Notify(ctx, slot, ns...)
+	return s.Notify(ctx, slot, ns...) // one transaction: all of the morning's messages, or none
 }

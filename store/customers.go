@@ -115,13 +115,36 @@ func (s *Store) RecentFollowUps(ctx context.Context, customerID int64, limit int
 
 // audit writes one audit row in tx; actor 0 is the system (a job).
 func audit(ctx context.Context, tx *sqlx.Tx, now time.Time, customerID int64, actor int64, action string, from, to *int64, detail string) error {
-	var by any = actor
-	if actor == 0 {
-		by = nil
+	return audits(ctx, tx, now, []auditEvent{{customer: customerID, actor: actor, action: action, from: from, to: to, detail: detail}})
+}
+
+// auditEvent is one audit row to write; actor 0 is the system.
+type auditEvent struct {
+	customer, actor int64
+	action          string
+	from, to        *int64
+	detail          string
+}
+
+// audits writes audit rows, many per statement.
+func audits(ctx context.Context, tx *sqlx.Tx, now time.Time, events []auditEvent) error {
+	for len(events) > 0 {
+		chunk := events[:min(len(events), 200)]
+		events = events[len(chunk):]
+		args := make([]any, 0, 7*len(chunk))
+		for _, e := range chunk {
+			var by any = e.actor
+			if e.actor == 0 {
+				by = nil
+			}
+			args = append(args, e.customer, by, e.action, e.from, e.to, ts(now), e.detail)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (customer_id, actor_id, action, from_owner, to_owner, at, detail)
+			VALUES `+placeholders(len(chunk), 7), args...); err != nil {
+			return err
+		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (customer_id, actor_id, action, from_owner, to_owner, at, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, customerID, by, action, from, to, ts(now), detail)
-	return err
+	return nil
 }
 
 // Audit actions.

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
-	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,10 +36,86 @@ func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
 
 const scanBatch = 500
 
-// lastActivity is Customer.LastActivity, kept in a column (set on report,
-// claim, transfer, approval and follow-up) so that the idle scans are an
-// index range on (status, locked, last_activity).
-const lastActivity = "c.last_activity"
+// The release and warning jobs work in three steps. The candidates — ids
+// and owners — come from a covering index (ix_customers_status for
+// protections, ix_customers_idle for idle spells), so a run reads no row it
+// will not act on. They are grouped by owner and loaded about 500 at a time.
+// Each batch is one transaction: it locks the rows, drops those changed
+// since they were read, changes the rest with multi-row statements and
+// queues one message per owner.
+
+// candidate is a customer a job may act on, with its owner.
+type candidate struct{ id, owner int64 }
+
+// candidates returns the customers matching where, sorted by owner.
+func (s *Store) candidates(ctx context.Context, where string, args ...any) ([]candidate, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT c.id, c.owner_id FROM customers c WHERE "+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []candidate
+	for rows.Next() {
+		var c candidate
+		if err := rows.Scan(&c.id, &c.owner); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// eachBatch loads the candidates' customers, about scanBatch at a time and
+// an owner's always together, and calls fn with them ordered by owner.
+func (s *Store) eachBatch(ctx context.Context, cands []candidate, fn func([]baobei.Customer) error) error {
+	slices.SortFunc(cands, func(a, b candidate) int { return cmp.Or(cmp.Compare(a.owner, b.owner), cmp.Compare(a.id, b.id)) })
+	cands = slices.Compact(cands)
+	for len(cands) > 0 {
+		n := min(scanBatch, len(cands))
+		for n < len(cands) && cands[n].owner == cands[n-1].owner {
+			n++
+		}
+		ids := make([]int64, n)
+		for i, c := range cands[:n] {
+			ids[i] = c.id
+		}
+		cands = cands[n:]
+		q, args, err := sqlx.In(customerSelect+"WHERE c.id IN (?) ORDER BY c.owner_id, c.id", ids)
+		if err != nil {
+			return err
+		}
+		var cs []baobei.Customer
+		if err := s.db.SelectContext(ctx, &cs, q, args...); err != nil {
+			return err
+		}
+		if err := fn(cs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// idleWhere matches the owned, unlocked customers whose idle limit (by
+// grade) is reached at t.
+func (s *Store) idleWhere(t time.Time) (string, []any) {
+	where := "c.status = ? AND c.locked = ? AND c.last_activity <= ?"
+	args := []any{baobei.StatusOwned, false, ts(t.Add(-s.minIdle()))}
+	if len(s.policy.IdleRelease) == 0 {
+		return where, args
+	}
+	grades := slices.Sorted(maps.Keys(s.policy.IdleRelease))
+	var parts []string
+	for _, g := range grades {
+		parts = append(parts, "(c.grade = ? AND c.last_activity <= ?)")
+		args = append(args, g, ts(t.Add(-s.policy.Idle(g))))
+	}
+	parts = append(parts, "(c.grade NOT IN ("+strings.TrimSuffix(strings.Repeat("?,", len(grades)), ",")+") AND c.last_activity <= ?)")
+	for _, g := range grades {
+		args = append(args, g)
+	}
+	args = append(args, ts(t.Add(-s.policy.Idle(""))))
+	return where + " AND (" + strings.Join(parts, " OR ") + ")", args
+}
 
 // minIdle is the shortest idle limit of any grade.
 func (s *Store) minIdle() time.Duration {
@@ -50,53 +128,186 @@ func (s *Store) minIdle() time.Duration {
 
 // ReleaseExpired returns to the pool the customers a release rule fired
 // for — protection ended, or no follow-up for too long — except locked
-// ones, owner by owner: one transaction per owner releases theirs (each
-// with an audit row and its reason) and tells them in one message.
+// ones: each with an audit row and its reason, each owner told in one
+// message.
 func (s *Store) ReleaseExpired(ctx context.Context, now time.Time) (int, error) {
-	total, err := s.releaseEnded(ctx, now)
+	cands, err := s.candidates(ctx, "c.status = ? AND c.protected_until <= ? AND c.locked = ?", baobei.StatusOwned, ts(now), false)
 	if err != nil {
-		return total, err
+		return 0, err
 	}
-	idle := "c.status = ? AND c.locked = ? AND " + lastActivity + " <= ?"
-	args := []any{baobei.StatusOwned, false, ts(now.Add(-s.minIdle()))}
-	err = s.byOwners(ctx, idle, args, idle, args, func(cs []baobei.Customer) error {
-		var due []baobei.Customer
-		for _, c := range cs {
-			if at, why := s.policy.ReleaseAt(&c); why == baobei.ReleaseNoFollow && !at.After(now) {
-				due = append(due, c)
-			}
-		}
-		if len(due) == 0 {
-			return nil
-		}
-		n, err := s.releaseGroup(ctx, now, due)
+	where, args := s.idleWhere(now)
+	idle, err := s.candidates(ctx, where, args...)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	err = s.eachBatch(ctx, append(cands, idle...), func(cs []baobei.Customer) error {
+		due := slices.DeleteFunc(cs, func(c baobei.Customer) bool {
+			at, why := s.policy.ReleaseAt(&c)
+			return why == "" || at.After(now)
+		})
+		n, err := s.releaseBatch(ctx, now, due)
 		total += n
 		return err
 	})
 	return total, err
 }
 
-// releaseEnded releases the customers whose protection ended (an index range).
-func (s *Store) releaseEnded(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) releaseBatch(ctx context.Context, now time.Time, cs []baobei.Customer) (int, error) {
+	if len(cs) == 0 {
+		return 0, nil
+	}
+	var released []baobei.Customer
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		cur, err := s.lockRows(ctx, tx, cs)
+		if err != nil {
+			return err
+		}
+		released = slices.DeleteFunc(slices.Clone(cs), func(c baobei.Customer) bool { return cur[c.ID].Version != c.Version })
+		if len(released) == 0 {
+			return nil
+		}
+		byWhy := map[string][]int64{}
+		events := make([]auditEvent, len(released))
+		for i, c := range released {
+			_, why := s.policy.ReleaseAt(&c)
+			byWhy[why] = append(byWhy[why], c.ID)
+			events[i] = auditEvent{customer: c.ID, action: ActRelease, from: c.OwnerID, detail: why}
+		}
+		for why, ids := range byWhy {
+			// prev_owner_id before owner_id: MySQL assigns left to right.
+			q, args, err := sqlx.In(`UPDATE customers SET status = ?, prev_owner_id = owner_id, owner_id = NULL, protected_until = NULL,
+				released_at = ?, release_reason = ?, next_followup_at = NULL, version = version + 1 WHERE id IN (?)`,
+				baobei.StatusPool, ts(now), why, ids)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return err
+			}
+		}
+		if err := audits(ctx, tx, now, events); err != nil {
+			return err
+		}
+		var ns []baobei.Notice
+		for _, group := range byOwner(released) {
+			ns = append(ns, baobei.NoticeReleased(group, s.policy))
+		}
+		return enqueue(ctx, tx, now, ns...)
+	})
+	return len(released), err
+}
+
+// rowState is a customer row as a job's transaction found it, locked.
+type rowState struct {
+	ID         int64 `db:"id"`
+	Version    int64 `db:"version"`
+	EndWarned  bool  `db:"end_warned"`
+	IdleWarned bool  `db:"idle_warned"`
+}
+
+// lockRows locks the customers' rows until tx ends (SQLite's write
+// transaction holds the whole database) and returns them by id: a job acts
+// only on rows whose version is the one it read.
+func (s *Store) lockRows(ctx context.Context, tx *sqlx.Tx, cs []baobei.Customer) (map[int64]rowState, error) {
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	q := `SELECT id, version, CASE WHEN warned_until = protected_until THEN 1 ELSE 0 END AS end_warned,
+		CASE WHEN idle_warned_for = last_activity THEN 1 ELSE 0 END AS idle_warned FROM customers WHERE id IN (?)`
+	if s.dialect == MySQL {
+		q += " FOR UPDATE"
+	}
+	q, args, err := sqlx.In(q, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []rowState
+	if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	out := make(map[int64]rowState, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+// WarnExpiring tells each owner, in one message, which customers a release
+// rule will take within `ahead` (protection ending, or no follow-up for too
+// long). A customer is warned once per protection period and once per idle
+// spell: warned_until and idle_warned_for remember which.
+func (s *Store) WarnExpiring(ctx context.Context, now time.Time, ahead time.Duration) (int, error) {
+	ending, err := s.candidates(ctx, `c.status = ? AND c.protected_until > ? AND c.protected_until <= ? AND c.locked = ?
+		AND (c.warned_until IS NULL OR c.warned_until <> c.protected_until)`, baobei.StatusOwned, ts(now), ts(now.Add(ahead)), false)
+	if err != nil {
+		return 0, err
+	}
+	where, args := s.idleWhere(now.Add(ahead))
+	idle, err := s.candidates(ctx, where+" AND (c.idle_warned_for IS NULL OR c.idle_warned_for <> c.last_activity)", args...)
+	if err != nil {
+		return 0, err
+	}
 	total := 0
-	for {
-		var cs []baobei.Customer
-		err := s.db.SelectContext(ctx, &cs, customerSelect+`WHERE c.status = ? AND c.protected_until <= ? AND c.locked = ?
-			ORDER BY c.owner_id, c.id LIMIT ?`, baobei.StatusOwned, ts(now), false, scanBatch)
-		if err != nil || len(cs) == 0 {
+	for reason, cands := range map[string][]candidate{baobei.ReleaseExpired: ending, baobei.ReleaseNoFollow: idle} {
+		err := s.eachBatch(ctx, cands, func(cs []baobei.Customer) error {
+			due := slices.DeleteFunc(cs, func(c baobei.Customer) bool {
+				at, why := s.policy.ReleaseAt(&c)
+				return why != reason || !at.After(now) || at.After(now.Add(ahead))
+			})
+			n, err := s.warnBatch(ctx, now, due, reason)
+			total += n
+			return err
+		})
+		if err != nil {
 			return total, err
 		}
-		for _, group := range byOwner(cs) {
-			n, err := s.releaseGroup(ctx, now, group)
-			if err != nil {
-				return total, err
-			}
-			total += n
-		}
-		if len(cs) < scanBatch {
-			return total, nil
-		}
 	}
+	return total, nil
+}
+
+// warnBatch marks and warns customers, one message per owner, in one
+// transaction; rows changed or warned by another run meanwhile are left out.
+func (s *Store) warnBatch(ctx context.Context, now time.Time, cs []baobei.Customer, reason string) (int, error) {
+	if len(cs) == 0 {
+		return 0, nil
+	}
+	var warn []baobei.Customer
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		cur, err := s.lockRows(ctx, tx, cs)
+		if err != nil {
+			return err
+		}
+		warn = slices.DeleteFunc(slices.Clone(cs), func(c baobei.Customer) bool {
+			r := cur[c.ID]
+			return r.Version != c.Version || (reason == baobei.ReleaseNoFollow && r.IdleWarned) || (reason == baobei.ReleaseExpired && r.EndWarned)
+		})
+		if len(warn) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(warn))
+		for i, c := range warn {
+			ids[i] = c.ID
+		}
+		q := "UPDATE customers SET warned_until = protected_until WHERE id IN (?)"
+		if reason == baobei.ReleaseNoFollow {
+			q = "UPDATE customers SET idle_warned_for = last_activity WHERE id IN (?)"
+		}
+		q, args, err := sqlx.In(q, ids)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		var ns []baobei.Notice
+		for _, group := range byOwner(warn) {
+			ns = append(ns, baobei.NoticeExpiring(group, now, s.policy))
+		}
+		return enqueue(ctx, tx, now, ns...)
+	})
+	return len(warn), err
 }
 
 func byOwner(cs []baobei.Customer) [][]baobei.Customer {
@@ -108,163 +319,6 @@ func byOwner(cs []baobei.Customer) [][]baobei.Customer {
 		groups[len(groups)-1] = append(groups[len(groups)-1], c)
 	}
 	return groups
-}
-
-func (s *Store) releaseGroup(ctx context.Context, now time.Time, group []baobei.Customer) (int, error) {
-	var released []baobei.Customer
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		released = released[:0]
-		for _, c := range group {
-			at, why := s.policy.ReleaseAt(&c)
-			res, err := tx.ExecContext(ctx, `UPDATE customers SET status = ?, owner_id = NULL, protected_until = NULL, prev_owner_id = ?,
-				released_at = ?, release_reason = ?, next_followup_at = NULL, version = version + 1
-				WHERE id = ? AND version = ?`, baobei.StatusPool, c.OwnerID, ts(at), why, c.ID, c.Version)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				continue // someone took or extended it meanwhile
-			}
-			if err := audit(ctx, tx, now, c.ID, 0, ActRelease, c.OwnerID, nil, why); err != nil {
-				return err
-			}
-			released = append(released, c)
-		}
-		if len(released) == 0 {
-			return nil
-		}
-		return enqueue(ctx, tx, now, baobei.NoticeReleased(released, s.policy))
-	})
-	return len(released), err
-}
-
-// WarnExpiring tells each owner, in one message, which customers a release
-// rule will take within `ahead` (protection ending, or no follow-up for too
-// long). A customer is warned once per protection period and once per idle
-// spell: warned_until and idle_warned_for remember which.
-func (s *Store) WarnExpiring(ctx context.Context, now time.Time, ahead time.Duration) (int, error) {
-	ending := `c.status = ? AND c.locked = ? AND c.protected_until > ? AND c.protected_until <= ?
-		AND (c.warned_until IS NULL OR c.warned_until <> c.protected_until)`
-	idle := `c.status = ? AND c.locked = ? AND ` + lastActivity + ` <= ?
-		AND (c.idle_warned_for IS NULL OR c.idle_warned_for <> ` + lastActivity + `)`
-	total := 0
-	for _, pass := range []struct {
-		where, reason string
-		args          []any
-	}{
-		{ending, baobei.ReleaseExpired, []any{baobei.StatusOwned, false, ts(now), ts(now.Add(ahead))}},
-		{idle, baobei.ReleaseNoFollow, []any{baobei.StatusOwned, false, ts(now.Add(ahead - s.minIdle()))}},
-	} {
-		err := s.byOwners(ctx, pass.where, pass.args, pass.where, pass.args, func(cs []baobei.Customer) error {
-			var due []baobei.Customer
-			for _, c := range cs {
-				if at, why := s.policy.ReleaseAt(&c); why == pass.reason && at.After(now) && !at.After(now.Add(ahead)) {
-					due = append(due, c)
-				}
-			}
-			if len(due) == 0 {
-				return nil
-			}
-			n, err := s.warnGroup(ctx, now, due, pass.reason)
-			total += n
-			return err
-		})
-		if err != nil {
-			return total, err
-		}
-	}
-	return total, nil
-}
-
-// warnMark is the statement that remembers a warning, by reason (no table
-// alias: SQLite's UPDATE has none).
-func warnMark(reason string) string {
-	if reason == baobei.ReleaseNoFollow {
-		last := strings.ReplaceAll(lastActivity, "c.", "")
-		return "UPDATE customers SET idle_warned_for = " + last + ` WHERE id IN (?) AND status = ?
-			AND (idle_warned_for IS NULL OR idle_warned_for <> ` + last + ")"
-	}
-	return `UPDATE customers SET warned_until = protected_until WHERE id IN (?) AND status = ?
-		AND (warned_until IS NULL OR warned_until <> protected_until)`
-}
-
-// warnGroup marks and warns one owner's customers in one transaction. When
-// another run marked some of them meanwhile (the statement touches fewer
-// rows), it goes row by row and leaves those out: nobody is warned twice.
-func (s *Store) warnGroup(ctx context.Context, now time.Time, group []baobei.Customer, reason string) (int, error) {
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		n, err := mark(ctx, tx, reason, group)
-		if err != nil {
-			return err
-		}
-		if n != len(group) {
-			return errRaced
-		}
-		return enqueue(ctx, tx, now, baobei.NoticeExpiring(group, now, s.policy))
-	})
-	if !errors.Is(err, errRaced) {
-		return len(group), err
-	}
-	var warn []baobei.Customer
-	err = s.tx(ctx, func(tx *sqlx.Tx) error {
-		warn = warn[:0]
-		for _, c := range group {
-			n, err := mark(ctx, tx, reason, []baobei.Customer{c})
-			if err != nil {
-				return err
-			}
-			if n == 1 {
-				warn = append(warn, c)
-			}
-		}
-		if len(warn) == 0 {
-			return nil
-		}
-		return enqueue(ctx, tx, now, baobei.NoticeExpiring(warn, now, s.policy))
-	})
-	return len(warn), err
-}
-
-func mark(ctx context.Context, tx *sqlx.Tx, reason string, cs []baobei.Customer) (int, error) {
-	ids := make([]any, len(cs))
-	for i, c := range cs {
-		ids[i] = c.ID
-	}
-	q, args, err := sqlx.In(warnMark(reason), ids, baobei.StatusOwned)
-	if err != nil {
-		return 0, err
-	}
-	res, err := tx.ExecContext(ctx, q, args...)
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
-}
-
-// errRaced: another run changed some of the rows; not retried as such.
-var errRaced = errors.New("raced with another run")
-
-func (s *Store) warnEach(ctx context.Context, now time.Time, group []baobei.Customer) (int, error) {
-	var warn []baobei.Customer
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		warn = warn[:0]
-		for _, c := range group {
-			res, err := tx.ExecContext(ctx, `UPDATE customers SET warned_until = protected_until WHERE id = ? AND status = ?
-				AND protected_until = ? AND (warned_until IS NULL OR warned_until <> protected_until)`, c.ID, baobei.StatusOwned, ts(*c.ProtectedUntil))
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				warn = append(warn, c)
-			}
-		}
-		if len(warn) == 0 {
-			return nil
-		}
-		return enqueue(ctx, tx, now, baobei.NoticeExpiring(warn, now, s.policy))
-	})
-	return len(warn), err
 }
 
 // ReleasedSince lists, per team chat, the customers released to the pool
@@ -282,15 +336,37 @@ func (s *Store) ReleasedSince(ctx context.Context, since, now time.Time) (map[st
 	return out, err
 }
 
-// ScanAttention walks the customers that may need attention today (a
-// follow-up due, protection ending within 7 days, or no follow-up for 3 days
-// or more), one owner at a time.
-func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(owner []baobei.Customer) error) error {
+// ScanAttention streams, in id order, the owned customers that may need
+// attention at now: a follow-up due today, protection ending within 7 days,
+// or idle as long as the shortest stale limit. One pass over the table:
+// read in owner order, the same rows would cost a random read each. fn must
+// not use the store (the query holds its connection).
+func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobei.Customer) error) error {
+	stale := s.policy.Stale("")
+	for g := range s.policy.StaleDays {
+		stale = min(stale, s.policy.Stale(g))
+	}
 	endOfDay := s.policy.DayStart(now).Add(24 * time.Hour)
-	where := `c.status = ? AND c.protected_until > ? AND (c.next_followup_at < ? OR c.protected_until <= ?
-		OR COALESCE(c.last_followup_at, c.owned_since, c.reported_at) <= ?)`
-	return s.byOwners(ctx, "c.status = ?", []any{baobei.StatusOwned}, where,
-		[]any{baobei.StatusOwned, ts(now), ts(endOfDay), ts(now.Add(7 * 24 * time.Hour)), ts(now.Add(-3 * 24 * time.Hour))}, fn)
+	rows, err := s.db.QueryxContext(ctx, `SELECT c.id, c.name, c.grade, c.stage, c.status, c.owner_id, c.protected_until,
+		c.reported_at, c.last_followup_at, c.next_followup_at, c.owned_since, c.locked,
+		u.name AS owner_name, u.uid AS owner_uid, u.team_id AS owner_team_id
+		FROM customers c JOIN users u ON u.id = c.owner_id
+		WHERE c.status = ? AND (c.next_followup_at < ? OR c.protected_until <= ? OR c.last_activity <= ?)`,
+		baobei.StatusOwned, ts(endOfDay), ts(now.Add(7*24*time.Hour)), ts(now.Add(-stale)))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c baobei.Customer
+		if err := rows.StructScan(&c); err != nil {
+			return err
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // byOwners pages the owners of customers matching ownerWhere (by the owner
