@@ -92,6 +92,16 @@ func NoticeExpiring(cs []Customer, now time.Time, p Policy) Notice {
 	return Notice{ToUser: cs[0].OwnerUID, Text: strings.Join(lines, "\n")}
 }
 
+// NoticeReleasedBy tells the owner that someone else returned their customer to the pool.
+func NoticeReleasedBy(c *Customer, actor *User, reason string, p Policy) Notice {
+	text := fmt.Sprintf("%s 把你的客户 #%d %s 释放到了公海", actor.Name, c.ID, c.Name)
+	if reason != "" {
+		text += "（原因：" + reason + "）"
+	}
+	text += fmt.Sprintf("。%d 天内你不能领回；有疑问请联系 %s。", p.ReclaimCooldown, actor.Name)
+	return Notice{ToUser: c.OwnerUID, Text: text}
+}
+
 // NoticeLock tells the owner that a manager locked or unlocked a customer.
 func NoticeLock(c *Customer, actor *User) Notice {
 	text := fmt.Sprintf("%s 锁定了你的客户 #%d %s：到期也不会退回公海，请继续跟进。", actor.Name, c.ID, c.Name)

@@ -150,6 +150,24 @@ func CheckTransfer(c *Customer, actor, to *User, now time.Time) *Error {
 // CheckLock decides whether actor may lock (or unlock) c, given how many
 // customers its owner has locked: a manager of the owner's team or an admin,
 // at most p.MaxLocks per rep.
+// CheckRelease decides whether actor may return c to the pool by hand: its
+// owner, a manager of the owner's team, or an admin.
+func CheckRelease(c *Customer, actor *User, now time.Time) *Error {
+	if err := checkSettled(c); err != nil {
+		return err
+	}
+	owner, owned := c.Owner(now)
+	switch {
+	case c.Status == StatusWon:
+		return Errorf(EINVALID, "#%d %s 已成交，不能释放。", c.ID, c.Name)
+	case !owned:
+		return Errorf(EINVALID, "#%d %s 已经在公海，无需释放。发「公海」查看。", c.ID, c.Name)
+	case owner != actor.ID && !actor.CanManage(c.OwnerTeam):
+		return Errorf(EFORBIDDEN, "#%d 是 %s 的客户，只有负责人、其团队经理或管理员可以释放。", c.ID, ownerLabel(c))
+	}
+	return nil
+}
+
 func CheckLock(c *Customer, actor *User, lock bool, ownerLocks int, now time.Time, p Policy) *Error {
 	if err := checkSettled(c); err != nil {
 		return err

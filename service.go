@@ -131,6 +131,8 @@ type Service interface {
 	Stats(ctx context.Context, scope Scope, from, to time.Time) (*Stats, error)
 	Status(ctx context.Context) (*SystemStatus, error)
 	SetLock(ctx context.Context, now time.Time, actor *User, ref CustomerRef, lock bool) (*Customer, error)
+	// Release returns a customer to the pool by hand (释放), reason "manual".
+	Release(ctx context.Context, now time.Time, actor *User, ref CustomerRef, reason string) (*Customer, error)
 }
 
 // ApprovalNotices builds the pushes that ask the approvers to decide (cards

@@ -30,6 +30,7 @@ const (
 	CmdStatus    = "status"    // 系统状态 (admins)
 	CmdLock      = "lock"      // 锁定 #3 (managers)
 	CmdUnlock    = "unlock"    // 解锁 #3
+	CmdRelease   = "release"   // 释放 #3 原因:… (owner, manager, admin)
 	CmdUnknown   = "unknown"
 )
 

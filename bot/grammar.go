@@ -25,7 +25,7 @@ var keyExamples = map[string]string{
 // commands lists the command words, longest first so that 我的客户 wins over 我的.
 var commands = []struct{ word, name string }{
 	{"我的客户", CmdMine}, {"我的申请", CmdRequests}, {"报备", CmdReport}, {"延期", CmdExtend},
-	{"审批", CmdApprovals}, {"同意", CmdApprove}, {"驳回", CmdReject}, {"统计", CmdStats}, {"系统状态", CmdStatus}, {"锁定", CmdLock}, {"解锁", CmdUnlock}, {"跟进", CmdFollowUp}, {"成交", CmdWon},
+	{"审批", CmdApprovals}, {"同意", CmdApprove}, {"驳回", CmdReject}, {"统计", CmdStats}, {"系统状态", CmdStatus}, {"锁定", CmdLock}, {"解锁", CmdUnlock}, {"释放", CmdRelease}, {"跟进", CmdFollowUp}, {"成交", CmdWon},
 	{"流失", CmdLost}, {"我的", CmdMine}, {"待办", CmdTodo}, {"查询", CmdQuery},
 	{"公海", CmdPool}, {"领取", CmdClaim}, {"转移", CmdTransfer}, {"交接", CmdHandover},
 	{"帮助", CmdHelp}, {"help", CmdHelp}, {"查", CmdQuery}, {"?", CmdHelp},
@@ -50,9 +50,12 @@ var examples = map[string]string{
 	CmdRequests:  "我的申请",
 	CmdApprove:   "同意 A12",
 	CmdReject:    "驳回 A12 原因:信息不全",
+	CmdLock:      "锁定 #3",
+	CmdUnlock:    "解锁 #3",
+	CmdRelease:   "释放 #3 原因:客户已找别家",
 }
 
-const helpLine = "可用命令：报备、跟进、成交、流失、我的客户、待办、查询、公海、领取、转移、交接、延期、审批、我的申请、统计、锁定、解锁、帮助。"
+const helpLine = "可用命令：报备、跟进、成交、流失、我的客户、待办、查询、公海、领取、转移、交接、延期、审批、我的申请、统计、锁定、解锁、释放、帮助。"
 
 // span is a token: rune offsets into the message; phone marks a run found
 // by the phone scan.
@@ -599,7 +602,7 @@ func (m *msg) args(c *Command, items []item, lim limits) error {
 		if c.Content == "" {
 			return baobei.Errorf(baobei.EINVALID, "没有写跟进内容（客户：%s）。例如：%s", c.Ref, examples[CmdFollowUp])
 		}
-	case CmdLost:
+	case CmdLost, CmdRelease:
 		c.Reason = m.verbatim(items, ri, "原因")
 	case CmdWon:
 		return m.wonAmount(c, items, ri)

@@ -102,6 +102,10 @@ func TestParseOK(t *testing.T) {
 		{"流失 张先生 预算不够，去别家了", CmdLost, fields{"ref": "张先生", "reason": "预算不够，去别家了"}},
 		{"流失 张先生 原因：预算不够，去别家了", CmdLost, fields{"ref": "张先生", "reason": "预算不够，去别家了"}},
 		{"流失 #12", CmdLost, fields{"ref": "#12", "number": "12"}},
+		// 释放
+		{"释放 #3", CmdRelease, fields{"ref": "#3", "number": "3"}},
+		{"释放 #3 原因:客户已找别家", CmdRelease, fields{"ref": "#3", "number": "3", "reason": "客户已找别家"}},
+		{"释放 13800138000 不做了", CmdRelease, fields{"ref": "13800138000", "phone": "13800138000", "reason": "不做了"}},
 
 		// 无参数命令
 		{"我的客户", CmdMine, fields{}},

@@ -43,6 +43,7 @@ func Register(r *bot.Router, svc baobei.Service, p baobei.Policy, signer *cards.
 	r.Handle(bot.CmdStatus, h.Status)
 	r.Handle(bot.CmdLock, h.Lock)
 	r.Handle(bot.CmdUnlock, h.Unlock)
+	r.Handle(bot.CmdRelease, h.Release)
 }
 
 // ref turns the parsed reference into a service reference.

@@ -36,6 +36,18 @@ func (h *Handlers) Pool(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 	return &bot.Reply{Text: strings.Join(lines, "\n"), Card: card}, nil
 }
 
+// Release handles 释放: the owner, their manager or an admin returns a customer to the pool.
+func (h *Handlers) Release(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	c, err := h.svc.Release(ctx, req.Now, req.Actor, ref(req.Cmd), req.Cmd.Reason)
+	if err != nil {
+		return nil, err
+	}
+	if *c.OwnerID == req.Actor.ID {
+		return bot.Text(fmt.Sprintf("已把 #%d %s 释放到公海，同事现在可以领取。%d 天内你不能领回。", c.ID, c.Name, h.policy.ReclaimCooldown)), nil
+	}
+	return bot.Text(fmt.Sprintf("已把 #%d %s（原负责人 %s）释放到公海，已通知%s。", c.ID, c.Name, c.OwnerName, c.OwnerName)), nil
+}
+
 // Claim handles 领取.
 func (h *Handlers) Claim(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
 	c, err := h.svc.Claim(ctx, req.Now, req.Actor, ref(req.Cmd))

@@ -70,14 +70,14 @@ func (s *Store) applyFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, a
 
 // release returns c to the pool and records why.
 func (s *Store) release(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, c *baobei.Customer, why, reason string, amount int64) error {
-	stage := c.Stage
+	stage, lost, followed := c.Stage, "", c.LastFollowupAt
 	if why == baobei.ReleaseLost {
-		stage = baobei.StageLost
+		stage, lost, followed = baobei.StageLost, reason, &now
 	}
-	if err := affected(tx.ExecContext(ctx, `UPDATE customers SET stage = ?, status = ?, owner_id = NULL, protected_until = NULL,
+	if err := affected(tx.ExecContext(ctx, `UPDATE customers SET stage = ?, status = ?, owner_id = NULL, protected_until = NULL, locked = ?,
 		prev_owner_id = ?, released_at = ?, release_reason = ?, lost_reason = ?, amount_cents = ?, last_followup_at = ?,
 		next_followup_at = NULL, version = version + 1 WHERE id = ? AND version = ?`,
-		stage, baobei.StatusPool, c.OwnerID, ts(now), why, reason, amount, ts(now), c.ID, c.Version)); err != nil {
+		stage, baobei.StatusPool, false, c.OwnerID, ts(now), why, lost, amount, tsp(followed), c.ID, c.Version)); err != nil {
 		return err
 	}
 	return audit(ctx, tx, now, c.ID, actor.ID, ActRelease, c.OwnerID, nil, why+": "+reason)

@@ -39,6 +39,30 @@ func (s *Store) Claim(ctx context.Context, now time.Time, actor *baobei.User, re
 	return out, err
 }
 
+// Release returns a customer to the pool by hand: one transaction with the
+// audit row (reason manual) and, when someone else did it, the owner's notice.
+func (s *Store) Release(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, reason string) (*baobei.Customer, error) {
+	var out *baobei.Customer
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		c, err := resolve(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if err := baobei.CheckRelease(c, actor, now); err != nil {
+			return err
+		}
+		if err := s.release(ctx, tx, now, actor, c, baobei.ReleaseManual, reason, c.AmountCents); err != nil {
+			return err
+		}
+		out = c
+		if *c.OwnerID == actor.ID {
+			return nil
+		}
+		return enqueue(ctx, tx, now, baobei.NoticeReleasedBy(c, actor, reason, s.policy))
+	})
+	return out, err
+}
+
 // lockQuota serialises one user's claims (so that two at once cannot both
 // pass the limits) and counts the customers userID holds (not 已成交) and
 // the claims, including reports that took a customer, made today.

@@ -101,6 +101,7 @@ func Run(t *testing.T, b Backend) {
 		{"ConcurrentContendedReports", testConcurrentContended},
 		{"JobSlots", testJobSlots},
 		{"Locks", testLocks},
+		{"ManualRelease", testManualRelease},
 	}
 	for _, tc := range append(tests, approvalTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
@@ -678,5 +679,44 @@ func testLocks(t *testing.T, b Backend) {
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action IN ('lock', 'unlock')"); n != 2 {
 		t.Fatalf("lock audit rows = %d", n)
+	}
+}
+
+// 释放: the owner, their manager or an admin returns a customer to the pool
+// (reason manual, one audit row, the owner told when it was not them); the
+// former owner's cooldown applies, so releasing cannot renew a protection.
+func testManualRelease(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	d := f.Report(t, T0, f.Zhangsan, "13900139000", "李女士")
+	ref := baobei.CustomerRef{Number: c.ID}
+	_, err := f.S.Release(f.Ctx, T0, f.Lisi, ref, "")
+	wantCode(t, err, baobei.EFORBIDDEN)
+	_, err = f.S.Release(f.Ctx, T0, f.Chenjl, ref, "") // another team's manager
+	wantCode(t, err, baobei.EFORBIDDEN)
+	if _, err := f.S.Release(f.Ctx, T0, f.Zhangsan, ref, "客户已找别家"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.S.Release(f.Ctx, T0, f.Zhangsan, ref, "")
+	wantCode(t, err, baobei.EINVALID) // already in the pool
+	_, err = f.S.Claim(f.Ctx, T0.Add(day), f.Zhangsan, ref)
+	wantCode(t, err, baobei.ELIMIT) // cooldown
+	if got, err := f.S.Claim(f.Ctx, T0.Add(day), f.Lisi, ref); err != nil || ownerOf(t, got, T0.Add(day)) != f.Lisi.ID {
+		t.Fatalf("claim after release: %+v %v", got, err)
+	}
+	if _, err := f.S.SetLock(f.Ctx, T0, f.Wangjl, baobei.CustomerRef{Number: d.ID}, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.S.Release(f.Ctx, T0, f.Wangjl, baobei.CustomerRef{Number: d.ID}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM customers WHERE id = ? AND status = 'pool' AND locked = 0 AND release_reason = 'manual'", d.ID); n != 1 {
+		t.Fatal("a manager's release returns even a locked customer to the pool, unlocked")
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = 'release' AND detail LIKE 'manual%'"); n != 2 {
+		t.Fatalf("release audit rows = %d", n)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'zhangsan' AND payload LIKE '%释放到了公海%'"); n != 1 {
+		t.Fatalf("the owner is told only when someone else released: %d", n)
 	}
 }
