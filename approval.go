@@ -56,6 +56,7 @@ type ApprovalPolicy struct {
 	Teams         []string `yaml:"teams"`           // every report of these teams (by name)
 	MaxExtendDays int      `yaml:"max_extend_days"` // per request
 	MaxExtensions int      `yaml:"max_extensions"`  // approved, per customer
+	ExpireDays    int      `yaml:"expire_days"`     // a request nobody decided for this long expires
 }
 
 // NeedsApproval decides whether a report by a member of team waits for a manager.

@@ -54,6 +54,9 @@ func NoticeDecision(a *Approval, c *Customer, p Policy) Notice {
 		text += "原因：" + a.Note + "。"
 	case a.Status == ApprovalCancelled:
 		text += "客户已不在你名下，申请作废。"
+	case a.Status == ApprovalExpired:
+		text = fmt.Sprintf("你的%s申请 A%d（#%d %s）%d 天无人审批，已过期作废。请先联系经理，再重新提交。",
+			a.Kind.Label(), a.ID, c.ID, c.Name, p.Approval.ExpireDays)
 	case a.Status == ApprovalApproved && a.Kind != ApproveTransfer:
 		text += ProtectionText(c, p) + "。发「跟进 #" + fmt.Sprint(c.ID) + " 内容」继续跟进。"
 	}

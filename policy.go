@@ -33,7 +33,7 @@ func DefaultPolicy() Policy {
 		FieldMaxRunes:   200,
 		CompanySuffixes: []string{"有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司"},
 		Loc:             shanghai,
-		Approval:        ApprovalPolicy{Company: true, Grades: []string{"A"}, MaxExtendDays: 30, MaxExtensions: 2},
+		Approval:        ApprovalPolicy{Company: true, Grades: []string{"A"}, MaxExtendDays: 30, MaxExtensions: 2, ExpireDays: 7},
 		StaleDays:       map[string]int{"A": 3, "B": 7, "C": 15},
 		StaleDefault:    7,
 		IdleRelease:     map[string]int{},

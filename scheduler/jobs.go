@@ -22,6 +22,8 @@ type Store interface {
 	Stats(ctx context.Context, scope baobei.Scope, from, to time.Time) (*baobei.Stats, error)
 	ScanAttention(ctx context.Context, now time.Time, fn func(*baobei.Customer) error) error
 	Managers(ctx context.Context) (map[int64][]baobei.User, error)
+	ExpireApprovals(ctx context.Context, now time.Time) (int, error)
+	Cleanup(ctx context.Context, now time.Time) (int, error)
 }
 
 // WarnAhead is how long before release an owner is warned.
@@ -40,6 +42,16 @@ func Jobs(s Store, p baobei.Policy, chart Chart) []Job {
 		}},
 		{Name: "release-expired", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) error {
 			_, err := s.ReleaseExpired(ctx, slot)
+			return err
+		}},
+		{Name: "expire-approvals", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) error {
+			_, err := s.ExpireApprovals(ctx, slot)
+			return err
+		}},
+		{Name: "cleanup", Schedule: Daily(4, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
+			// Dedupe records carry the wall clock (platforms redeliver in real
+			// time), not the console's shifted one.
+			_, err := s.Cleanup(ctx, time.Now())
 			return err
 		}},
 		{Name: "team-releases", Schedule: Daily(9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {

@@ -195,14 +195,8 @@ func (s *Store) Decide(ctx context.Context, now time.Time, actor *baobei.User, i
 func (s *Store) apply(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, a *baobei.Approval, c *baobei.Customer, approve bool) (string, error) {
 	detail := fmt.Sprintf("A%d %s", a.ID, a.Kind)
 	if !approve {
-		if a.Kind == baobei.ApproveReport {
-			if err := affected(tx.ExecContext(ctx, "UPDATE customers SET status = ?, owner_id = NULL, version = version + 1 WHERE id = ? AND status = ?",
-				baobei.StatusRejected, c.ID, baobei.StatusPending)); err != nil {
-				return "", err
-			}
-			if _, err := tx.ExecContext(ctx, "DELETE FROM customer_keys WHERE customer_id = ?", c.ID); err != nil {
-				return "", err
-			}
+		if err := dropReport(ctx, tx, a, c); err != nil {
+			return "", err
 		}
 		return baobei.ApprovalRejected, audit(ctx, tx, now, c.ID, actor.ID, ActReject, nil, nil, detail)
 	}
@@ -216,6 +210,69 @@ func (s *Store) apply(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *ba
 		return s.approveExtend(ctx, tx, now, actor, a, c, detail)
 	}
 	return s.approveTransfer(ctx, tx, now, actor, a, c, detail)
+}
+
+// dropReport voids the pending customer of a report request that was
+// rejected or expired, and frees its keys.
+func dropReport(ctx context.Context, tx *sqlx.Tx, a *baobei.Approval, c *baobei.Customer) error {
+	if a.Kind != baobei.ApproveReport {
+		return nil
+	}
+	if err := affected(tx.ExecContext(ctx, "UPDATE customers SET status = ?, owner_id = NULL, version = version + 1 WHERE id = ? AND status = ?",
+		baobei.StatusRejected, c.ID, baobei.StatusPending)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "DELETE FROM customer_keys WHERE customer_id = ?", c.ID)
+	return err
+}
+
+// ExpireApprovals expires the requests nobody decided within expire_days:
+// each in one transaction with an audit row and the requester's notice; an
+// expired report frees its keys.
+func (s *Store) ExpireApprovals(ctx context.Context, now time.Time) (int, error) {
+	if s.policy.Approval.ExpireDays <= 0 {
+		return 0, nil // requests never expire
+	}
+	var ids []int64
+	cutoff := now.AddDate(0, 0, -s.policy.Approval.ExpireDays)
+	if err := s.db.SelectContext(ctx, &ids, "SELECT id FROM approvals WHERE status = ? AND created_at <= ? ORDER BY id",
+		baobei.ApprovalPending, ts(cutoff)); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		expired := false
+		err := s.tx(ctx, func(tx *sqlx.Tx) error {
+			expired = false
+			a, err := getApproval(ctx, tx, id)
+			if err != nil || a.Status != baobei.ApprovalPending {
+				return err // decided meanwhile
+			}
+			c, err := getCustomer(ctx, tx, a.CustomerID)
+			if err != nil {
+				return err
+			}
+			if err := dropReport(ctx, tx, a, c); err != nil {
+				return err
+			}
+			if err := affected(tx.ExecContext(ctx, "UPDATE approvals SET status = ?, decided_at = ? WHERE id = ? AND status = ?",
+				baobei.ApprovalExpired, ts(now), id, baobei.ApprovalPending)); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, now, c.ID, 0, ActExpire, nil, nil, fmt.Sprintf("A%d %s", a.ID, a.Kind)); err != nil {
+				return err
+			}
+			a.Status, expired = baobei.ApprovalExpired, true
+			return enqueue(ctx, tx, now, baobei.NoticeDecision(a, c, s.policy))
+		})
+		if err != nil {
+			return n, err
+		}
+		if expired {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (s *Store) approveReport(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, a *baobei.Approval, c *baobei.Customer, detail string) (string, error) {

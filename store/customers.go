@@ -159,6 +159,7 @@ const (
 	ActReject   = "reject"
 	ActLock     = "lock"
 	ActUnlock   = "unlock"
+	ActExpire   = "expire"
 )
 
 // AuditEvent is one row of audit_events.

@@ -114,3 +114,25 @@ func TestConsoleIdleRelease(t *testing.T) {
 		wantHas(t, c.say("lisi", "公海"), "#1")
 	})
 }
+
+// 释放 by hand, and a report request nobody decides, expiring after 7 days.
+func TestConsoleReleaseAndApprovalExpiry(t *testing.T) {
+	backends(t, func(t *testing.T, c *consoleClient) {
+		c.say("zhangsan", "报备 13800138000 张先生")
+		wantHas(t, c.say("lisi", "释放 #1"), "只有负责人")
+		wantHas(t, c.say("wangjl", "释放 #1 原因:客户已找别家"), "已把 #1 张先生（原负责人 张三）释放到公海")
+		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "王经理 把你的客户 #1 张先生 释放到了公海", "客户已找别家")
+		wantHas(t, c.say("zhangsan", "领取 #1"), "不能")
+		wantHas(t, c.say("lisi", "领取 #1"), "领取成功")
+
+		wantHas(t, c.say("zhangsan", "报备 13900139000 王总 等级:A"), "审批")
+		c.advance("167h")
+		if n := countHas(inboxTexts(c, "zhangsan"), "已过期"); n != 0 {
+			t.Fatalf("expired before 7 days")
+		}
+		c.advance("2h")
+		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "A1", "7 天无人审批，已过期作废")
+		wantHas(t, c.say("wangjl", "同意 A1"), "系统", "已过期")
+		wantHas(t, c.say("sunqi", "报备 13900139000 王总"), "报备成功")
+	})
+}

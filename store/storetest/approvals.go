@@ -27,6 +27,41 @@ var approvalTests = []struct {
 	{"ApprovalConcurrentDecisions", testApprovalConcurrent},
 	{"ApprovalExtensions", testApprovalExtend},
 	{"ApprovalTransferRequest", testApprovalTransfer},
+	{"ApprovalExpiry", testApprovalExpiry},
+}
+
+// A request nobody decides within expire_days expires once: the requester
+// is told, an expired report frees its keys, a late tap changes nothing.
+func testApprovalExpiry(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	res, err := f.S.RequestReport(f.Ctx, T0, f.Zhangsan, baobei.CustomerDraft{Phone: "13800138000", Name: "王总", Grade: "A"}, askAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.Report(t, T0, f.Lisi, "13900139000", "李女士")
+	if _, err := f.S.RequestExtend(f.Ctx, T0.Add(time.Hour), f.Lisi, baobei.CustomerRef{Number: c.ID}, 10, "等装修", askAll); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.S.ExpireApprovals(f.Ctx, T0.Add(7*day-time.Minute)); err != nil || n != 0 {
+		t.Fatalf("expired early: %d %v", n, err)
+	}
+	if n, err := f.S.ExpireApprovals(f.Ctx, T0.Add(7*day+time.Hour)); err != nil || n != 2 {
+		t.Fatalf("expired %d, want 2: %v", n, err)
+	}
+	if n, err := f.S.ExpireApprovals(f.Ctx, T0.Add(8*day)); err != nil || n != 0 {
+		t.Fatalf("expired again: %d %v", n, err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user IN ('zhangsan', 'lisi') AND payload LIKE '%已过期%'"); n != 2 {
+		t.Fatalf("requesters told %d times", n)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActExpire); n != 2 {
+		t.Fatalf("expire audit rows = %d", n)
+	}
+	_, _, err = f.S.Decide(f.Ctx, T0.Add(8*day), f.Wangjl, res.Approval.ID, true, "")
+	wantCode(t, err, baobei.ECONFLICT)
+	if _, err := f.S.Report(f.Ctx, T0.Add(8*day), f.Sunqi, baobei.CustomerDraft{Phone: "13800138000", Name: "王总"}); err != nil {
+		t.Fatalf("the expired report's phone is free again: %v", err)
+	}
 }
 
 func testApprovalReport(t *testing.T, b Backend) {

@@ -102,6 +102,7 @@ func Run(t *testing.T, b Backend) {
 		{"JobSlots", testJobSlots},
 		{"Locks", testLocks},
 		{"ManualRelease", testManualRelease},
+		{"Cleanup", testCleanup},
 	}
 	for _, tc := range append(tests, approvalTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
@@ -718,5 +719,47 @@ func testManualRelease(t *testing.T, b Backend) {
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'zhangsan' AND payload LIKE '%释放到了公海%'"); n != 1 {
 		t.Fatalf("the owner is told only when someone else released: %d", n)
+	}
+}
+
+// Cleanup deletes old dedupe records, handled inbound messages and sent
+// pushes, and keeps recent ones, pending and dead ones.
+func testCleanup(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	old, recent := T0.Add(-8*day), T0.Add(-6*day)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := f.S.DB().Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, at := range []time.Time{old, old, recent} {
+		exec("INSERT INTO processed_messages (platform, msg_id, created_at) VALUES ('wecom', ?, ?)", fmt.Sprint(i), at.UTC())
+	}
+	for i, row := range []struct {
+		status string
+		at     time.Time
+	}{{"done", old}, {"done", recent}, {"pending", old}, {"dead", old}} {
+		exec("INSERT INTO inbound (platform, msg_id, payload, status, lease_until, created_at) VALUES ('wecom', ?, '{}', ?, ?, ?)",
+			fmt.Sprint(i), row.status, row.at.UTC(), row.at.UTC())
+	}
+	for _, row := range []struct {
+		status string
+		at     time.Time
+	}{{"sent", T0.Add(-31 * day)}, {"sent", T0.Add(-29 * day)}, {"dead", T0.Add(-31 * day)}, {"pending", T0.Add(-31 * day)}} {
+		exec("INSERT INTO outbox (to_user, payload, status, next_attempt_at, created_at) VALUES ('zhangsan', '{}', ?, ?, ?)",
+			row.status, row.at.UTC(), row.at.UTC())
+	}
+	if n, err := f.S.Cleanup(f.Ctx, T0); err != nil || n != 4 {
+		t.Fatalf("cleanup deleted %d, want 4: %v", n, err)
+	}
+	for q, want := range map[string]int{
+		"SELECT COUNT(*) FROM processed_messages": 1,
+		"SELECT COUNT(*) FROM inbound":            3,
+		"SELECT COUNT(*) FROM outbox":             3,
+	} {
+		if n := f.Count(t, q); n != want {
+			t.Errorf("%s = %d, want %d", q, n, want)
+		}
 	}
 }

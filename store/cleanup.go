@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"baobei"
+)
+
+// How long records that only guard against redelivery, and sent pushes, are kept.
+const (
+	DedupeDays = 7  // processed_messages, handled inbound messages: platforms redeliver within minutes
+	SentDays   = 30 // pushes delivered; dead ones stay for 系统状态
+)
+
+// Cleanup deletes what no longer serves: dedupe records and handled inbound
+// messages older than DedupeDays, and pushes sent more than SentDays ago,
+// a few thousand rows per statement so no lock is held for long.
+func (s *Store) Cleanup(ctx context.Context, now time.Time) (int, error) {
+	dedupe, sent := ts(now.AddDate(0, 0, -DedupeDays)), ts(now.AddDate(0, 0, -SentDays))
+	total := 0
+	for _, d := range []struct {
+		table, where string
+		args         []any
+	}{
+		{"processed_messages", "created_at < ?", []any{dedupe}},
+		{"inbound", "status = ? AND lease_until < ?", []any{baobei.InboundDone, dedupe}},
+		// A sent push's next_attempt_at is its last lease, within a minute of sent_at, and indexed.
+		{"outbox", "status = ? AND next_attempt_at < ?", []any{OutboxSent, sent}},
+	} {
+		n, err := s.deleteBatched(ctx, d.table, d.where, d.args...)
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// deleteBatched deletes the rows of table matching where, 5,000 at a time.
+func (s *Store) deleteBatched(ctx context.Context, table, where string, args ...any) (int, error) {
+	const batch = 5000
+	q := fmt.Sprintf("DELETE FROM %s WHERE %s LIMIT %d", table, where, batch)
+	if s.dialect == SQLite { // no DELETE … LIMIT; MySQL has no LIMIT in an IN subquery
+		q = fmt.Sprintf("DELETE FROM %s WHERE rowid IN (SELECT rowid FROM %[1]s WHERE %s LIMIT %d)", table, where, batch)
+	}
+	total := 0
+	for {
+		res, err := s.db.ExecContext(ctx, q, args...)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		total += int(n)
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
+}
