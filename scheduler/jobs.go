@@ -103,8 +103,11 @@ func TeamReleases(ctx context.Context, s Store, slot time.Time, p baobei.Policy)
 	var ns []baobei.Notice
 	for chat, rows := range byChat {
 		lines := []string{fmt.Sprintf("过去24小时有 %d 个客户退回公海：", len(rows))}
-		for _, r := range rows {
+		for _, r := range rows[:min(len(rows), baobei.DigestLines*2)] {
 			lines = append(lines, fmt.Sprintf("#%d %s（原负责人 %s）", r.ID, r.Name, r.Former))
+		}
+		if more := len(rows) - baobei.DigestLines*2; more > 0 {
+			lines = append(lines, fmt.Sprintf("…另有 %d 个", more))
 		}
 		lines = append(lines, "发「公海」查看，「领取 #编号」领取。")
 		ns = append(ns, baobei.Notice{ToChat: chat, Text: strings.Join(lines, "\n")})

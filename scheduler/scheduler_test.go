@@ -142,3 +142,28 @@ func TestIdleRelease(t *testing.T) {
 		})
 	}
 }
+
+// A team's daily note lists at most 20 released customers and counts the rest.
+func TestTeamReleasesCapped(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			p := baobei.DefaultPolicy()
+			p.MaxClaimsPerDay = 100
+			f := storetest.Seed(t, b, p)
+			for i := 0; i < 25; i++ {
+				f.Report(t, storetest.T0, f.Zhangsan, "138000000"+strconv.Itoa(10+i), "客户")
+			}
+			ctx := context.Background()
+			at := storetest.T0.Add(31 * 24 * time.Hour)
+			if n, err := f.S.ReleaseExpired(ctx, at); err != nil || n != 25 {
+				t.Fatalf("released %d: %v", n, err)
+			}
+			if err := scheduler.TeamReleases(ctx, f.S, at.Add(time.Hour), f.S.Policy()); err != nil {
+				t.Fatal(err)
+			}
+			if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_chat = 'sales1' AND payload LIKE '%有 25 个客户退回公海%' AND payload LIKE '%…另有 5 个%'"); n != 1 {
+				t.Fatalf("team note missing or not capped")
+			}
+		})
+	}
+}
