@@ -34,13 +34,14 @@ func (h *Handlers) Report(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	return bot.Text(text), nil
 }
 
-// report stores the draft, through an approval when the policy asks for one.
+// report stores the draft, through an approval when the policy asks for
+// one and the reporter could not approve it themselves.
 func (h *Handlers) report(ctx context.Context, req *bot.Request, d baobei.CustomerDraft) (*baobei.ReportResult, error) {
 	team, err := h.svc.TeamName(ctx, req.Actor)
 	if err != nil {
 		return nil, err
 	}
-	if h.policy.Approval.NeedsApproval(d, team) {
+	if h.policy.Approval.NeedsApproval(d, team) && !req.Actor.MayDecide(req.Actor.TeamID) {
 		return h.svc.RequestReport(ctx, req.Now, req.Actor, d, h.approvalCards(req.Now))
 	}
 	return h.svc.Report(ctx, req.Now, req.Actor, d)

@@ -125,6 +125,7 @@ func TestConsoleReleaseAndApprovalExpiry(t *testing.T) {
 		wantHas(t, c.say("zhangsan", "领取 #1"), "不能")
 		wantHas(t, c.say("lisi", "领取 #1"), "领取成功")
 
+		wantHas(t, c.say("wangjl", "报备 13700137000 刘总 等级:A"), "报备成功") // a manager's own report needs nobody's approval
 		wantHas(t, c.say("zhangsan", "报备 13900139000 王总 等级:A"), "审批")
 		c.advance("167h")
 		if n := countHas(inboxTexts(c, "zhangsan"), "已过期"); n != 0 {
