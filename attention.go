@@ -29,7 +29,8 @@ func AttentionOf(c *Customer, now time.Time, p Policy) Attention {
 	idle := now.Sub(c.LastActivity())
 	a.Idle = int(idle.Hours() / 24)
 	a.Stale = idle >= p.Stale(c.Grade)
-	a.Expiring = c.Status == StatusOwned && c.ProtectedUntil != nil && c.ProtectedUntil.Before(now.Add(7*24*time.Hour))
+	a.Expiring = c.Status == StatusOwned && !c.Locked && c.ProtectedUntil != nil &&
+		now.Before(*c.ProtectedUntil) && c.ProtectedUntil.Before(now.Add(7*24*time.Hour))
 	a.Escalate = a.Overdue >= 2 || idle >= 7*24*time.Hour || idle >= p.Stale(c.Grade)+48*time.Hour
 	return a
 }

@@ -147,9 +147,6 @@ func CheckTransfer(c *Customer, actor, to *User, now time.Time) *Error {
 	return nil
 }
 
-// CheckLock decides whether actor may lock (or unlock) c, given how many
-// customers its owner has locked: a manager of the owner's team or an admin,
-// at most p.MaxLocks per rep.
 // CheckRelease decides whether actor may return c to the pool by hand: its
 // owner, a manager of the owner's team, or an admin.
 func CheckRelease(c *Customer, actor *User, now time.Time) *Error {
@@ -168,6 +165,9 @@ func CheckRelease(c *Customer, actor *User, now time.Time) *Error {
 	return nil
 }
 
+// CheckLock decides whether actor may lock (or unlock) c, given how many
+// customers its owner has locked: a manager of the owner's team or an admin,
+// at most p.MaxLocks per rep.
 func CheckLock(c *Customer, actor *User, lock bool, ownerLocks int, now time.Time, p Policy) *Error {
 	if err := checkSettled(c); err != nil {
 		return err

@@ -123,6 +123,9 @@ func DailyDigest(ctx context.Context, s Store, slot time.Time, p baobei.Policy) 
 	neglected := map[int64][]baobei.Customer{}
 	err := s.ScanAttention(ctx, slot, func(c *baobei.Customer) error {
 		a := baobei.AttentionOf(c, slot, p)
+		if a.Escalate && c.OwnerTeam != nil && len(neglected[*c.OwnerTeam]) < 50 {
+			neglected[*c.OwnerTeam] = append(neglected[*c.OwnerTeam], *c)
+		}
 		if !a.Any() {
 			return nil
 		}
@@ -132,9 +135,6 @@ func DailyDigest(ctx context.Context, s Store, slot time.Time, p baobei.Policy) 
 			digests[*c.OwnerID] = d
 		}
 		d.Add(c, a, slot, p)
-		if a.Escalate && c.OwnerTeam != nil && len(neglected[*c.OwnerTeam]) < 50 {
-			neglected[*c.OwnerTeam] = append(neglected[*c.OwnerTeam], *c)
-		}
 		return nil
 	})
 	if err != nil {

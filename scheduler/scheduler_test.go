@@ -167,3 +167,33 @@ func TestTeamReleasesCapped(t *testing.T) {
 		})
 	}
 }
+
+// The manager hears of a customer idle for 7 days even when its grade is
+// not stale yet (C: 15 days); a locked customer past its protection end is
+// not "expiring".
+func TestDigestEscalatesIdleBeforeStale(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			f := storetest.Seed(t, b, baobei.DefaultPolicy())
+			ctx := context.Background()
+			if _, err := f.S.Report(ctx, storetest.T0, f.Zhangsan, baobei.CustomerDraft{Phone: "13800138000", Name: "张先生", Grade: "C"}); err != nil {
+				t.Fatal(err)
+			}
+			locked := f.Report(t, storetest.T0.Add(-25*24*time.Hour), f.Lisi, "13900139000", "李女士")
+			if _, err := f.S.SetLock(ctx, storetest.T0, f.Wangjl, baobei.CustomerRef{Number: locked.ID}, true); err != nil {
+				t.Fatal(err)
+			}
+			followUp(t, f, f.Lisi, locked.ID, storetest.T0.Add(7*24*time.Hour))
+			slot := storetest.T0.Add(8*24*time.Hour - time.Hour) // 09:00, 8 days on
+			if err := scheduler.DailyDigest(ctx, f.S, slot, f.S.Policy()); err != nil {
+				t.Fatal(err)
+			}
+			if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'wangjl' AND payload LIKE '%#1 张先生%'"); n != 1 {
+				t.Fatalf("manager escalations = %d, want 1", n)
+			}
+			if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'lisi' AND payload LIKE '%早上好%'"); n != 0 {
+				t.Fatalf("a locked, worked customer past its protection end is in the digest")
+			}
+		})
+	}
+}

@@ -167,22 +167,15 @@ func (s *Store) releaseBatch(ctx context.Context, now time.Time, cs []baobei.Cus
 		if len(released) == 0 {
 			return nil
 		}
-		byWhy := map[string][]int64{}
+		byWhy := map[string][]baobei.Customer{}
 		events := make([]auditEvent, len(released))
 		for i, c := range released {
 			_, why := s.policy.ReleaseAt(&c)
-			byWhy[why] = append(byWhy[why], c.ID)
+			byWhy[why] = append(byWhy[why], c)
 			events[i] = auditEvent{customer: c.ID, action: ActRelease, from: c.OwnerID, detail: why}
 		}
-		for why, ids := range byWhy {
-			// prev_owner_id before owner_id: MySQL assigns left to right.
-			q, args, err := sqlx.In(`UPDATE customers SET status = ?, prev_owner_id = owner_id, owner_id = NULL, protected_until = NULL,
-				released_at = ?, release_reason = ?, next_followup_at = NULL, version = version + 1 WHERE id IN (?)`,
-				baobei.StatusPool, ts(now), why, ids)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		for why, cs := range byWhy {
+			if err := s.releaseRows(ctx, tx, why, cs); err != nil {
 				return err
 			}
 		}
@@ -195,7 +188,32 @@ func (s *Store) releaseBatch(ctx context.Context, now time.Time, cs []baobei.Cus
 		}
 		return enqueue(ctx, tx, now, ns...)
 	})
-	return len(released), err
+	if err != nil {
+		return 0, err
+	}
+	return len(released), nil
+}
+
+// releaseRows returns customers to the pool for one reason, each released
+// as of the moment its rule fired (the former owner's cooldown counts from
+// there, however late the job ran).
+func (s *Store) releaseRows(ctx context.Context, tx *sqlx.Tx, why string, cs []baobei.Customer) error {
+	var when strings.Builder
+	args := []any{baobei.StatusPool}
+	for _, c := range cs {
+		at, _ := s.policy.ReleaseAt(&c)
+		when.WriteString(" WHEN ? THEN ?")
+		args = append(args, c.ID, ts(at))
+	}
+	args = append(args, why)
+	for _, c := range cs {
+		args = append(args, c.ID)
+	}
+	// prev_owner_id before owner_id: MySQL assigns left to right.
+	_, err := tx.ExecContext(ctx, `UPDATE customers SET status = ?, prev_owner_id = owner_id, owner_id = NULL, protected_until = NULL,
+		released_at = CASE id`+when.String()+` END, release_reason = ?, next_followup_at = NULL, version = version + 1
+		WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(cs)), ",")+")", args...)
+	return err
 }
 
 // rowState is a customer row as a job's transaction found it, locked.
@@ -307,7 +325,10 @@ func (s *Store) warnBatch(ctx context.Context, now time.Time, cs []baobei.Custom
 		}
 		return enqueue(ctx, tx, now, ns...)
 	})
-	return len(warn), err
+	if err != nil {
+		return 0, err
+	}
+	return len(warn), nil
 }
 
 func byOwner(cs []baobei.Customer) [][]baobei.Customer {
@@ -338,11 +359,12 @@ func (s *Store) ReleasedSince(ctx context.Context, since, now time.Time) (map[st
 
 // ScanAttention streams, in id order, the owned customers that may need
 // attention at now: a follow-up due today, protection ending within 7 days,
-// or idle as long as the shortest stale limit. One pass over the table:
+// or idle as long as the shortest stale limit or 7 days (the managers'
+// escalation). One pass over the table:
 // read in owner order, the same rows would cost a random read each. fn must
 // not use the store (the query holds its connection).
 func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobei.Customer) error) error {
-	stale := s.policy.Stale("")
+	stale := min(s.policy.Stale(""), 7*24*time.Hour)
 	for g := range s.policy.StaleDays {
 		stale = min(stale, s.policy.Stale(g))
 	}
@@ -351,7 +373,7 @@ func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobe
 		c.reported_at, c.last_followup_at, c.next_followup_at, c.owned_since, c.locked,
 		u.name AS owner_name, u.uid AS owner_uid, u.team_id AS owner_team_id
 		FROM customers c JOIN users u ON u.id = c.owner_id
-		WHERE c.status = ? AND (c.next_followup_at < ? OR c.protected_until <= ? OR c.last_activity <= ?)`,
+		WHERE c.status = ? AND (c.next_followup_at < ? OR c.protected_until <= ? OR c.last_activity <= ?) ORDER BY c.id`,
 		baobei.StatusOwned, ts(endOfDay), ts(now.Add(7*24*time.Hour)), ts(now.Add(-stale)))
 	if err != nil {
 		return err
@@ -367,42 +389,6 @@ func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobe
 		}
 	}
 	return rows.Err()
-}
-
-// byOwners pages the owners of customers matching ownerWhere (by the owner
-// index), reads the customers matching where of 50 owners a query, and
-// calls fn with each owner's customers: memory holds one page of owners and
-// the customers of 50 of them (at most max_held each).
-func (s *Store) byOwners(ctx context.Context, ownerWhere string, ownerArgs []any, where string, args []any, fn func([]baobei.Customer) error) error {
-	var last int64
-	for {
-		var owners []int64
-		if err := s.db.SelectContext(ctx, &owners, "SELECT DISTINCT c.owner_id FROM customers c WHERE "+ownerWhere+
-			" AND c.owner_id > ? ORDER BY c.owner_id LIMIT ?", append(ownerArgs, last, scanBatch)...); err != nil {
-			return err
-		}
-		for start := 0; start < len(owners); start += 50 {
-			chunk := owners[start:min(start+50, len(owners))]
-			q, qargs, err := sqlx.In(customerSelect+"WHERE c.owner_id IN (?) AND "+where+" ORDER BY c.owner_id, c.id",
-				append([]any{chunk}, args...)...)
-			if err != nil {
-				return err
-			}
-			var cs []baobei.Customer
-			if err := s.db.SelectContext(ctx, &cs, q, qargs...); err != nil {
-				return err
-			}
-			for _, group := range byOwner(cs) {
-				if err := fn(group); err != nil {
-					return err
-				}
-			}
-		}
-		if len(owners) < scanBatch {
-			return nil
-		}
-		last = owners[len(owners)-1]
-	}
 }
 
 // Managers lists each team's active managers.

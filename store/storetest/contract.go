@@ -202,6 +202,14 @@ func testCooldown(t *testing.T, b Backend) {
 	if err != nil || ownerOf(t, got, later) != f.Zhangsan.ID {
 		t.Fatalf("claim after cooldown: %+v %v", got, err)
 	}
+	// A release job that runs late still counts the cooldown from when the rule fired.
+	d := f.Report(t, T0, f.Lisi, "13900139000", "李女士")
+	if n, err := f.S.ReleaseExpired(f.Ctx, T0.Add(35*day)); err != nil || n != 1 {
+		t.Fatalf("released %d: %v", n, err)
+	}
+	if got, err := f.S.Claim(f.Ctx, T0.Add(37*day+time.Hour), f.Lisi, baobei.CustomerRef{Number: d.ID}); err != nil || ownerOf(t, got, T0.Add(38*day)) != f.Lisi.ID {
+		t.Fatalf("claim 7 days after the protection ended: %+v %v", got, err)
+	}
 }
 
 func testClaimLimits(t *testing.T, b Backend) {
