@@ -357,7 +357,7 @@ func (s *Store) ReleasedSince(ctx context.Context, since, now time.Time) (map[st
 	return out, err
 }
 
-// ScanAttention streams, in id order, the owned customers that may need
+// ScanAttention streams, in table order, the owned customers that may need
 // attention at now: a follow-up due today, protection ending within 7 days,
 // or idle as long as the shortest stale limit or 7 days (the managers'
 // escalation). One pass over the table:
@@ -373,7 +373,7 @@ func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobe
 		c.reported_at, c.last_followup_at, c.next_followup_at, c.owned_since, c.locked,
 		u.name AS owner_name, u.uid AS owner_uid, u.team_id AS owner_team_id
 		FROM customers c JOIN users u ON u.id = c.owner_id
-		WHERE c.status = ? AND (c.next_followup_at < ? OR c.protected_until <= ? OR c.last_activity <= ?) ORDER BY c.id`,
+		WHERE c.status = ? AND (c.next_followup_at < ? OR c.protected_until <= ? OR c.last_activity <= ?)`,
 		baobei.StatusOwned, ts(endOfDay), ts(now.Add(7*24*time.Hour)), ts(now.Add(-stale)))
 	if err != nil {
 		return err
