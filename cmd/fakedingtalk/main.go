@@ -21,34 +21,15 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strconv"
 	"time"
 
 	"baobei/bot/dingtalk/dingtalktest"
+	"baobei/internal/fakecli"
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: fakedingtalk serve|send|callback [flags]")
-		os.Exit(2)
-	}
-	var err error
-	switch os.Args[1] {
-	case "serve":
-		err = serve(os.Args[2:])
-	case "send":
-		err = send(os.Args[2:])
-	case "callback":
-		err = callback(os.Args[2:])
-	default:
-		err = fmt.Errorf("unknown command %q", os.Args[1])
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fakedingtalk:", err)
-		os.Exit(1)
-	}
+	fakecli.Main("fakedingtalk", map[string]func([]string) error{"serve": serve, "send": send, "callback": callback})
 }
 
 func serve(args []string) error {
@@ -66,15 +47,8 @@ func serve(args []string) error {
 	defer f.Close()
 	f.ClientID, f.ClientSecret, f.RobotSecret = *id, *secret, *robot
 	fmt.Println("fake DingTalk on", f.URL)
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt)
 	seen, conns := 0, 0
-	for {
-		select {
-		case <-stop:
-			return nil
-		case <-time.After(200 * time.Millisecond):
-		}
+	fakecli.Watch(func() {
 		if n := f.Connections(); n != conns {
 			conns = n
 			fmt.Println("stream connections opened:", n)
@@ -85,7 +59,8 @@ func serve(args []string) error {
 			fmt.Println(c.Method, c.Path, string(b))
 		}
 		seen = len(calls)
-	}
+	})
+	return nil
 }
 
 func send(args []string) error {

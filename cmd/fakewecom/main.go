@@ -14,33 +14,16 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"time"
 
 	"baobei/bot/wecom/wecomtest"
+	"baobei/internal/fakecli"
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: fakewecom serve|send [flags]")
-		os.Exit(2)
-	}
-	var err error
-	switch os.Args[1] {
-	case "serve":
-		err = serve(os.Args[2:])
-	case "send":
-		err = send(os.Args[2:])
-	default:
-		err = fmt.Errorf("unknown command %q", os.Args[1])
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fakewecom:", err)
-		os.Exit(1)
-	}
+	fakecli.Main("fakewecom", map[string]func([]string) error{"serve": serve, "send": send})
 }
 
 func serve(args []string) error {
@@ -54,22 +37,16 @@ func serve(args []string) error {
 	f := wecomtest.StartOn(l)
 	defer f.Close()
 	fmt.Println("fake WeCom API on", f.URL)
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt)
 	seen := 0
-	for {
-		select {
-		case <-stop:
-			return nil
-		case <-time.After(200 * time.Millisecond):
-		}
+	fakecli.Watch(func() {
 		sent := f.Messages()
 		for _, m := range sent[seen:] {
 			b, _ := json.Marshal(m)
 			fmt.Println("message/send", string(b))
 		}
 		seen = len(sent)
-	}
+	})
+	return nil
 }
 
 func send(args []string) error {

@@ -1,0 +1,40 @@
+// Package fakecli is the frame shared by the fake-platform commands
+// (cmd/fakewecom, cmd/fakedingtalk): subcommand dispatch and the serve loop.
+package fakecli
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Main runs the subcommand named by os.Args[1] with the remaining
+// arguments, and exits non-zero on a usage error or a failure.
+func Main(name string, cmds map[string]func(args []string) error) {
+	if len(os.Args) < 2 || cmds[os.Args[1]] == nil {
+		fmt.Fprintf(os.Stderr, "usage: %s %s [flags]\n", name, strings.Join(slices.Sorted(maps.Keys(cmds)), "|"))
+		os.Exit(2)
+	}
+	if err := cmds[os.Args[1]](os.Args[2:]); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// Watch calls poll every 200 ms, for it to print what is new, until Ctrl-C.
+func Watch(poll func()) {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt)
+	for {
+		select {
+		case <-stop:
+			return
+		case <-time.After(200 * time.Millisecond):
+			poll()
+		}
+	}
+}
