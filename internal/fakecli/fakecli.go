@@ -1,10 +1,14 @@
 // Package fakecli is the frame shared by the fake-platform commands
-// (cmd/fakewecom, cmd/fakedingtalk): subcommand dispatch and the serve loop.
+// (cmd/fakewecom, cmd/fakedingtalk) and their fakes: subcommand dispatch,
+// the serve loop and the test server.
 package fakecli
 
 import (
 	"fmt"
 	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/signal"
 	"slices"
@@ -37,4 +41,15 @@ func Watch(poll func()) {
 			poll()
 		}
 	}
+}
+
+// Serve starts h on l, or on a free port of 127.0.0.1 when l is nil.
+func Serve(h http.Handler, l net.Listener) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	if l != nil {
+		srv.Listener.Close()
+		srv.Listener = l
+	}
+	srv.Start()
+	return srv
 }

@@ -23,6 +23,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"baobei/internal/fakecli"
 )
 
 // Fake is the fake DingTalk. Set the credentials before baobei connects.
@@ -68,12 +70,7 @@ func StartOn(l net.Listener) *Fake {
 	mux.HandleFunc("POST /robot/sendBySession", f.sessionWebhook)
 	mux.HandleFunc("POST /robot/send", f.customRobot)
 	mux.HandleFunc("POST /_fake/push", f.pushText)
-	f.srv = httptest.NewUnstartedServer(mux)
-	if l != nil {
-		f.srv.Listener.Close()
-		f.srv.Listener = l
-	}
-	f.srv.Start()
+	f.srv = fakecli.Serve(mux, l)
 	f.URL = f.srv.URL
 	return f
 }

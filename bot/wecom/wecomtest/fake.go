@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"sync"
 
+	"baobei/internal/fakecli"
+
 	"github.com/silenceper/wechat/v2/util"
 )
 
@@ -46,12 +48,7 @@ func StartOn(l net.Listener) *Fake {
 	mux.HandleFunc("/cgi-bin/message/update_template_card", f.update)
 	mux.HandleFunc("/cgi-bin/user/get", f.userGet)
 	mux.HandleFunc("/cgi-bin/webhook/send", f.webhook)
-	f.srv = httptest.NewUnstartedServer(mux)
-	if l != nil {
-		f.srv.Listener.Close()
-		f.srv.Listener = l
-	}
-	f.srv.Start()
+	f.srv = fakecli.Serve(mux, l)
 	f.URL = f.srv.URL
 	return f
 }
