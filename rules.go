@@ -156,7 +156,7 @@ func CheckRelease(c *Customer, actor *User, now time.Time) *Error {
 	owner, owned := c.Owner(now)
 	switch {
 	case c.Status == StatusWon:
-		return Errorf(EINVALID, "#%d %s 已成交，不能释放。", c.ID, c.Name)
+		return Errorf(EINVALID, "#%d %s 已成交，成交客户一直归负责人，不能释放。发「我的客户」查看。", c.ID, c.Name)
 	case !owned:
 		return Errorf(EINVALID, "#%d %s 已经在公海，无需释放。发「公海」查看。", c.ID, c.Name)
 	case owner != actor.ID && !actor.CanManage(c.OwnerTeam):

@@ -45,7 +45,7 @@ func (h *Handlers) Release(ctx context.Context, req *bot.Request) (*bot.Reply, e
 	if *c.OwnerID == req.Actor.ID {
 		return bot.Text(fmt.Sprintf("已把 #%d %s 释放到公海，同事现在可以领取。%d 天内你不能领回。", c.ID, c.Name, h.policy.ReclaimCooldown)), nil
 	}
-	return bot.Text(fmt.Sprintf("已把 #%d %s（原负责人 %s）释放到公海，已通知%s。", c.ID, c.Name, c.OwnerName, c.OwnerName)), nil
+	return bot.Text(fmt.Sprintf("已把 #%d %s（原负责人 %s）释放到公海，已通知%s。发「公海」查看，或「转移 #编号 @同事」直接分配。", c.ID, c.Name, c.OwnerName, c.OwnerName)), nil
 }
 
 // Claim handles 领取.
