@@ -54,6 +54,17 @@ type Conflict struct {
 func (c *Conflict) Error() string { return c.Err.Error() }
 func (c *Conflict) Unwrap() error { return c.Err }
 
+// Priority orders the outbox: a reply to a command goes before notices, and
+// notices before bulk pushes (digests, summaries, release lists).
+type Priority int
+
+// Priorities, most urgent first.
+const (
+	PriorityReply  Priority = 0
+	PriorityNotice Priority = 1
+	PriorityBulk   Priority = 2
+)
+
 // Notice is a push to a user or a group chat that is not a direct reply.
 // It goes through the outbox, in the same transaction as its cause when it
 // has one.
@@ -66,6 +77,7 @@ type Notice struct {
 	Update   string          `json:"update,omitempty"`
 	Markdown bool            `json:"markdown,omitempty"` // Text is markdown
 	Image    []byte          `json:"image,omitempty"`    // a PNG, where the channel shows images
+	Priority Priority        `json:"-"`                  // kept in its own outbox column
 }
 
 // OutboxItem is one queued push and how often sending it was tried.
