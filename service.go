@@ -54,15 +54,16 @@ type Conflict struct {
 func (c *Conflict) Error() string { return c.Err.Error() }
 func (c *Conflict) Unwrap() error { return c.Err }
 
-// Priority orders the outbox: a reply to a command goes before notices, and
-// notices before bulk pushes (digests, summaries, release lists).
+// Priority orders the outbox, higher first: a reply to a command goes before
+// notices, and notices before bulk pushes (digests, summaries, release
+// lists). The zero value is a notice.
 type Priority int
 
-// Priorities, most urgent first.
+// Priorities.
 const (
-	PriorityReply  Priority = 0
-	PriorityNotice Priority = 1
-	PriorityBulk   Priority = 2
+	PriorityReply  Priority = 1
+	PriorityNotice Priority = 0
+	PriorityBulk   Priority = -1
 )
 
 // Notice is a push to a user or a group chat that is not a direct reply.
