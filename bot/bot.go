@@ -76,27 +76,32 @@ type Reply struct {
 // Text builds a text reply.
 func Text(s string) *Reply { return &Reply{Text: s} }
 
-// Request is one parsed command from a known user.
+// Request is one parsed command from a known user. Svc is bound to the
+// message's unit of work: whatever the handler does through it commits with
+// the reply, or not at all.
 type Request struct {
 	Msg   Message
 	Actor *baobei.User
 	Cmd   *Command
 	Now   time.Time
+	Svc   baobei.Service
 }
 
 // HandlerFunc does the work of one command and returns the reply.
 // Handlers return values and never send.
 type HandlerFunc func(ctx context.Context, req *Request) (*Reply, error)
 
-// Result is what to deliver for one message. Replayed means the message was
-// handled before: nothing changed and there is nothing new to deliver.
+// Result is what became of one message: its replies, already queued in the
+// outbox. Replayed means the message was handled before: nothing changed
+// and Replies are those of the first run. Err means nothing committed.
 type Result struct {
 	Replies  []Out
 	Replayed bool
 	Outcome  string // see Reply.Outcome
+	Err      error
 }
 
-// Dispatcher takes a message and returns what to deliver.
+// Dispatcher handles one message now and returns what became of it.
 type Dispatcher interface {
 	Dispatch(ctx context.Context, m Message) (*Result, error)
 }

@@ -2,97 +2,453 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"baobei"
+	"baobei/internal/metrics"
+
+	"golang.org/x/time/rate"
 )
 
 // OutboxStore is the queue of pushes.
 type OutboxStore interface {
-	DueOutbox(ctx context.Context, now time.Time, limit int) ([]baobei.OutboxItem, error)
-	OutboxLease(ctx context.Context, now, until time.Time, id int64) (bool, error)
-	OutboxSent(ctx context.Context, now time.Time, id int64) error
+	LeaseOutbox(ctx context.Context, now, until time.Time, owner string, limit int) ([]baobei.OutboxItem, error)
+	RenewOutbox(ctx context.Context, until time.Time, owner string, ids []int64) error
+	OutboxSent(ctx context.Context, now time.Time, ids []int64) error
+	OutboxDefer(ctx context.Context, at time.Time, owner string, ids []int64) error
 	OutboxFailed(ctx context.Context, now time.Time, id int64, next *time.Time, cause string) error
 }
 
-// Pusher delivers queued pushes through an adapter. A failed send is tried
-// again with exponential backoff (10s, 20s, … capped at 1h); after MaxAttempts
-// the push is kept as dead, never dropped.
+// Limits are what a platform allows: API calls a second (Rate, Burst), how
+// many messages one user or one group chat may get per window (beyond which
+// WeCom drops them without an error), and the text size that texts for one
+// recipient are merged up to.
+type Limits struct {
+	Rate      rate.Limit
+	Burst     int
+	PerUser   []Window
+	PerChat   []Window
+	TextBytes int
+}
+
+// Window is "at most N messages in any Per".
+type Window struct {
+	N   int
+	Per time.Duration
+}
+
+// Limited is an adapter that knows its platform's limits.
+type Limited interface{ Limits() Limits }
+
+// CodedError is a platform's refusal with its error code (for the
+// metrics); RateLimited says the code means "too fast".
+type CodedError interface {
+	error
+	ErrorCode() string
+	RateLimited() bool
+}
+
+// Pusher delivers queued pushes through an adapter, on its own loop: woken
+// when rows are queued, it leases due rows in batches (replies first, then
+// notices, then bulk) and sends them with at most Concurrency calls in
+// flight, within the platform's rate (slowed down when the platform says
+// too fast) and each recipient's windows. A recipient's pushes are sent in
+// order by one goroutine at a time, and texts due together are merged into
+// one message. A failed send is tried again with exponential backoff (10s,
+// 20s, … capped at 1h); after MaxAttempts the push is kept as dead.
 type Pusher struct {
-	store       OutboxStore
-	adapter     Adapter
-	clock       baobei.Clock
-	log         *slog.Logger
+	store   OutboxStore
+	adapter Adapter
+	clock   baobei.Clock
+	log     *slog.Logger
+	owner   string
+	wake    chan struct{}
+	limits  Limits
+	api     *rate.Limiter
+
+	Concurrency int
+	Lease       time.Duration
+	Poll        time.Duration
 	MaxAttempts int
-	mu          sync.Mutex // one flush at a time per process
+	Grace       time.Duration // on stop, how long started sends may take
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	busy    map[string][]baobei.OutboxItem // recipients with a sender, with what is queued for it
+	senders int                            // senders started and not finished
+	active  int                            // senders sending (at most Concurrency)
+	held    map[int64]bool                 // leased rows not finished
+	people  map[string]*recipient
 }
 
-// NewPusher returns a pusher for one adapter.
-func NewPusher(s OutboxStore, a Adapter, clock baobei.Clock, log *slog.Logger) *Pusher {
-	return &Pusher{store: s, adapter: a, clock: clock, log: log, MaxAttempts: 12}
+// recipient is one recipient's rate windows.
+type recipient struct {
+	windows []*rate.Limiter
+	used    time.Time
 }
 
-// Flush sends everything that is due now.
+// NewPusher returns a pusher for one adapter; perSecond > 0 overrides the
+// platform's API rate.
+func NewPusher(s OutboxStore, a Adapter, clock baobei.Clock, log *slog.Logger, perSecond float64) *Pusher {
+	l := Limits{Rate: rate.Inf}
+	if la, ok := a.(Limited); ok {
+		l = la.Limits()
+	}
+	if perSecond > 0 {
+		l.Rate, l.Burst = rate.Limit(perSecond), max(l.Burst, int(perSecond/4), 1)
+	}
+	p := &Pusher{store: s, adapter: a, clock: clock, log: log, owner: token(), wake: make(chan struct{}, 1),
+		limits: l, api: rate.NewLimiter(l.Rate, max(l.Burst, 1)),
+		Concurrency: 8, Lease: 10 * time.Second, Poll: time.Second, MaxAttempts: 12, Grace: 10 * time.Second,
+		busy: map[string][]baobei.OutboxItem{}, held: map[int64]bool{}, people: map[string]*recipient{}}
+	p.cond = sync.NewCond(&p.mu)
+	return p
+}
+
+// Wake makes the pusher look for due rows now (something was queued).
+func (p *Pusher) Wake() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends until ctx ends, then lets the sends already started finish
+// (within Grace).
+func (p *Pusher) Run(ctx context.Context) error {
+	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	beat := make(chan struct{})
+	go func() { p.heartbeat(work); close(beat) }()
+	poll := time.NewTicker(p.Poll)
+	defer poll.Stop()
+	for ctx.Err() == nil {
+		if _, err := p.dispatch(ctx, work); err != nil && ctx.Err() == nil {
+			p.log.Error("outbox lease", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-p.wake:
+		case <-poll.C:
+		}
+	}
+	done := make(chan struct{})
+	go func() { p.idle(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(p.Grace):
+		cancel()
+		<-done
+	}
+	cancel()
+	<-beat
+	return nil
+}
+
+// Flush sends everything due now and returns when it was sent (the console
+// answers after its pushes are in their inboxes).
 func (p *Pusher) Flush(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	for {
-		now := p.clock.Now()
-		items, err := p.store.DueOutbox(ctx, now, 100)
-		if err != nil || len(items) == 0 {
+		n, err := p.dispatch(ctx, ctx)
+		p.idle()
+		if err != nil || n == 0 {
 			return err
 		}
-		for _, it := range items {
-			if err := p.send(ctx, now, it); err != nil {
-				return err
-			}
+	}
+}
+
+// idle waits until no send is in flight.
+func (p *Pusher) idle() {
+	p.mu.Lock()
+	for p.senders > 0 {
+		p.cond.Wait()
+	}
+	p.mu.Unlock()
+}
+
+// dispatch leases due rows while there is room and starts their sends
+// (under work); it returns how many rows it leased.
+func (p *Pusher) dispatch(ctx, work context.Context) (int, error) {
+	total := 0
+	for {
+		p.mu.Lock()
+		room := p.Concurrency*8 - len(p.held)
+		p.mu.Unlock()
+		if room <= 0 {
+			return total, nil
 		}
-		if len(items) < 100 {
-			return nil
+		now := p.clock.Now()
+		items, err := p.store.LeaseOutbox(ctx, now, now.Add(p.Lease), p.owner, min(room, p.Concurrency*4))
+		total += len(items)
+		if err != nil {
+			return total, err
+		}
+		p.start(work, items)
+		if len(items) < p.Concurrency*4 {
+			return total, nil
 		}
 	}
 }
 
-func (p *Pusher) send(ctx context.Context, now time.Time, it baobei.OutboxItem) error {
-	if mine, err := p.store.OutboxLease(ctx, now, now.Add(time.Minute), it.ID); err != nil || !mine {
-		return err // another replica is sending it
+// start queues items behind their recipients and starts a sender for each
+// recipient that has none, at most Concurrency at once; the others wait
+// their turn in order.
+func (p *Pusher) start(ctx context.Context, items []baobei.OutboxItem) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, it := range items {
+		p.held[it.ID] = true
+		key := recipientKey(it.Notice)
+		queue, sending := p.busy[key]
+		p.busy[key] = append(queue, it)
+		if !sending {
+			p.senders++
+			go p.sender(ctx, key)
+		}
 	}
-	o, err := OutOf(it.Notice)
+}
+
+// sender sends a recipient's queue until it is empty.
+func (p *Pusher) sender(ctx context.Context, key string) {
+	p.mu.Lock()
+	for p.active >= p.Concurrency {
+		p.cond.Wait()
+	}
+	p.active++
+	for {
+		queue := p.busy[key]
+		if len(queue) == 0 {
+			delete(p.busy, key)
+			break
+		}
+		p.busy[key] = nil
+		p.mu.Unlock()
+		p.sendAll(ctx, key, queue)
+		p.mu.Lock()
+		for _, it := range queue {
+			delete(p.held, it.ID)
+		}
+	}
+	p.active--
+	p.senders--
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+func recipientKey(n baobei.Notice) string {
+	if n.ToChat != "" {
+		return "chat:" + n.ToChat
+	}
+	return "user:" + n.ToUser
+}
+
+// sendAll sends one recipient's pushes in order, merging texts. When the
+// recipient's windows say not yet, or a send fails, the rest wait with it.
+func (p *Pusher) sendAll(ctx context.Context, key string, queue []baobei.OutboxItem) {
+	for len(queue) > 0 {
+		n := p.merged(queue)
+		batch := queue[:n]
+		if wait := p.reserve(key, batch[0].Notice); wait > 0 {
+			p.defer_(ctx, queue, p.clock.Now().Add(wait))
+			return
+		}
+		if err := p.send(ctx, batch); err != nil {
+			if len(queue) > n { // keep the order: the rest go with the failed one's retry
+				p.defer_(ctx, queue[n:], p.clock.Now().Add(Backoff(batch[0].Attempts)))
+			}
+			return
+		}
+		queue = queue[n:]
+	}
+}
+
+// merged is how many of the queue's first pushes go out as one message:
+// plain texts (or markdown texts) that together fit the platform's limit.
+func (p *Pusher) merged(queue []baobei.OutboxItem) int {
+	first := queue[0].Notice
+	if !mergeable(first) || p.limits.TextBytes == 0 {
+		return 1
+	}
+	size, n := len(first.Text), 1
+	for _, it := range queue[1:] {
+		if !mergeable(it.Notice) || it.Notice.Markdown != first.Markdown || size+2+len(it.Notice.Text) > p.limits.TextBytes {
+			break
+		}
+		size += 2 + len(it.Notice.Text)
+		n++
+	}
+	return n
+}
+
+func mergeable(n baobei.Notice) bool {
+	return len(n.Card) == 0 && n.Update == "" && len(n.Image) == 0
+}
+
+// reserve takes one message from the recipient's windows, or says how long
+// to wait for one. Card updates are not messages to anyone.
+func (p *Pusher) reserve(key string, n baobei.Notice) time.Duration {
+	windows := p.limits.PerUser
+	if n.ToChat != "" {
+		windows = p.limits.PerChat
+	}
+	if n.Update != "" || len(windows) == 0 {
+		return 0
+	}
+	now := time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r := p.people[key]
+	if r == nil {
+		if len(p.people) > 10000 {
+			p.prune(now)
+		}
+		r = &recipient{}
+		for _, w := range windows {
+			// burst b and rate (N-b)/Per: never more than N in any window.
+			b := max(w.N/3, 1)
+			r.windows = append(r.windows, rate.NewLimiter(rate.Limit(float64(w.N-b)/w.Per.Seconds()), b))
+		}
+		p.people[key] = r
+	}
+	r.used = now
+	var wait time.Duration
+	var rs []*rate.Reservation
+	for _, l := range r.windows {
+		res := l.ReserveN(now, 1)
+		rs = append(rs, res)
+		wait = max(wait, res.DelayFrom(now))
+	}
+	if wait > 0 {
+		for _, res := range rs {
+			res.CancelAt(now)
+		}
+	}
+	return wait
+}
+
+// prune forgets recipients not sent to for an hour (their windows are full again).
+func (p *Pusher) prune(now time.Time) {
+	for k, r := range p.people {
+		if now.Sub(r.used) > time.Hour {
+			delete(p.people, k)
+		}
+	}
+}
+
+// send delivers pushes merged into one message and records the outcome.
+func (p *Pusher) send(ctx context.Context, batch []baobei.OutboxItem) error {
+	o, err := OutOf(batch[0].Notice)
+	for _, it := range batch[1:] {
+		o.Text += "\n\n" + it.Notice.Text
+	}
+	platform := p.adapter.Name()
 	if err == nil {
-		err = p.adapter.Send(ctx, o)
+		if err = p.api.Wait(ctx); err == nil {
+			err = p.adapter.Send(ctx, o)
+		}
 	}
+	now := p.clock.Now()
 	if err == nil {
-		return p.store.OutboxSent(ctx, now, it.ID)
+		p.recover()
+		metrics.Pushes.WithLabelValues(platform, "sent").Add(float64(len(batch)))
+		ids := make([]int64, len(batch))
+		for i, it := range batch {
+			ids[i] = it.ID
+		}
+		if merr := p.store.OutboxSent(context.WithoutCancel(ctx), now, ids); merr != nil {
+			p.log.Error("outbox: sent but not marked; it will be sent again", "outbox_ids", ids, "err", merr)
+		}
+		return nil
 	}
+	code := "network"
+	var ce CodedError
+	if errors.As(err, &ce) {
+		code = ce.ErrorCode()
+		if ce.RateLimited() {
+			p.slowDown()
+		}
+	}
+	metrics.PlatformErrors.WithLabelValues(platform, code).Inc()
+	for _, it := range batch {
+		p.failed(ctx, now, it, err)
+	}
+	return err
+}
+
+func (p *Pusher) failed(ctx context.Context, now time.Time, it baobei.OutboxItem, err error) {
 	var next *time.Time
+	result := "dead"
 	if it.Attempts+1 < p.MaxAttempts {
 		t := now.Add(Backoff(it.Attempts))
-		next = &t
+		next, result = &t, "retry"
 	}
+	metrics.Pushes.WithLabelValues(p.adapter.Name(), result).Inc()
 	p.log.Warn("push failed", "outbox_id", it.ID, "attempt", it.Attempts+1, "dead", next == nil, "err", err)
-	return p.store.OutboxFailed(ctx, now, it.ID, next, err.Error())
+	if ferr := p.store.OutboxFailed(context.WithoutCancel(ctx), now, it.ID, next, err.Error()); ferr != nil {
+		p.log.Error("outbox: failure not recorded; the lease will run out", "outbox_id", it.ID, "err", ferr)
+	}
 }
 
-// Backoff is the wait after the given number of failed attempts.
-func Backoff(attempts int) time.Duration {
-	d := 10 * time.Second << min(attempts, 9)
-	return min(d, time.Hour)
+// defer_ puts pushes back until at, without counting an attempt.
+func (p *Pusher) defer_(ctx context.Context, items []baobei.OutboxItem, at time.Time) {
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	metrics.Pushes.WithLabelValues(p.adapter.Name(), "deferred").Add(float64(len(ids)))
+	if err := p.store.OutboxDefer(context.WithoutCancel(ctx), at, p.owner, ids); err != nil {
+		p.log.Error("outbox defer; the lease will run out", "err", err)
+	}
 }
 
-// Run flushes every interval until ctx ends.
-func (p *Pusher) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
+// slowDown halves the API rate after the platform said too fast (never
+// below one call a second); recover wins it back by 1% a success.
+func (p *Pusher) slowDown() {
+	if p.limits.Rate == rate.Inf {
+		return
+	}
+	l := max(p.api.Limit()/2, 1)
+	p.api.SetLimit(l)
+	p.log.Warn("platform rate limit: sending slower", "platform", p.adapter.Name(), "per_second", fmt.Sprintf("%.1f", float64(l)))
+}
+
+func (p *Pusher) recover() {
+	if l := p.api.Limit(); l < p.limits.Rate {
+		p.api.SetLimit(min(l*1.01+0.1, p.limits.Rate))
+	}
+}
+
+// heartbeat renews the leases of rows held, every Lease/3, until ctx ends
+// and nothing is held.
+func (p *Pusher) heartbeat(ctx context.Context) {
+	t := time.NewTicker(p.Lease / 3)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := p.Flush(ctx); err != nil && ctx.Err() == nil {
-				p.log.Error("outbox flush", "err", err)
+		}
+		p.mu.Lock()
+		ids := make([]int64, 0, len(p.held))
+		for id := range p.held {
+			ids = append(ids, id)
+		}
+		p.mu.Unlock()
+		if len(ids) > 0 {
+			if err := p.store.RenewOutbox(ctx, p.clock.Now().Add(p.Lease), p.owner, ids); err != nil && ctx.Err() == nil {
+				p.log.Warn("outbox lease renewal", "err", err)
 			}
 		}
 	}
+}
+
+// Backoff is the wait after the given number of failed attempts.
+func Backoff(attempts int) time.Duration {
+	d := 10 * time.Second << min(attempts, 9)
+	return min(d, time.Hour)
 }

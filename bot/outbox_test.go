@@ -42,7 +42,7 @@ func TestPusherRetriesWithBackoffAndKeepsDead(t *testing.T) {
 	s := storetest.OpenSQLite(t, baobei.DefaultPolicy())
 	clock := &fixedClock{t: storetest.T0}
 	a := &flaky{n: 2}
-	p := bot.NewPusher(s, a, clock, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p := bot.NewPusher(s, a, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
 	if err := s.Notify(ctx, clock.t, baobei.Notice{ToUser: "zhangsan", Text: "提醒"}); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestTwoPushersSendOnce(t *testing.T) {
 			a1, a2 := &countingAdapter{}, &countingAdapter{}
 			done := make(chan error, 2)
 			for _, a := range []*countingAdapter{a1, a2} {
-				go func(a *countingAdapter) { done <- bot.NewPusher(s, a, clock, log).Flush(ctx) }(a)
+				go func(a *countingAdapter) { done <- bot.NewPusher(s, a, clock, log, 0).Flush(ctx) }(a)
 			}
 			if err := errors.Join(<-done, <-done); err != nil {
 				t.Fatal(err)

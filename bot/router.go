@@ -11,14 +11,15 @@ import (
 
 	"baobei"
 	"baobei/cards"
+	"baobei/internal/metrics"
 )
 
 // ErrUnknownUser: the sender is not in the org and auto-registration is off.
 var ErrUnknownUser = errors.New("unknown user")
 
-// Store is what the router needs: message dedupe and user lookup.
+// Store is what the router needs: units of work and user lookup.
 type Store interface {
-	ClaimMessage(ctx context.Context, claim *baobei.MessageClaim) error
+	baobei.UnitRunner
 	UserByUID(ctx context.Context, uid string) (*baobei.User, error)
 	RegisterRep(ctx context.Context, uid, name string, now time.Time) (*baobei.User, error)
 }
@@ -56,36 +57,146 @@ func NewRouter(s Store, clock baobei.Clock, p baobei.Policy, signer *cards.Signe
 // Handle registers the handler of a command name (CmdReport, …).
 func (r *Router) Handle(cmd string, h HandlerFunc) { r.handlers[cmd] = h }
 
-// Dispatch handles one message. A message ID is recorded by the transaction
-// that acts on it (or after a command that changed nothing), so a redelivered
-// message has no second effect: it comes back Replayed, without replies. The
-// only errors returned are ErrUnknownUser and failures to reach the store;
-// everything else is a reply.
+// Inbound is one message to process: its inbound row (0 when none) and
+// whether this is its last attempt, on which a failure is answered with an
+// incident number instead of being tried again.
+type Inbound struct {
+	Msg  Message
+	ID   int64
+	Last bool
+}
+
+// Dispatch handles one message now (the console): ErrUnknownUser for a
+// sender who is not in the org, else what to deliver. A message handled
+// before comes back Replayed, with the replies of its first run.
 func (r *Router) Dispatch(ctx context.Context, m Message) (*Result, error) {
-	start, now := time.Now(), r.clock.Now()
+	if m.Canned == "" {
+		if _, err := r.actor(ctx, m, r.clock.Now()); err != nil {
+			return nil, err
+		}
+	}
+	rs, err := r.Process(ctx, []Inbound{{Msg: m, Last: true}})
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], rs[0].Err
+}
+
+// Process handles messages as units of work in one transaction (see
+// baobei.Unit): each message's effect, dedupe record and replies commit
+// together. The error is for the whole batch; a message's own failure is
+// in its Result.
+func (r *Router) Process(ctx context.Context, items []Inbound) ([]*Result, error) {
+	now := r.clock.Now()
+	results := make([]*Result, len(items))
+	runs := make([]*unitRun, len(items))
+	var units []baobei.Unit
+	var index []int
+	for i, it := range items {
+		u, run, err := r.unit(ctx, it, now)
+		if err != nil {
+			results[i] = &Result{Err: err}
+			continue
+		}
+		runs[i] = run
+		units = append(units, u)
+		index = append(index, i)
+	}
+	urs, err := r.store.RunUnits(ctx, now, units)
+	if err != nil {
+		return nil, err
+	}
+	for k, ur := range urs {
+		i := index[k]
+		results[i] = r.result(items[i].Msg, runs[i], ur)
+	}
+	return results, nil
+}
+
+// unitRun is what a unit tells the log and the metrics once it committed.
+type unitRun struct {
+	start   time.Time
+	cmd     string
+	outcome string
+	card    string // the outcome shown on a tapped card
+}
+
+// unit builds the unit of work of one message.
+func (r *Router) unit(ctx context.Context, it Inbound, now time.Time) (baobei.Unit, *unitRun, error) {
+	m := it.Msg
+	run := &unitRun{start: time.Now(), cmd: "canned", outcome: "ok"}
+	unit := baobei.Unit{Claim: baobei.MessageClaim{Platform: m.Platform, ID: m.ID}, Inbound: it.ID}
+	reply := func(o Out) {
+		unit.Do = func(context.Context, baobei.Service) ([]baobei.Notice, error) { return notices(o) }
+	}
+	if m.Canned != "" {
+		reply(Out{ToUser: m.UserID, ToChat: m.ChatID, Text: m.Canned})
+		return unit, run, nil
+	}
 	actor, err := r.actor(ctx, m, now)
-	if err != nil {
-		return nil, err
-	}
-	var claim *baobei.MessageClaim
-	if m.ID != "" {
-		claim = &baobei.MessageClaim{Platform: m.Platform, ID: m.ID}
-		ctx = baobei.WithMessageClaim(ctx, claim)
-	}
-	cmd, reply, outcome, err := r.run(ctx, m, actor, now)
-	if err == nil && claim != nil && !claim.Done() {
-		err = r.store.ClaimMessage(ctx, claim)
-	}
-	if errors.Is(err, baobei.ErrDuplicateMessage) {
-		r.log.Info("command", "platform", m.Platform, "user", m.UserID, "command", cmd, "outcome", "replayed")
-		return &Result{Replayed: true}, nil
+	if errors.Is(err, ErrUnknownUser) {
+		run.cmd, run.outcome = "stranger", "unknown_user"
+		reply(Out{ToUser: m.UserID, Text: "你还不在报备助手的成员名单里。请联系管理员把你加入组织后再试。"})
+		return unit, run, nil
 	}
 	if err != nil {
-		return nil, err
+		return unit, nil, err
 	}
-	r.log.Info("command", "platform", m.Platform, "user", m.UserID, "command", cmd,
-		"latency_ms", time.Since(start).Milliseconds(), "outcome", outcome)
-	return &Result{Replies: []Out{{ToUser: m.UserID, ToChat: m.ChatID, Text: reply.Text, Card: reply.Card}}, Outcome: reply.Outcome}, nil
+	unit.Do = func(ctx context.Context, svc baobei.Service) ([]baobei.Notice, error) {
+		cmd, rep, outcome, err := r.run(ctx, svc, m, actor, now, it.Last)
+		if err != nil {
+			return nil, err
+		}
+		run.cmd, run.outcome, run.card = cmd, outcome, rep.Outcome
+		outs := []Out{{ToUser: m.UserID, ToChat: m.ChatID, Text: rep.Text, Card: rep.Card}}
+		if m.CardRef != "" {
+			card := rep.Outcome
+			if card == "" {
+				card = "已处理"
+			}
+			outs = append(outs, Out{ToUser: m.UserID, Update: m.CardRef, Text: card})
+		}
+		return notices(outs...)
+	}
+	return unit, run, nil
+}
+
+func notices(outs ...Out) ([]baobei.Notice, error) {
+	ns := make([]baobei.Notice, len(outs))
+	for i, o := range outs {
+		n, err := o.Notice()
+		if err != nil {
+			return nil, err
+		}
+		ns[i] = n
+	}
+	return ns, nil
+}
+
+// result turns a unit's result into what the caller delivers, and logs and
+// counts the command once it committed.
+func (r *Router) result(m Message, run *unitRun, ur baobei.UnitResult) *Result {
+	if ur.Err != nil {
+		return &Result{Err: ur.Err}
+	}
+	res := &Result{Replayed: ur.Replayed, Outcome: run.card}
+	for _, n := range ur.Replies {
+		o, err := OutOf(n)
+		if err != nil {
+			return &Result{Err: err}
+		}
+		res.Replies = append(res.Replies, o)
+	}
+	outcome := run.outcome
+	if ur.Replayed {
+		outcome = "replayed"
+	}
+	elapsed := time.Since(run.start)
+	metrics.Commands.WithLabelValues(run.cmd, outcome).Inc()
+	metrics.CommandSeconds.WithLabelValues(run.cmd).Observe(elapsed.Seconds())
+	r.log.Info("command", "platform", m.Platform, "user", m.UserID, "command", run.cmd,
+		"latency_ms", elapsed.Milliseconds(), "outcome", outcome)
+	return res
 }
 
 func (r *Router) actor(ctx context.Context, m Message, now time.Time) (*baobei.User, error) {
@@ -156,8 +267,10 @@ func (c *userCache) put(u *baobei.User) {
 
 // run parses and calls the handler; it returns the command name, the reply
 // and the outcome for the log (ok, an error code, or an incident number).
-// The only error is ErrDuplicateMessage.
-func (r *Router) run(ctx context.Context, m Message, actor *baobei.User, now time.Time) (string, *Reply, string, error) {
+// A failure that is not the user's (the database) is returned, so that the
+// unit is undone and tried again, except on the last attempt: then the user
+// is told, with an incident number.
+func (r *Router) run(ctx context.Context, svc baobei.Service, m Message, actor *baobei.User, now time.Time, last bool) (string, *Reply, string, error) {
 	text := m.Text
 	if m.Action != "" {
 		a, err := r.signer.Verify(m.Action, actor.UID, now)
@@ -174,14 +287,15 @@ func (r *Router) run(ctx context.Context, m Message, actor *baobei.User, now tim
 	if !ok {
 		return cmd.Name, Text("这个功能还没有开放。发「帮助」查看可用命令。"), "unhandled", nil
 	}
-	reply, err := h(ctx, &Request{Msg: m, Actor: actor, Cmd: cmd, Now: now})
-	if errors.Is(err, baobei.ErrDuplicateMessage) {
-		return cmd.Name, nil, "replayed", err
-	}
-	if err != nil {
+	reply, err := h(ctx, &Request{Msg: m, Actor: actor, Cmd: cmd, Now: now, Svc: svc})
+	var be *baobei.Error
+	switch {
+	case err == nil:
+		return cmd.Name, reply, "ok", nil
+	case errors.As(err, &be) || last:
 		return cmd.Name, r.errorReply(err), outcome(err), nil
 	}
-	return cmd.Name, reply, "ok", nil
+	return cmd.Name, nil, "", err
 }
 
 // errorReply shows a *baobei.Error's message; anything else is logged with

@@ -2,182 +2,365 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"baobei"
+	"baobei/internal/metrics"
 )
 
 // InboundStore keeps platform messages between the callback that delivers
 // them and the worker that processes them.
 type InboundStore interface {
 	InboundAdd(ctx context.Context, now time.Time, platform, msgID string, payload []byte) (bool, int64, error)
-	InboundDue(ctx context.Context, now time.Time, limit int) ([]baobei.InboundItem, error)
-	InboundLease(ctx context.Context, now, until time.Time, id int64) (bool, error)
+	LeaseInbound(ctx context.Context, now, until time.Time, owner string, limit int) ([]baobei.InboundItem, error)
+	RenewInbound(ctx context.Context, until time.Time, owner string, ids []int64) error
+	InboundRetry(ctx context.Context, at time.Time, owner string, id int64) error
 	InboundFinish(ctx context.Context, id int64, status string) error
-	Notify(ctx context.Context, now time.Time, ns ...baobei.Notice) error
 }
+
+// Processor handles a batch of messages as units of work (the Router).
+type Processor interface {
+	Process(ctx context.Context, items []Inbound) ([]*Result, error)
+}
+
+// Errors of Accept, which the adapters answer with a status the platform
+// understands (a 503 is delivered again; a 400 is not).
+var (
+	ErrBusy     = errors.New("the message could not be recorded in time")
+	ErrTooLong  = errors.New("an id of the message is longer than baobei keeps")
+	ErrNoID     = errors.New("inbound message without an id")
+	errStopping = errors.New("worker stopping")
+)
+
+// AcceptStatus is the HTTP status a callback answers when Accept failed:
+// 400 for a message baobei can never keep (the platform must not deliver it
+// again), else 503 (it is delivered again).
+func AcceptStatus(err error) int {
+	if errors.Is(err, ErrTooLong) || errors.Is(err, ErrNoID) {
+		return http.StatusBadRequest
+	}
+	return http.StatusServiceUnavailable
+}
+
+// Column sizes of the ids a message carries (inbound.msg_id, users.uid,
+// outbox.to_chat).
+const (
+	maxMsgID  = 200
+	maxUserID = 128
+)
 
 // Worker lets platform callbacks be acknowledged in milliseconds: Accept
 // records the message durably, the platform gets its answer, and the worker
-// dispatches the message and queues the replies in the outbox, which the
-// pusher delivers (with retries). Messages of one user are processed in
-// order; different users in parallel.
+// leases recorded messages in batches and hands them to lanes. A user's
+// messages always go to the same lane, which processes them in order; each
+// lane runs a batch as one transaction of units (Router.Process). Leases are
+// short and renewed by a heartbeat while the work runs, so messages that a
+// crashed process held are taken up again within seconds.
 type Worker struct {
-	store       InboundStore
-	d           Dispatcher
-	pusher      *Pusher
-	clock       baobei.Clock
-	log         *slog.Logger
-	wake        chan struct{}
-	Lease       time.Duration // how long a worker may take before another retries
-	MaxAttempts int
+	store InboundStore
+	proc  Processor
+	clock baobei.Clock
+	log   *slog.Logger
+	owner string
+	wake  chan struct{}
+
+	Lease       time.Duration // renewed every Lease/3 while held
+	Poll        time.Duration // look for due messages this often without a wake-up
+	Lanes       int
+	Batch       int // messages per transaction
+	MaxAttempts int // the last attempt answers a failure with an incident number
+	AckTimeout  time.Duration
+	Grace       time.Duration // on stop, how long leased work may take to finish
+
+	mu       sync.Mutex
+	inflight map[int64]bool
+	stopping atomic.Bool
 }
 
 // NewWorker returns a worker; Run must be started for messages to flow.
-func NewWorker(s InboundStore, d Dispatcher, p *Pusher, clock baobei.Clock, log *slog.Logger) *Worker {
-	return &Worker{store: s, d: d, pusher: p, clock: clock, log: log, wake: make(chan struct{}, 1), Lease: time.Minute, MaxAttempts: 5}
+func NewWorker(s InboundStore, p Processor, clock baobei.Clock, log *slog.Logger) *Worker {
+	return &Worker{store: s, proc: p, clock: clock, log: log, owner: token(), wake: make(chan struct{}, 1),
+		Lease: 10 * time.Second, Poll: time.Second, Lanes: 8, Batch: 32, MaxAttempts: 5,
+		AckTimeout: 2 * time.Second, Grace: 10 * time.Second, inflight: map[int64]bool{}}
 }
 
-// Accept records m; false when the platform delivered it before. m.ID must
-// identify the message on its platform.
+// token is a random lease holder name.
+func token() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Accept records m within AckTimeout; false when the platform delivered it
+// before. An id longer than its column is hashed to fit (a message id) or
+// refused with ErrTooLong (a user or chat id, which must stay readable).
 func (w *Worker) Accept(ctx context.Context, m Message) (bool, error) {
 	if m.ID == "" {
-		return false, errors.New("inbound message without an id")
+		return false, ErrNoID
+	}
+	if len(m.UserID) > maxUserID || len(m.ChatID) > maxUserID {
+		metrics.InboundRejected.WithLabelValues(m.Platform, "too_long").Inc()
+		return false, ErrTooLong
+	}
+	if len(m.ID) > maxMsgID {
+		sum := sha256.Sum256([]byte(m.ID))
+		m.ID = "sha256:" + hex.EncodeToString(sum[:])
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return false, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, w.AckTimeout)
+	defer cancel()
 	added, _, err := w.store.InboundAdd(ctx, w.clock.Now(), m.Platform, m.ID, b)
+	if err != nil {
+		reason := "store"
+		if ctx.Err() != nil {
+			reason, err = "timeout", fmt.Errorf("%w: %v", ErrBusy, err)
+		}
+		metrics.InboundRejected.WithLabelValues(m.Platform, reason).Inc()
+		return false, err
+	}
 	if added {
 		select {
 		case w.wake <- struct{}{}:
 		default:
 		}
 	}
-	return added, err
+	return added, nil
 }
 
-// Run processes messages until ctx ends: when woken by Accept, and every
-// few seconds for leases that ran out.
-func (w *Worker) Run(ctx context.Context) {
-	for {
-		if err := w.Drain(ctx); err != nil && ctx.Err() == nil {
-			w.log.Error("inbound drain", "err", err)
-		}
+// leased is a message taken by this worker.
+type leased struct {
+	baobei.InboundItem
+	msg Message
+}
+
+// Run processes messages until ctx ends, then lets the work in progress
+// finish (within Grace) and gives back what was leased but not started.
+func (w *Worker) Run(ctx context.Context) error {
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	lanes := make([]chan leased, w.Lanes)
+	var wg sync.WaitGroup
+	for i := range lanes {
+		lanes[i] = make(chan leased, w.Batch*4)
+		wg.Go(func() { w.lane(work, lanes[i]) })
+	}
+	beat := make(chan struct{})
+	go func() { w.heartbeat(work); close(beat) }()
+	poll := time.NewTicker(w.Poll)
+	defer poll.Stop()
+	for ctx.Err() == nil {
+		w.lease(ctx, lanes)
 		select {
 		case <-ctx.Done():
-			return
 		case <-w.wake:
-		case <-time.After(3 * time.Second):
+		case <-poll.C:
 		}
 	}
+	w.stopping.Store(true)
+	for _, l := range lanes {
+		close(l)
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(w.Grace):
+		w.log.Warn("inbound: work still running at the stop deadline; it is rolled back and retried later")
+		cancelWork()
+		<-done
+	}
+	cancelWork()
+	<-beat
+	return nil
 }
 
-// Drain processes every message that is due now.
+// Drain processes every message that is due now, lane by lane, and returns
+// when none is left (tests and tools; Run does this continuously).
 func (w *Worker) Drain(ctx context.Context) error {
 	for {
-		items, err := w.store.InboundDue(ctx, w.clock.Now(), 64)
+		now := w.clock.Now()
+		items, err := w.store.LeaseInbound(ctx, now, now.Add(w.Lease), w.owner, w.Batch*w.Lanes)
 		if err != nil || len(items) == 0 {
 			return err
 		}
+		lanes := make([][]leased, w.Lanes)
+		for _, it := range items {
+			var m Message
+			if err := json.Unmarshal([]byte(it.Payload), &m); err != nil {
+				w.store.InboundFinish(ctx, it.ID, baobei.InboundDead)
+				continue
+			}
+			w.hold(it.ID, true)
+			i := laneOf(m, w.Lanes)
+			lanes[i] = append(lanes[i], leased{it, m})
+		}
 		var wg sync.WaitGroup
-		for _, group := range byUser(items) {
-			wg.Add(1)
-			go func(group []baobei.InboundItem) {
-				defer wg.Done()
-				for _, it := range group {
-					w.process(ctx, it)
+		for _, lane := range lanes {
+			wg.Go(func() {
+				for len(lane) > 0 {
+					n := min(len(lane), w.Batch)
+					w.process(ctx, lane[:n])
+					lane = lane[n:]
 				}
-			}(group)
+			})
 		}
 		wg.Wait()
-		if err := w.pusher.Flush(ctx); err != nil {
-			return err
+	}
+}
+
+// lease takes due messages while there is room and hands them to lanes.
+func (w *Worker) lease(ctx context.Context, lanes []chan leased) {
+	for {
+		room := w.Lanes*w.Batch*2 - w.held()
+		if room <= 0 {
+			return
 		}
-		if len(items) < 64 {
-			return nil
+		now := w.clock.Now()
+		items, err := w.store.LeaseInbound(ctx, now, now.Add(w.Lease), w.owner, min(room, w.Batch*w.Lanes))
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Error("inbound lease", "err", err)
+			}
+			return
+		}
+		for _, it := range items {
+			var m Message
+			if err := json.Unmarshal([]byte(it.Payload), &m); err != nil {
+				w.log.Error("inbound payload unreadable", "inbound_id", it.ID, "err", err)
+				w.store.InboundFinish(ctx, it.ID, baobei.InboundDead)
+				continue
+			}
+			w.hold(it.ID, true)
+			lanes[laneOf(m, len(lanes))] <- leased{it, m}
+		}
+		if len(items) < w.Batch {
+			return
 		}
 	}
 }
 
-func byUser(items []baobei.InboundItem) map[string][]baobei.InboundItem {
-	groups := map[string][]baobei.InboundItem{}
-	for _, it := range items {
-		var m Message
-		json.Unmarshal([]byte(it.Payload), &m)
-		groups[m.Platform+"/"+m.UserID] = append(groups[m.Platform+"/"+m.UserID], it)
-	}
-	return groups
+func laneOf(m Message, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(m.Platform + "/" + m.UserID))
+	return int(h.Sum32() % uint32(n))
 }
 
-func (w *Worker) process(ctx context.Context, it baobei.InboundItem) {
-	now := w.clock.Now()
-	if ok, err := w.store.InboundLease(ctx, now, now.Add(w.Lease), it.ID); !ok || err != nil {
-		return // another worker has it, or the store is down: it stays due
+func (w *Worker) hold(id int64, on bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if on {
+		w.inflight[id] = true
+	} else {
+		delete(w.inflight, id)
 	}
-	var m Message
-	if err := json.Unmarshal([]byte(it.Payload), &m); err != nil {
-		w.log.Error("inbound payload", "inbound_id", it.ID, "err", err)
-		w.finish(ctx, it.ID, baobei.InboundDead)
+}
+
+func (w *Worker) held() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.inflight)
+}
+
+// lane processes its messages in order, a batch per transaction.
+func (w *Worker) lane(ctx context.Context, in chan leased) {
+	for first := range in {
+		batch := []leased{first}
+	fill:
+		for len(batch) < w.Batch {
+			select {
+			case it, ok := <-in:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, it)
+			default:
+				break fill
+			}
+		}
+		if w.stopping.Load() || ctx.Err() != nil {
+			w.release(batch, errStopping)
+			continue
+		}
+		w.process(ctx, batch)
+	}
+}
+
+func (w *Worker) process(ctx context.Context, batch []leased) {
+	items := make([]Inbound, len(batch))
+	for i, it := range batch {
+		items[i] = Inbound{Msg: it.msg, ID: it.ID, Last: it.Attempts >= w.MaxAttempts}
+	}
+	results, err := w.proc.Process(ctx, items)
+	if err != nil {
+		w.release(batch, err)
 		return
 	}
-	outs, err := w.handle(ctx, m)
-	if err == nil {
-		err = w.queue(ctx, outs)
-	}
-	if err != nil {
-		w.log.Error("inbound message", "platform", m.Platform, "inbound_id", it.ID, "attempt", it.Attempts+1, "err", err)
-		if it.Attempts+1 >= w.MaxAttempts {
-			w.finish(ctx, it.ID, baobei.InboundDead)
+	var failed []leased
+	for i, r := range results {
+		if r.Err != nil {
+			failed = append(failed, batch[i])
+			w.log.Error("inbound message", "platform", batch[i].msg.Platform, "inbound_id", batch[i].ID, "attempt", batch[i].Attempts, "err", r.Err)
+			continue
 		}
-		return // the lease runs out and the message is tried again
+		w.hold(batch[i].ID, false)
 	}
-	w.finish(ctx, it.ID, baobei.InboundDone)
+	w.release(failed, nil)
 }
 
-// handle dispatches m and returns what to deliver: the replies, an answer to
-// a stranger, and the update of a tapped card.
-func (w *Worker) handle(ctx context.Context, m Message) ([]Out, error) {
-	if m.Canned != "" {
-		return []Out{{ToUser: m.UserID, ToChat: m.ChatID, Text: m.Canned}}, nil
+// release gives messages back, due again after a backoff (at once when the
+// worker stops, so another replica can take them).
+func (w *Worker) release(batch []leased, cause error) {
+	if cause != nil && !errors.Is(cause, errStopping) {
+		w.log.Error("inbound batch", "messages", len(batch), "err", cause)
 	}
-	res, err := w.d.Dispatch(ctx, m)
-	if errors.Is(err, ErrUnknownUser) {
-		return []Out{{ToUser: m.UserID, Text: "你还不在报备助手的成员名单里。请联系管理员把你加入组织后再试。"}}, nil
-	}
-	if err != nil || res.Replayed {
-		return nil, err
-	}
-	outs := res.Replies
-	if m.CardRef != "" {
-		outcome := res.Outcome
-		if outcome == "" {
-			outcome = "已处理"
+	ctx := context.Background()
+	for _, it := range batch {
+		at := w.clock.Now()
+		if !errors.Is(cause, errStopping) {
+			at = at.Add(min(time.Second<<min(it.Attempts, 5), 30*time.Second))
 		}
-		outs = append(outs, Out{ToUser: m.UserID, Update: m.CardRef, Text: outcome})
+		if err := w.store.InboundRetry(ctx, at, w.owner, it.ID); err != nil {
+			w.log.Warn("inbound release; the lease will run out instead", "inbound_id", it.ID, "err", err)
+		}
+		w.hold(it.ID, false)
 	}
-	return outs, nil
 }
 
-func (w *Worker) queue(ctx context.Context, outs []Out) error {
-	ns := make([]baobei.Notice, 0, len(outs))
-	for _, o := range outs {
-		n, err := o.Notice()
-		if err != nil {
-			return err
+// heartbeat renews the leases of everything held, every Lease/3.
+func (w *Worker) heartbeat(ctx context.Context) {
+	t := time.NewTicker(w.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
-		ns = append(ns, n)
-	}
-	return w.store.Notify(ctx, w.clock.Now(), ns...)
-}
-
-func (w *Worker) finish(ctx context.Context, id int64, status string) {
-	if err := w.store.InboundFinish(ctx, id, status); err != nil {
-		w.log.Error("inbound finish", "inbound_id", id, "err", err)
+		w.mu.Lock()
+		ids := make([]int64, 0, len(w.inflight))
+		for id := range w.inflight {
+			ids = append(ids, id)
+		}
+		w.mu.Unlock()
+		if len(ids) == 0 {
+			continue
+		}
+		if err := w.store.RenewInbound(ctx, w.clock.Now().Add(w.Lease), w.owner, ids); err != nil && ctx.Err() == nil {
+			w.log.Warn("inbound lease renewal", "err", err)
+		}
 	}
 }

@@ -28,7 +28,7 @@ func (h *Handlers) approvalCards(now time.Time) baobei.ApprovalNotices {
 
 // Extend handles 延期: the owner asks a manager to move the protection end.
 func (h *Handlers) Extend(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	a, err := h.svc.RequestExtend(ctx, req.Now, req.Actor, ref(req.Cmd), req.Cmd.Days, req.Cmd.Reason, h.approvalCards(req.Now))
+	a, err := req.Svc.RequestExtend(ctx, req.Now, req.Actor, ref(req.Cmd), req.Cmd.Days, req.Cmd.Reason, h.approvalCards(req.Now))
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (h *Handlers) Reject(ctx context.Context, req *bot.Request) (*bot.Reply, er
 }
 
 func (h *Handlers) decide(ctx context.Context, req *bot.Request, approve bool, note string) (*bot.Reply, error) {
-	a, c, err := h.svc.Decide(ctx, req.Now, req.Actor, req.Cmd.Number, approve, note)
+	a, c, err := req.Svc.Decide(ctx, req.Now, req.Actor, req.Cmd.Number, approve, note)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func (h *Handlers) Approvals(ctx context.Context, req *bot.Request) (*bot.Reply,
 	if req.Actor.Role == baobei.RoleRep {
 		return bot.Text("审批由经理和管理员处理。查看自己的申请请发「我的申请」。"), nil
 	}
-	as, err := h.svc.PendingApprovals(ctx, req.Actor)
+	as, err := req.Svc.PendingApprovals(ctx, req.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func (h *Handlers) Approvals(ctx context.Context, req *bot.Request) (*bot.Reply,
 
 // Requests handles 我的申请.
 func (h *Handlers) Requests(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	as, err := h.svc.RequestsBy(ctx, req.Actor.ID)
+	as, err := req.Svc.RequestsBy(ctx, req.Actor.ID)
 	if err != nil {
 		return nil, err
 	}

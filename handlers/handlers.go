@@ -1,6 +1,7 @@
 // Package handlers holds one file per command family. A handler parses its
 // arguments from the Command, calls one or two service methods and builds the
-// reply; pushes to other people go to the outbox through Service.Notify.
+// reply. It reaches the store only through req.Svc, which is bound to the
+// message's unit of work.
 package handlers
 
 import (
@@ -14,14 +15,13 @@ import (
 
 // Handlers serves the chat commands.
 type Handlers struct {
-	svc    baobei.Service
 	policy baobei.Policy
 	signer *cards.Signer
 }
 
 // Register wires every command into the router.
-func Register(r *bot.Router, svc baobei.Service, p baobei.Policy, signer *cards.Signer) {
-	h := &Handlers{svc: svc, policy: p, signer: signer}
+func Register(r *bot.Router, p baobei.Policy, signer *cards.Signer) {
+	h := &Handlers{policy: p, signer: signer}
 	r.Handle(bot.CmdReport, h.Report)
 	r.Handle(bot.CmdFollowUp, h.FollowUp)
 	r.Handle(bot.CmdWon, h.Won)

@@ -15,7 +15,7 @@ const poolShown = 10
 
 // Pool handles 公海: the newest claimable customers, with 领取 buttons.
 func (h *Handlers) Pool(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	cs, total, err := h.svc.Pool(ctx, req.Now, poolShown)
+	cs, total, err := req.Svc.Pool(ctx, req.Now, poolShown)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (h *Handlers) Pool(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 
 // Release handles 释放: the owner, their manager or an admin returns a customer to the pool.
 func (h *Handlers) Release(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	c, err := h.svc.Release(ctx, req.Now, req.Actor, ref(req.Cmd), req.Cmd.Reason)
+	c, err := req.Svc.Release(ctx, req.Now, req.Actor, ref(req.Cmd), req.Cmd.Reason)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func (h *Handlers) Release(ctx context.Context, req *bot.Request) (*bot.Reply, e
 
 // Claim handles 领取.
 func (h *Handlers) Claim(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	c, err := h.svc.Claim(ctx, req.Now, req.Actor, ref(req.Cmd))
+	c, err := req.Svc.Claim(ctx, req.Now, req.Actor, ref(req.Cmd))
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ const listMax = 30
 
 // Mine handles 我的客户: what the sender holds, most urgent first.
 func (h *Handlers) Mine(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	cs, err := h.svc.OwnedBy(ctx, req.Now, req.Actor.ID)
+	cs, err := req.Svc.OwnedBy(ctx, req.Now, req.Actor.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (h *Handlers) Mine(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 // Todo handles 待办: follow-ups due by the end of today and customers whose
 // protection ends within 7 days.
 func (h *Handlers) Todo(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	cs, err := h.svc.OwnedBy(ctx, req.Now, req.Actor.ID)
+	cs, err := req.Svc.OwnedBy(ctx, req.Now, req.Actor.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (h *Handlers) Todo(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 // Query handles 查询: full details for those allowed, otherwise a masked
 // phone, the owner and the protection end, never the follow-ups.
 func (h *Handlers) Query(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	cs, err := h.svc.FindCustomers(ctx, ref(req.Cmd))
+	cs, err := req.Svc.FindCustomers(ctx, ref(req.Cmd))
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (h *Handlers) detail(ctx context.Context, req *bot.Request, c *baobei.Custo
 	if c.NextFollowupAt != nil {
 		fmt.Fprintf(&b, "\n下次跟进：%s", h.policy.DateTime(*c.NextFollowupAt))
 	}
-	fs, err := h.svc.RecentFollowUps(ctx, c.ID, 3)
+	fs, err := req.Svc.RecentFollowUps(ctx, c.ID, 3)
 	for _, f := range fs {
 		fmt.Fprintf(&b, "\n· %s %s：%s", h.policy.DateTime(f.CreatedAt), f.UserName, f.Content)
 	}

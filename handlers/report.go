@@ -37,12 +37,12 @@ func (h *Handlers) Report(ctx context.Context, req *bot.Request) (*bot.Reply, er
 // report stores the draft, through an approval when the policy asks for
 // one and the reporter could not approve it themselves.
 func (h *Handlers) report(ctx context.Context, req *bot.Request, d baobei.CustomerDraft) (*baobei.ReportResult, error) {
-	team, err := h.svc.TeamName(ctx, req.Actor)
+	team, err := req.Svc.TeamName(ctx, req.Actor)
 	if err != nil {
 		return nil, err
 	}
 	if h.policy.Approval.NeedsApproval(d, team) && !req.Actor.MayDecide(req.Actor.TeamID) {
-		return h.svc.RequestReport(ctx, req.Now, req.Actor, d, h.approvalCards(req.Now))
+		return req.Svc.RequestReport(ctx, req.Now, req.Actor, d, h.approvalCards(req.Now))
 	}
-	return h.svc.Report(ctx, req.Now, req.Actor, d)
+	return req.Svc.Report(ctx, req.Now, req.Actor, d)
 }

@@ -16,7 +16,7 @@ func (h *Handlers) Stats(ctx context.Context, req *bot.Request) (*bot.Reply, err
 	scope, whose := baobei.ScopeOf(req.Actor), "我的"
 	switch {
 	case scope.TeamID != nil:
-		team, err := h.svc.TeamName(ctx, req.Actor)
+		team, err := req.Svc.TeamName(ctx, req.Actor)
 		if err != nil {
 			return nil, err
 		}
@@ -25,7 +25,7 @@ func (h *Handlers) Stats(ctx context.Context, req *bot.Request) (*bot.Reply, err
 		whose = "全公司"
 	}
 	from := WeekStart(req.Now, h.policy)
-	st, err := h.svc.Stats(ctx, scope, from, req.Now.Add(time.Second)) // times are stored to the second
+	st, err := req.Svc.Stats(ctx, scope, from, req.Now.Add(time.Second)) // times are stored to the second
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func (h *Handlers) Status(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	if req.Actor.Role != baobei.RoleAdmin {
 		return nil, baobei.Errorf(baobei.EFORBIDDEN, "系统状态仅管理员可看。看团队数据请发「统计」。")
 	}
-	st, err := h.svc.Status(ctx)
+	st, err := req.Svc.Status(ctx)
 	if err != nil {
 		return nil, err
 	}

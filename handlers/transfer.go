@@ -10,18 +10,18 @@ import (
 
 // Transfer handles 转移 (managers and admins): the receiver and the former owner are told.
 func (h *Handlers) Transfer(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	to, err := h.svc.FindUser(ctx, req.Cmd.Target)
+	to, err := req.Svc.FindUser(ctx, req.Cmd.Target)
 	if err != nil {
 		return nil, err
 	}
 	if req.Actor.Role == baobei.RoleRep {
-		a, err := h.svc.RequestTransfer(ctx, req.Now, req.Actor, ref(req.Cmd), to, req.Cmd.Reason, h.approvalCards(req.Now))
+		a, err := req.Svc.RequestTransfer(ctx, req.Now, req.Actor, ref(req.Cmd), to, req.Cmd.Reason, h.approvalCards(req.Now))
 		if err != nil {
 			return nil, err
 		}
 		return bot.Text(fmt.Sprintf("已提交转移申请 A%d：%s 转给 %s，等待经理审批。发「我的申请」查看进度。", a.ID, a.CustomerName, to.Name)), nil
 	}
-	res, err := h.svc.Transfer(ctx, req.Now, req.Actor, ref(req.Cmd), to, req.Cmd.Reason)
+	res, err := req.Svc.Transfer(ctx, req.Now, req.Actor, ref(req.Cmd), to, req.Cmd.Reason)
 	if err != nil {
 		return nil, err
 	}
@@ -34,15 +34,15 @@ func (h *Handlers) Transfer(ctx context.Context, req *bot.Request) (*bot.Reply, 
 
 // Handover handles 交接 (manager or admin): all of one rep's customers to another.
 func (h *Handlers) Handover(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	from, err := h.svc.FindUser(ctx, req.Cmd.Ref)
+	from, err := req.Svc.FindUser(ctx, req.Cmd.Ref)
 	if err != nil {
 		return nil, err
 	}
-	to, err := h.svc.FindUser(ctx, req.Cmd.Target)
+	to, err := req.Svc.FindUser(ctx, req.Cmd.Target)
 	if err != nil {
 		return nil, err
 	}
-	n, err := h.svc.Handover(ctx, req.Now, req.Actor, from, to)
+	n, err := req.Svc.Handover(ctx, req.Now, req.Actor, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (h *Handlers) Handover(ctx context.Context, req *bot.Request) (*bot.Reply, 
 
 // Lock handles 锁定 (managers, admins): the customer stays with its owner.
 func (h *Handlers) Lock(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	c, err := h.svc.SetLock(ctx, req.Now, req.Actor, ref(req.Cmd), true)
+	c, err := req.Svc.SetLock(ctx, req.Now, req.Actor, ref(req.Cmd), true)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (h *Handlers) Lock(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 
 // Unlock handles 解锁.
 func (h *Handlers) Unlock(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	c, err := h.svc.SetLock(ctx, req.Now, req.Actor, ref(req.Cmd), false)
+	c, err := req.Svc.SetLock(ctx, req.Now, req.Actor, ref(req.Cmd), false)
 	if err != nil {
 		return nil, err
 	}

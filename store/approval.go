@@ -235,7 +235,7 @@ func (s *Store) ExpireApprovals(ctx context.Context, now time.Time) (int, error)
 	}
 	var ids []int64
 	cutoff := now.AddDate(0, 0, -s.policy.Approval.ExpireDays)
-	if err := s.db.SelectContext(ctx, &ids, "SELECT id FROM approvals WHERE status = ? AND created_at <= ? ORDER BY id",
+	if err := s.q().SelectContext(ctx, &ids, "SELECT id FROM approvals WHERE status = ? AND created_at <= ? ORDER BY id",
 		baobei.ApprovalPending, ts(cutoff)); err != nil {
 		return 0, err
 	}
@@ -334,14 +334,14 @@ func (s *Store) PendingApprovals(ctx context.Context, actor *baobei.User) ([]bao
 	default:
 		return nil, nil
 	}
-	err := s.db.SelectContext(ctx, &as, q+"ORDER BY a.id LIMIT 50", args...)
+	err := s.q().SelectContext(ctx, &as, q+"ORDER BY a.id LIMIT 50", args...)
 	return as, err
 }
 
 // RequestsBy lists a user's requests, newest first.
 func (s *Store) RequestsBy(ctx context.Context, userID int64) ([]baobei.Approval, error) {
 	var as []baobei.Approval
-	err := s.db.SelectContext(ctx, &as, approvalSelect+"WHERE a.requester_id = ? ORDER BY a.id DESC LIMIT 20", userID)
+	err := s.q().SelectContext(ctx, &as, approvalSelect+"WHERE a.requester_id = ? ORDER BY a.id DESC LIMIT 20", userID)
 	return as, err
 }
 
@@ -351,7 +351,7 @@ func (s *Store) TeamName(ctx context.Context, u *baobei.User) (string, error) {
 		return "", nil
 	}
 	var name string
-	err := s.db.GetContext(ctx, &name, "SELECT name FROM teams WHERE id = ?", *u.TeamID)
+	err := s.q().GetContext(ctx, &name, "SELECT name FROM teams WHERE id = ?", *u.TeamID)
 	if notFound(err) {
 		return "", nil
 	}

@@ -10,136 +10,50 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// New customers are inserted in batches: concurrent reports waiting for the
-// database are written by one transaction with multi-row statements, which
-// is what lets the 报备 pipeline keep up with the raw insert rate. A batch
-// never decides a race: reports whose keys are taken, or that collide inside
-// the batch, leave it and take the takeover path, and when the batch
-// fails each report is retried alone.
-
-const (
-	batchWorkers = 2
-	batchMax     = 64
-)
+// New customers are written by writeBatch, which takes several at once with
+// multi-row statements (one 报备 is a batch of one). A batch never decides
+// a race: reports whose keys are taken, or that collide inside the batch,
+// are left out and take the takeover path.
 
 type reportJob struct {
-	ctx   context.Context
 	now   time.Time
 	actor *baobei.User
 	d     baobei.CustomerDraft
 	keys  []baobei.Key
-	claim *baobei.MessageClaim
-	done  chan jobResult
 
 	id int64 // set inside the batch transaction
 }
 
-// jobResult: the created customer, or taken=true when a key already exists.
-type jobResult struct {
-	c     *baobei.Customer
-	taken bool
-	err   error
-}
-
-func (s *Store) startBatcher() {
-	s.jobs = make(chan *reportJob, batchMax)
-	s.quit = make(chan struct{})
-	for i := 0; i < batchWorkers; i++ {
-		go s.batchWorker()
-	}
-}
-
-func (s *Store) batchWorker() {
-	for {
-		var batch []*reportJob
-		select {
-		case <-s.quit:
-			return
-		case j := <-s.jobs:
-			batch = append(batch, j)
-		}
-	drain:
-		for len(batch) < batchMax {
-			select {
-			case j := <-s.jobs:
-				batch = append(batch, j)
-			default:
-				break drain
-			}
-		}
-		s.runBatch(batch)
-	}
-}
-
-// insertNew queues a new customer and waits for its batch.
-func (s *Store) insertNew(ctx context.Context, now time.Time, actor *baobei.User, d baobei.CustomerDraft, keys []baobei.Key) jobResult {
-	j := &reportJob{ctx: ctx, now: now, actor: actor, d: d, keys: keys, claim: baobei.MessageClaimFrom(ctx), done: make(chan jobResult, 1)}
-	select {
-	case s.jobs <- j:
-	case <-ctx.Done():
-		return jobResult{err: ctx.Err()}
-	case <-s.quit:
-		return jobResult{err: errClosed}
-	}
-	select {
-	case r := <-j.done:
-		return r
-	case <-s.quit: // the batch may still commit: only at shutdown, after HTTP drained
-		return jobResult{err: errClosed}
-	}
-}
-
-var errClosed = errors.New("store closed")
-
-// runBatch writes a batch in one transaction, or each job alone when the
-// batch fails (a race on a key, a message seen before, a deadlock).
-func (s *Store) runBatch(batch []*reportJob) {
-	var fresh []*reportJob
-	err := s.tx(context.Background(), func(tx *sqlx.Tx) error {
-		var err error
-		fresh, err = s.writeBatch(tx, batch)
+// insertNew stores a new customer; nil when one of its keys exists (the
+// unique index has decided who was first; the caller takes the takeover
+// path).
+func (s *Store) insertNew(ctx context.Context, now time.Time, actor *baobei.User, d baobei.CustomerDraft, keys []baobei.Key) (*baobei.Customer, error) {
+	j := &reportJob{now: now, actor: actor, d: d, keys: keys}
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		_, err := writeBatch(ctx, tx, s.policy, []*reportJob{j})
 		return err
 	})
-	if err == nil {
-		for _, j := range fresh {
-			if j.claim != nil {
-				j.claim.MarkDone()
-			}
-		}
-		for _, j := range batch {
-			j.done <- s.result(j)
-		}
-		return
+	if isDuplicate(err) || (err == nil && j.id == 0) {
+		return nil, nil
 	}
-	if len(batch) == 1 {
-		if isDuplicate(err) {
-			batch[0].done <- jobResult{taken: true}
-		} else {
-			batch[0].done <- jobResult{err: err}
-		}
-		return
+	if err != nil {
+		return nil, err
 	}
-	for _, j := range batch {
-		s.runBatch([]*reportJob{j})
-	}
+	return s.newCustomer(j), nil
 }
 
-func (s *Store) result(j *reportJob) jobResult {
-	if j.id == 0 {
-		return jobResult{taken: true}
-	}
+func (s *Store) newCustomer(j *reportJob) *baobei.Customer {
 	until := ts(j.now.Add(s.policy.Protection()))
-	return jobResult{c: &baobei.Customer{ID: j.id, Name: j.d.Name, Phone: j.d.Phone, Wechat: j.d.Wechat, Company: j.d.Company,
+	return &baobei.Customer{ID: j.id, Name: j.d.Name, Phone: j.d.Phone, Wechat: j.d.Wechat, Company: j.d.Company,
 		Source: j.d.Source, Demand: j.d.Demand, Grade: j.d.Grade, Stage: baobei.StageNew, Status: baobei.StatusOwned,
 		OwnerID: &j.actor.ID, ProtectedUntil: &until, ReporterID: j.actor.ID, ReportedAt: ts(j.now), Version: 1,
-		OwnerName: j.actor.Name, OwnerUID: j.actor.UID, OwnerTeam: j.actor.TeamID}}
+		OwnerName: j.actor.Name, OwnerUID: j.actor.UID, OwnerTeam: j.actor.TeamID}
 }
 
 // writeBatch inserts the jobs whose keys are all free and distinct, with
-// their keys, audit rows and message records, and sets their ids (and
-// clears those of the others: a rerun after a deadlock starts afresh).
-func (s *Store) writeBatch(tx *sqlx.Tx, batch []*reportJob) ([]*reportJob, error) {
-	ctx := context.Background()
+// their keys and audit rows, and sets their ids (and clears those of the
+// others: a rerun after a deadlock starts afresh).
+func writeBatch(ctx context.Context, tx *sqlx.Tx, p baobei.Policy, batch []*reportJob) ([]*reportJob, error) {
 	for _, j := range batch {
 		j.id = 0
 	}
@@ -147,16 +61,7 @@ func (s *Store) writeBatch(tx *sqlx.Tx, batch []*reportJob) ([]*reportJob, error
 	if err != nil || len(fresh) == 0 {
 		return fresh, err
 	}
-	var claims []*baobei.MessageClaim
-	for _, j := range fresh {
-		if j.claim != nil && !j.claim.Done() {
-			claims = append(claims, j.claim)
-		}
-	}
-	if err := recordMessages(ctx, tx, time.Now(), claims...); err != nil {
-		return nil, err
-	}
-	if err := insertCustomers(ctx, tx, s.policy, fresh); err != nil {
+	if err := insertCustomers(ctx, tx, p, fresh); err != nil {
 		return nil, err
 	}
 	var keyArgs, auditArgs []any

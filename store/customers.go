@@ -18,11 +18,6 @@ const customerSelect = `SELECT c.id, c.name, c.phone, c.wechat, c.company, c.sou
 	COALESCE(pu.uid, '') AS prev_owner_uid
 	FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN users pu ON pu.id = c.prev_owner_id `
 
-type querier interface {
-	GetContext(ctx context.Context, dest any, query string, args ...any) error
-	SelectContext(ctx context.Context, dest any, query string, args ...any) error
-}
-
 func getCustomer(ctx context.Context, q querier, id int64) (*baobei.Customer, error) {
 	var c baobei.Customer
 	err := q.GetContext(ctx, &c, customerSelect+"WHERE c.id = ?", id)
@@ -82,7 +77,7 @@ func (s *Store) FindCustomers(ctx context.Context, ref baobei.CustomerRef) ([]ba
 // most urgent first.
 func (s *Store) OwnedBy(ctx context.Context, now time.Time, userID int64) ([]baobei.Customer, error) {
 	var cs []baobei.Customer
-	err := s.db.SelectContext(ctx, &cs, customerSelect+
+	err := s.q().SelectContext(ctx, &cs, customerSelect+
 		`WHERE c.owner_id = ? AND (c.status = ? OR (c.status = ? AND (c.protected_until > ? OR c.locked = 1)))
 		ORDER BY c.status, c.protected_until, c.id LIMIT 500`,
 		userID, baobei.StatusWon, baobei.StatusOwned, ts(now))
@@ -95,18 +90,18 @@ func (s *Store) Pool(ctx context.Context, now time.Time, limit int) ([]baobei.Cu
 	where := "WHERE (c.status = ? OR (c.status = ? AND c.protected_until <= ? AND c.locked = 0)) "
 	args := []any{baobei.StatusPool, baobei.StatusOwned, ts(now)}
 	var n int
-	if err := s.db.GetContext(ctx, &n, "SELECT COUNT(*) FROM customers c "+where, args...); err != nil {
+	if err := s.q().GetContext(ctx, &n, "SELECT COUNT(*) FROM customers c "+where, args...); err != nil {
 		return nil, 0, err
 	}
 	var cs []baobei.Customer
-	err := s.db.SelectContext(ctx, &cs, customerSelect+where+"ORDER BY c.id DESC LIMIT ?", append(args, limit)...)
+	err := s.q().SelectContext(ctx, &cs, customerSelect+where+"ORDER BY c.id DESC LIMIT ?", append(args, limit)...)
 	return cs, n, err
 }
 
 // RecentFollowUps returns a customer's latest follow-ups, newest first.
 func (s *Store) RecentFollowUps(ctx context.Context, customerID int64, limit int) ([]baobei.FollowUp, error) {
 	var fs []baobei.FollowUp
-	err := s.db.SelectContext(ctx, &fs, `SELECT f.id, f.customer_id, f.user_id, COALESCE(u.name, '') AS user_name,
+	err := s.q().SelectContext(ctx, &fs, `SELECT f.id, f.customer_id, f.user_id, COALESCE(u.name, '') AS user_name,
 		f.content, f.stage_from, f.stage_to, f.next_at, f.created_at
 		FROM followups f LEFT JOIN users u ON u.id = f.user_id
 		WHERE f.customer_id = ? ORDER BY f.id DESC LIMIT ?`, customerID, limit)
@@ -177,13 +172,13 @@ type AuditEvent struct {
 // AuditTrail lists a customer's audit rows, oldest first.
 func (s *Store) AuditTrail(ctx context.Context, customerID int64) ([]AuditEvent, error) {
 	var es []AuditEvent
-	err := s.db.SelectContext(ctx, &es, "SELECT * FROM audit_events WHERE customer_id = ? ORDER BY id", customerID)
+	err := s.q().SelectContext(ctx, &es, "SELECT * FROM audit_events WHERE customer_id = ? ORDER BY id", customerID)
 	return es, err
 }
 
 // Count runs a COUNT query; for tests and status pages.
 func (s *Store) Count(ctx context.Context, query string, args ...any) (int, error) {
 	var n int
-	err := s.db.GetContext(ctx, &n, query, args...)
+	err := s.q().GetContext(ctx, &n, query, args...)
 	return n, err
 }

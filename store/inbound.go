@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"baobei"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // InboundAdd records a platform message; added is false when the same
@@ -22,28 +24,58 @@ func (s *Store) InboundAdd(ctx context.Context, now time.Time, platform, msgID s
 	return err == nil, id, err
 }
 
-// InboundDue lists pending messages whose lease has run out, oldest first.
-func (s *Store) InboundDue(ctx context.Context, now time.Time, limit int) ([]baobei.InboundItem, error) {
+// LeaseInbound takes up to limit due messages (pending, lease run out) for
+// owner until `until`, oldest first, counting an attempt on each.
+func (s *Store) LeaseInbound(ctx context.Context, now, until time.Time, owner string, limit int) ([]baobei.InboundItem, error) {
+	var ids []int64
+	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM inbound WHERE status = ? AND lease_until <= ? ORDER BY id LIMIT ?`,
+		baobei.InboundPending, ts(now), limit); err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	q, args, err := sqlx.In(`UPDATE inbound SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
+		WHERE id IN (?) AND status = ? AND lease_until <= ?`, ts(until), owner, ids, baobei.InboundPending, ts(now))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+		return nil, err
+	}
 	var items []baobei.InboundItem
-	err := s.db.SelectContext(ctx, &items, `SELECT id, payload, attempts FROM inbound
-		WHERE status = ? AND lease_until <= ? ORDER BY id LIMIT ?`, baobei.InboundPending, ts(now), limit)
+	q, args, err = sqlx.In(`SELECT id, payload, attempts FROM inbound WHERE id IN (?) AND lease_owner = ? AND lease_until = ? AND status = ?
+		ORDER BY id`, ids, owner, ts(until), baobei.InboundPending)
+	if err == nil {
+		err = s.db.SelectContext(ctx, &items, q, args...)
+	}
 	return items, err
 }
 
-// InboundLease takes a due message for this worker until `until`; false
-// when another worker has it.
-func (s *Store) InboundLease(ctx context.Context, now, until time.Time, id int64) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE inbound SET lease_until = ?, attempts = attempts + 1
-		WHERE id = ? AND status = ? AND lease_until <= ?`, ts(until), id, baobei.InboundPending, ts(now))
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+// RenewInbound extends owner's lease on messages being processed.
+func (s *Store) RenewInbound(ctx context.Context, until time.Time, owner string, ids []int64) error {
+	return s.byIDs(ctx, "UPDATE inbound SET lease_until = ? WHERE id IN (?) AND lease_owner = ? AND status = ?",
+		ids, ts(until), owner, baobei.InboundPending)
 }
 
-// InboundFinish marks a message done (or dead after too many attempts).
+// InboundRetry releases a message whose unit failed, due again at `at`.
+func (s *Store) InboundRetry(ctx context.Context, at time.Time, owner string, id int64) error {
+	_, err := s.db.ExecContext(ctx, "UPDATE inbound SET lease_until = ?, lease_owner = '' WHERE id = ? AND lease_owner = ? AND status = ?",
+		ts(at), id, owner, baobei.InboundPending)
+	return err
+}
+
+// InboundFinish marks a message done (or dead: it cannot be read).
 func (s *Store) InboundFinish(ctx context.Context, id int64, status string) error {
 	_, err := s.db.ExecContext(ctx, "UPDATE inbound SET status = ? WHERE id = ?", status, id)
+	return err
+}
+
+// finishInbound marks the messages of committed units done, in their transaction.
+func finishInbound(ctx context.Context, tx *sqlx.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q, args, err := sqlx.In("UPDATE inbound SET status = ? WHERE id IN (?)", baobei.InboundDone, ids)
+	if err == nil {
+		_, err = tx.ExecContext(ctx, q, args...)
+	}
 	return err
 }

@@ -12,30 +12,6 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// ClaimMessage records a platform message that no transaction recorded
-// (a command that changed nothing); ErrDuplicateMessage if it was seen before.
-func (s *Store) ClaimMessage(ctx context.Context, claim *baobei.MessageClaim) error {
-	return s.tx(baobei.WithMessageClaim(ctx, claim), func(*sqlx.Tx) error { return nil })
-}
-
-// recordMessages inserts processed_messages rows in tx; a duplicate means
-// the message was handled before.
-func recordMessages(ctx context.Context, tx *sqlx.Tx, now time.Time, claims ...*baobei.MessageClaim) error {
-	if len(claims) == 0 {
-		return nil
-	}
-	q := "INSERT INTO processed_messages (platform, msg_id, created_at) VALUES " + placeholders(len(claims), 3)
-	args := make([]any, 0, 3*len(claims))
-	for _, c := range claims {
-		args = append(args, c.Platform, c.ID, ts(now))
-	}
-	_, err := tx.ExecContext(ctx, q, args...)
-	if isDuplicate(err) {
-		return baobei.ErrDuplicateMessage
-	}
-	return err
-}
-
 // placeholders returns "(?, ?), (?, ?)" for rows rows of n columns.
 func placeholders(rows, n int) string {
 	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
@@ -55,16 +31,16 @@ func enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, ns ...baobei.Notic
 	for len(ns) > 0 {
 		chunk := ns[:min(len(ns), 100)]
 		ns = ns[len(chunk):]
-		args := make([]any, 0, 6*len(chunk))
+		args := make([]any, 0, 7*len(chunk))
 		for _, n := range chunk {
 			payload, err := json.Marshal(n)
 			if err != nil {
 				return err
 			}
-			args = append(args, n.ToUser, n.ToChat, string(payload), OutboxPending, ts(now), ts(now))
+			args = append(args, n.ToUser, n.ToChat, string(payload), OutboxPending, int(n.Priority), ts(now), ts(now))
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (to_user, to_chat, payload, status, next_attempt_at, created_at)
-			VALUES `+placeholders(len(chunk), 6), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (to_user, to_chat, payload, status, priority, next_attempt_at, created_at)
+			VALUES `+placeholders(len(chunk), 7), args...); err != nil {
 			return err
 		}
 	}
@@ -78,41 +54,102 @@ const (
 	OutboxDead    = "dead"
 )
 
-// DueOutbox returns pending pushes whose next attempt is due, oldest first.
-func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]baobei.OutboxItem, error) {
+// LeaseOutbox takes up to limit due pushes for owner until `until`: replies
+// first, then notices, then bulk, oldest first within each. Pushes leased
+// by someone else are left alone, so each push is sent by one replica.
+func (s *Store) LeaseOutbox(ctx context.Context, now, until time.Time, owner string, limit int) ([]baobei.OutboxItem, error) {
+	var items []baobei.OutboxItem
+	for _, p := range []baobei.Priority{baobei.PriorityReply, baobei.PriorityNotice, baobei.PriorityBulk} {
+		if len(items) >= limit {
+			break
+		}
+		var ids []int64
+		if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM outbox WHERE status = ? AND priority = ? AND next_attempt_at <= ?
+			ORDER BY id LIMIT ?`, OutboxPending, int(p), ts(now), limit-len(items)); err != nil {
+			return items, err
+		}
+		got, err := s.leaseOutbox(ctx, now, until, owner, ids)
+		items = append(items, got...)
+		if err != nil {
+			return items, err
+		}
+	}
+	return items, nil
+}
+
+func (s *Store) leaseOutbox(ctx context.Context, now, until time.Time, owner string, ids []int64) ([]baobei.OutboxItem, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	q, args, err := sqlx.In(`UPDATE outbox SET next_attempt_at = ?, lease_owner = ? WHERE id IN (?) AND status = ? AND next_attempt_at <= ?`,
+		ts(until), owner, ids, OutboxPending, ts(now))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+		return nil, err
+	}
 	var rows []struct {
 		ID       int64  `db:"id"`
 		Payload  string `db:"payload"`
 		Attempts int    `db:"attempts"`
+		Priority int    `db:"priority"`
 	}
-	err := s.db.SelectContext(ctx, &rows, `SELECT id, payload, attempts FROM outbox
-		WHERE status = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`, OutboxPending, ts(now), limit)
+	q, args, err = sqlx.In(`SELECT id, payload, attempts, priority FROM outbox WHERE id IN (?) AND lease_owner = ? AND next_attempt_at = ?
+		AND status = ? ORDER BY id`, ids, owner, ts(until), OutboxPending)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
 	items := make([]baobei.OutboxItem, len(rows))
 	for i, r := range rows {
 		items[i] = baobei.OutboxItem{ID: r.ID, Attempts: r.Attempts}
 		if err := json.Unmarshal([]byte(r.Payload), &items[i].Notice); err != nil {
 			return nil, fmt.Errorf("outbox %d: %w", r.ID, err)
 		}
+		items[i].Notice.Priority = baobei.Priority(r.Priority)
 	}
-	return items, err
+	return items, nil
 }
 
-// OutboxLease takes a due push for this sender until `until`; false when
-// another replica took it, so a push is sent by one replica only.
-func (s *Store) OutboxLease(ctx context.Context, now, until time.Time, id int64) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = ? AND next_attempt_at <= ?`,
-		ts(until), id, OutboxPending, ts(now))
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+// RenewOutbox extends owner's lease on the given pushes (the heartbeat of
+// sends in progress).
+func (s *Store) RenewOutbox(ctx context.Context, until time.Time, owner string, ids []int64) error {
+	return s.byIDs(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id IN (?) AND lease_owner = ? AND status = ?`,
+		ids, ts(until), owner, OutboxPending)
 }
 
-// OutboxSent marks a push delivered.
-func (s *Store) OutboxSent(ctx context.Context, now time.Time, id int64) error {
-	_, err := s.db.ExecContext(ctx, "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ? WHERE id = ?", OutboxSent, ts(now), id)
-	return err
+// OutboxSent marks pushes delivered.
+func (s *Store) OutboxSent(ctx context.Context, now time.Time, ids []int64) error {
+	return s.byIDs(ctx, "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ? WHERE id IN (?)", ids, OutboxSent, ts(now))
+}
+
+// OutboxDefer puts pushes back, due at `at`, without counting an attempt
+// (a recipient's rate limit said not yet).
+func (s *Store) OutboxDefer(ctx context.Context, at time.Time, owner string, ids []int64) error {
+	return s.byIDs(ctx, "UPDATE outbox SET next_attempt_at = ?, lease_owner = '' WHERE id IN (?) AND lease_owner = ? AND status = ?",
+		ids, ts(at), owner, OutboxPending)
+}
+
+// byIDs runs q, whose "IN (?)" takes ids and whose other placeholders
+// take args (those before the IN first), in chunks of 500 ids.
+func (s *Store) byIDs(ctx context.Context, q string, ids []int64, args ...any) error {
+	before := strings.Count(q[:strings.Index(q, "IN (?)")], "?")
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		all := append(append(append([]any{}, args[:before]...), chunk), args[before:]...)
+		query, qargs, err := sqlx.In(q, all...)
+		if err != nil {
+			return err
+		}
+		if _, err := s.db.ExecContext(ctx, query, qargs...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // OutboxFailed schedules another attempt at next, or marks the push dead
@@ -123,26 +160,39 @@ func (s *Store) OutboxFailed(ctx context.Context, now time.Time, id int64, next 
 		status, at = OutboxPending, *next
 	}
 	if len(cause) > 500 {
-		cause = cause[:500]
+		cause = strings.ToValidUTF8(cause[:500], "")
 	}
-	_, err := s.db.ExecContext(ctx, "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+	_, err := s.db.ExecContext(ctx, "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_owner = '' WHERE id = ?",
 		status, ts(at), cause, id)
 	return err
 }
 
-// ConsoleAppend stores a message the console channel delivered; msgID is
-// the message it answers ("" for pushes).
-func (s *Store) ConsoleAppend(ctx context.Context, now time.Time, toUser, toChat, msgID string, payload []byte) error {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO console_messages (to_user, to_chat, msg_id, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-		toUser, toChat, msgID, string(payload), ts(now))
-	return err
+// QueueDepth is how many rows wait and since when, for the metrics.
+type QueueDepth struct {
+	Priority int        `db:"priority"`
+	Count    int        `db:"n"`
+	Oldest   *time.Time `db:"oldest"`
 }
 
-// ConsoleReplies returns the payloads delivered in answer to msgID, in order.
-func (s *Store) ConsoleReplies(ctx context.Context, msgID string) ([]string, error) {
-	var out []string
-	err := s.db.SelectContext(ctx, &out, "SELECT payload FROM console_messages WHERE msg_id = ? ORDER BY id", msgID)
+// OutboxDepth counts pending pushes by priority, with the oldest's age.
+func (s *Store) OutboxDepth(ctx context.Context) ([]QueueDepth, error) {
+	var out []QueueDepth
+	err := s.db.SelectContext(ctx, &out, "SELECT priority, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE status = ? GROUP BY priority", OutboxPending)
 	return out, err
+}
+
+// InboundDepth counts messages waiting to be processed, with the oldest's age.
+func (s *Store) InboundDepth(ctx context.Context) (QueueDepth, error) {
+	var d QueueDepth
+	err := s.db.GetContext(ctx, &d, "SELECT 0 AS priority, COUNT(*) AS n, MIN(created_at) AS oldest FROM inbound WHERE status = ?", baobei.InboundPending)
+	return d, err
+}
+
+// ConsoleAppend stores a message the console channel delivered.
+func (s *Store) ConsoleAppend(ctx context.Context, now time.Time, toUser, toChat string, payload []byte) error {
+	_, err := s.db.ExecContext(ctx, "INSERT INTO console_messages (to_user, to_chat, payload, created_at) VALUES (?, ?, ?, ?)",
+		toUser, toChat, string(payload), ts(now))
+	return err
 }
 
 // ConsoleInbox returns the payloads delivered to a user (or, with chat set,

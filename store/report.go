@@ -17,9 +17,9 @@ import (
 func (s *Store) Report(ctx context.Context, now time.Time, actor *baobei.User, d baobei.CustomerDraft) (*baobei.ReportResult, error) {
 	keys := d.Keys(s.policy)
 	for attempt := 0; attempt < 5; attempt++ {
-		r := s.insertNew(ctx, now, actor, d, keys)
-		if r.err != nil || r.c != nil {
-			return &baobei.ReportResult{Customer: r.c}, r.err
+		c, err := s.insertNew(ctx, now, actor, d, keys)
+		if err != nil || c != nil {
+			return &baobei.ReportResult{Customer: c}, err
 		}
 		res, err := s.takeOver(ctx, now, actor, d, keys)
 		if !errors.Is(err, errKeyGone) {

@@ -10,7 +10,7 @@ import (
 
 // Setting returns a stored setting; ok is false when it was never set.
 func (s *Store) Setting(ctx context.Context, name string) (value string, ok bool, err error) {
-	err = s.db.GetContext(ctx, &value, "SELECT value FROM settings WHERE name = ?", name)
+	err = s.q().GetContext(ctx, &value, "SELECT value FROM settings WHERE name = ?", name)
 	if notFound(err) {
 		return "", false, nil
 	}
@@ -43,7 +43,7 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	_, err = s.db.ExecContext(ctx, "INSERT INTO settings (name, value) VALUES (?, ?)", name, hex.EncodeToString(b))
+	_, err = s.q().ExecContext(ctx, "INSERT INTO settings (name, value) VALUES (?, ?)", name, hex.EncodeToString(b))
 	if err != nil && !isDuplicate(err) {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func (s *Store) Stats(ctx context.Context, scope baobei.Scope, from, to time.Tim
 	st := &baobei.Stats{Stages: map[baobei.Stage]int{}}
 	owner, oargs := scopeWhere("owner_id", scope)
 	var stages []baobei.Count
-	err := s.db.SelectContext(ctx, &stages, `SELECT stage AS label, COUNT(*) AS n FROM customers
+	err := s.q().SelectContext(ctx, &stages, `SELECT stage AS label, COUNT(*) AS n FROM customers
 		WHERE `+owner+` AND (status = ? OR (status = ? AND (protected_until > ? OR locked = 1))) GROUP BY stage`,
 		append(oargs, baobei.StatusWon, baobei.StatusOwned, ts(to))...)
 	if err != nil {
@@ -47,7 +47,7 @@ func (s *Store) Stats(ctx context.Context, scope baobei.Scope, from, to time.Tim
 	}
 	for _, c := range counts {
 		q := "SELECT COUNT(*) FROM audit_events WHERE " + c.where + " AND " + actor + " AND at >= ? AND at < ?"
-		if err := s.db.GetContext(ctx, c.dst, q, append(c.args, period...)...); err != nil {
+		if err := s.q().GetContext(ctx, c.dst, q, append(c.args, period...)...); err != nil {
 			return nil, err
 		}
 	}
@@ -62,7 +62,7 @@ func (s *Store) Stats(ctx context.Context, scope baobei.Scope, from, to time.Tim
 func (s *Store) poolAndLost(ctx context.Context, st *baobei.Stats, scope baobei.Scope, from, to time.Time) error {
 	former, fargs := scopeWhere("from_owner", scope)
 	var details []string
-	if err := s.db.SelectContext(ctx, &details, "SELECT detail FROM audit_events WHERE action = ? AND "+former+" AND at >= ? AND at < ?",
+	if err := s.q().SelectContext(ctx, &details, "SELECT detail FROM audit_events WHERE action = ? AND "+former+" AND at >= ? AND at < ?",
 		append(append([]any{ActRelease}, fargs...), ts(from), ts(to))...); err != nil {
 		return err
 	}
@@ -81,14 +81,14 @@ func (s *Store) poolAndLost(ctx context.Context, st *baobei.Stats, scope baobei.
 // activity sums the amounts won and ranks follow-ups per rep.
 func (s *Store) activity(ctx context.Context, st *baobei.Stats, scope baobei.Scope, from, to time.Time) error {
 	owner, oargs := scopeWhere("c.owner_id", scope)
-	err := s.db.GetContext(ctx, &st.WonCents, `SELECT COALESCE(SUM(c.amount_cents), 0) FROM customers c
+	err := s.q().GetContext(ctx, &st.WonCents, `SELECT COALESCE(SUM(c.amount_cents), 0) FROM customers c
 		WHERE c.id IN (SELECT customer_id FROM audit_events WHERE action = ? AND at >= ? AND at < ?) AND `+owner,
 		append([]any{ActWon, ts(from), ts(to)}, oargs...)...)
 	if err != nil {
 		return err
 	}
 	user, uargs := scopeWhere("f.user_id", scope)
-	return s.db.SelectContext(ctx, &st.FollowUps, `SELECT u.name AS label, COUNT(*) AS n FROM followups f JOIN users u ON u.id = f.user_id
+	return s.q().SelectContext(ctx, &st.FollowUps, `SELECT u.name AS label, COUNT(*) AS n FROM followups f JOIN users u ON u.id = f.user_id
 		WHERE `+user+` AND f.created_at >= ? AND f.created_at < ? GROUP BY u.name ORDER BY n DESC, u.name LIMIT 10`,
 		append(uargs, ts(from), ts(to))...)
 }

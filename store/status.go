@@ -21,16 +21,16 @@ func (s *Store) Status(ctx context.Context) (*baobei.SystemStatus, error) {
 		{&st.PendingApprovals, "SELECT COUNT(*) FROM approvals WHERE status = 'pending'"},
 	}
 	for _, c := range counts {
-		if err := s.db.GetContext(ctx, c.dst, c.q); err != nil {
+		if err := s.q().GetContext(ctx, c.dst, c.q); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.db.SelectContext(ctx, &st.DeadPushes, `SELECT to_user, to_chat, attempts, last_error FROM outbox
+	if err := s.q().SelectContext(ctx, &st.DeadPushes, `SELECT to_user, to_chat, attempts, last_error FROM outbox
 		WHERE status = 'dead' ORDER BY id DESC LIMIT 5`); err != nil {
 		return nil, err
 	}
 	// The slot column itself, not MAX(slot): SQLite types an aggregate as text.
-	err := s.db.SelectContext(ctx, &st.Jobs, `SELECT r.job, r.slot FROM job_runs r
+	err := s.q().SelectContext(ctx, &st.Jobs, `SELECT r.job, r.slot FROM job_runs r
 		WHERE r.slot = (SELECT MAX(slot) FROM job_runs WHERE job = r.job) ORDER BY r.job`)
 	return st, err
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"time"
 
 	"baobei"
@@ -27,20 +26,32 @@ const (
 	SQLite = "sqlite"
 )
 
-// Store is the database behind baobei.
+// Store is the database behind baobei. A copy bound to a unit of work
+// (see RunUnits) runs every method inside that unit's transaction.
 type Store struct {
-	db        *sqlx.DB
-	dialect   string
-	policy    baobei.Policy
-	jobs      chan *reportJob // new customers waiting for a batch
-	quit      chan struct{}
-	closeOnce sync.Once
+	db      *sqlx.DB
+	dialect string
+	policy  baobei.Policy
+	unit    *sqlx.Tx // set on the copy bound to a unit of work
+	broken  *error   // the unit's transaction was aborted by the database
+	queued  func()   // called after a commit, so the pusher looks for new rows
+}
+
+// Pool sizes the connection pool. Zero values take the defaults: 16 open and
+// 16 idle connections for MySQL, 8 for SQLite.
+type Pool struct {
+	MaxOpen, MaxIdle int
 }
 
 // Open connects to the database named by dsn — "sqlite:///abs/path.db",
 // "sqlite://rel/path.db", a bare file path, or
 // "mysql://user:pass@tcp(host:3306)/db" — and brings its schema up to date.
 func Open(ctx context.Context, dsn string, p baobei.Policy) (*Store, error) {
+	return OpenPool(ctx, dsn, p, Pool{})
+}
+
+// OpenPool is Open with a sized connection pool.
+func OpenPool(ctx context.Context, dsn string, p baobei.Policy, pool Pool) (*Store, error) {
 	dialect, driverDSN, err := driverDSN(dsn)
 	if err != nil {
 		return nil, err
@@ -49,13 +60,15 @@ func Open(ctx context.Context, dsn string, p baobei.Policy) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dialect, err)
 	}
-	if dialect == SQLite {
-		db.SetMaxOpenConns(8)
-	} else {
-		db.SetMaxOpenConns(128)
-		db.SetMaxIdleConns(128)
-		db.SetConnMaxLifetime(30 * time.Minute)
+	if pool.MaxOpen <= 0 {
+		pool.MaxOpen = map[string]int{SQLite: 8, MySQL: 16}[dialect]
 	}
+	if pool.MaxIdle <= 0 || pool.MaxIdle > pool.MaxOpen {
+		pool.MaxIdle = pool.MaxOpen
+	}
+	db.SetMaxOpenConns(pool.MaxOpen)
+	db.SetMaxIdleConns(pool.MaxIdle)
+	db.SetConnMaxLifetime(30 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect %s: %w", dialect, err)
@@ -65,14 +78,42 @@ func Open(ctx context.Context, dsn string, p baobei.Policy) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s.startBatcher()
 	return s, nil
 }
 
-// Close stops the batch writers and closes the database.
-func (s *Store) Close() error {
-	s.closeOnce.Do(func() { close(s.quit) })
-	return s.db.Close()
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// OnQueued sets what runs after a transaction commits that may have queued
+// pushes (the pusher's wake-up). Set it before the store is used.
+func (s *Store) OnQueued(f func()) { s.queued = f }
+
+func (s *Store) wake() {
+	if s.queued != nil {
+		s.queued()
+	}
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// PoolStats reports the connection pool's use.
+func (s *Store) PoolStats() sql.DBStats { return s.db.Stats() }
+
+// querier is what reads and writes need: the pool, or the unit's transaction.
+type querier interface {
+	sqlx.ExtContext
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+// q is where a read goes: the unit's transaction when bound to one, so a
+// command sees its own writes, else the pool.
+func (s *Store) q() querier {
+	if s.unit != nil {
+		return s.unit
+	}
+	return s.db
 }
 
 // Dialect is MySQL or SQLite.
@@ -114,8 +155,20 @@ var errStale = errors.New("row changed concurrently")
 
 // tx runs fn in a transaction, retried a few times with jitter when the
 // database reports a deadlock, a lock wait timeout, SQLITE_BUSY, or when fn
-// lost an optimistic race (errStale).
+// lost an optimistic race (errStale). Bound to a unit of work, fn runs in a
+// savepoint of the unit's transaction instead, and such errors go up to the
+// unit, which runs the whole command again.
 func (s *Store) tx(ctx context.Context, fn func(*sqlx.Tx) error) error {
+	if s.unit != nil {
+		if *s.broken != nil {
+			return *s.broken // nothing more may run: it would autocommit
+		}
+		err := savepoint(ctx, s.unit, "sp", func() error { return fn(s.unit) })
+		if aborted(err) {
+			*s.broken = err
+		}
+		return err
+	}
 	const attempts = 8
 	var err error
 	for i := 0; i < attempts; i++ {
@@ -132,32 +185,37 @@ func (s *Store) tx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 	return err
 }
 
-// tx1 runs fn in one transaction. When ctx carries a platform message not
-// yet recorded, the transaction records it first, so the change and the
-// message's dedupe commit together.
+// tx1 runs fn in one transaction.
 func (s *Store) tx1(ctx context.Context, fn func(*sqlx.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	claim := baobei.MessageClaimFrom(ctx)
-	if claim != nil && !claim.Done() {
-		err = recordMessages(ctx, tx, time.Now(), claim)
-	}
-	if err == nil {
-		err = fn(tx)
-	}
-	if err != nil {
+	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	if claim != nil {
-		claim.MarkDone()
-	}
+	s.wake()
 	return nil
+}
+
+// savepoint runs fn inside a savepoint of tx: when fn fails, what it wrote
+// is undone and the transaction goes on.
+func savepoint(ctx context.Context, tx *sqlx.Tx, name string, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+	return err
 }
 
 func retryable(err error) bool {

@@ -94,7 +94,7 @@ func (s *Store) FindUser(ctx context.Context, ref string) (*baobei.User, error) 
 		return u, err
 	}
 	var us []baobei.User
-	if err := s.db.SelectContext(ctx, &us, "SELECT "+userCols+" FROM users WHERE name = ? AND active = ? LIMIT 3", ref, true); err != nil {
+	if err := s.q().SelectContext(ctx, &us, "SELECT "+userCols+" FROM users WHERE name = ? AND active = ? LIMIT 3", ref, true); err != nil {
 		return nil, err
 	}
 	switch len(us) {
@@ -108,7 +108,7 @@ func (s *Store) FindUser(ctx context.Context, ref string) (*baobei.User, error) 
 
 func (s *Store) getUser(ctx context.Context, where string, arg any) (*baobei.User, error) {
 	var u baobei.User
-	err := s.db.GetContext(ctx, &u, "SELECT "+userCols+" FROM users WHERE "+where, arg)
+	err := s.q().GetContext(ctx, &u, "SELECT "+userCols+" FROM users WHERE "+where, arg)
 	if notFound(err) {
 		return nil, baobei.Errorf(baobei.ENOTFOUND, "找不到用户 %v。请让管理员把你加入组织配置。", arg)
 	}
@@ -121,7 +121,7 @@ func (s *Store) RegisterRep(ctx context.Context, uid, name string, now time.Time
 	if name == "" {
 		name = uid
 	}
-	_, err := s.db.ExecContext(ctx, "INSERT INTO users (uid, name, role, team_id, active, created_at) VALUES (?, ?, ?, NULL, ?, ?)",
+	_, err := s.q().ExecContext(ctx, "INSERT INTO users (uid, name, role, team_id, active, created_at) VALUES (?, ?, ?, NULL, ?, ?)",
 		uid, name, baobei.RoleRep, true, ts(now))
 	if err != nil && !isDuplicate(err) {
 		return nil, err
@@ -132,13 +132,13 @@ func (s *Store) RegisterRep(ctx context.Context, uid, name string, now time.Time
 // Users lists the active users, team by team.
 func (s *Store) Users(ctx context.Context) ([]baobei.User, error) {
 	var us []baobei.User
-	err := s.db.SelectContext(ctx, &us, "SELECT "+userCols+" FROM users WHERE active = ? ORDER BY team_id, id", true)
+	err := s.q().SelectContext(ctx, &us, "SELECT "+userCols+" FROM users WHERE active = ? ORDER BY team_id, id", true)
 	return us, err
 }
 
 // Teams lists the teams.
 func (s *Store) Teams(ctx context.Context) ([]baobei.Team, error) {
 	var ts []baobei.Team
-	err := s.db.SelectContext(ctx, &ts, "SELECT id, code, name, chat_id FROM teams ORDER BY id")
+	err := s.q().SelectContext(ctx, &ts, "SELECT id, code, name, chat_id FROM teams ORDER BY id")
 	return ts, err
 }

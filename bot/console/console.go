@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"baobei"
@@ -23,8 +22,7 @@ var page []byte
 
 // Store is what the console keeps and lists.
 type Store interface {
-	ConsoleAppend(ctx context.Context, now time.Time, toUser, toChat, msgID string, payload []byte) error
-	ConsoleReplies(ctx context.Context, msgID string) ([]string, error)
+	ConsoleAppend(ctx context.Context, now time.Time, toUser, toChat string, payload []byte) error
 	ConsoleInbox(ctx context.Context, user, chat string) ([]string, error)
 	Users(ctx context.Context) ([]baobei.User, error)
 	Teams(ctx context.Context) ([]baobei.Team, error)
@@ -52,38 +50,6 @@ type Adapter struct {
 	// OnAdvance runs what came due between the old and the new time (the
 	// scheduler's jobs) before the clock request is answered.
 	OnAdvance func(ctx context.Context, from, to time.Time) error
-
-	inflight inflight
-}
-
-// inflight makes concurrent resends of one msg_id wait for the first, so
-// that they answer with its stored replies.
-type inflight struct {
-	mu sync.Mutex
-	m  map[string]chan struct{}
-}
-
-func (f *inflight) begin(id string) (end func()) {
-	for {
-		f.mu.Lock()
-		if ch, busy := f.m[id]; busy {
-			f.mu.Unlock()
-			<-ch
-			continue
-		}
-		if f.m == nil {
-			f.m = map[string]chan struct{}{}
-		}
-		ch := make(chan struct{})
-		f.m[id] = ch
-		f.mu.Unlock()
-		return func() {
-			f.mu.Lock()
-			delete(f.m, id)
-			f.mu.Unlock()
-			close(ch)
-		}
-	}
 }
 
 // New returns the console adapter.
@@ -95,16 +61,20 @@ func New(s Store, clock baobei.Clock, p baobei.Policy) *Adapter {
 func (a *Adapter) Name() string { return "console" }
 
 // Send stores a push in its recipient's inbox.
-func (a *Adapter) Send(ctx context.Context, o bot.Out) error { return a.append(ctx, "", o) }
+func (a *Adapter) Send(ctx context.Context, o bot.Out) error {
+	if o.Update != "" {
+		return nil // the console shows no cards to update
+	}
+	return a.append(ctx, o)
+}
 
-// append stores a message in its recipient's inbox; msgID is the console
-// message it answers, so that a resend returns the same replies.
-func (a *Adapter) append(ctx context.Context, msgID string, o bot.Out) error {
+// append stores a message in its recipient's inbox.
+func (a *Adapter) append(ctx context.Context, o bot.Out) error {
 	b, err := json.Marshal(o)
 	if err != nil {
 		return err
 	}
-	return a.store.ConsoleAppend(ctx, a.clock.Now(), o.ToUser, o.ToChat, msgID, b)
+	return a.store.ConsoleAppend(ctx, a.clock.Now(), o.ToUser, o.ToChat, b)
 }
 
 // Mount serves the page and the JSON API under /console.
@@ -160,24 +130,15 @@ func (a *Adapter) actions(d bot.Dispatcher) gin.HandlerFunc {
 	}
 }
 
-// deliver dispatches, stores the replies in the inboxes, flushes the pushes
-// the command caused, and answers with the replies. A resent msg_id answers
-// with the replies stored the first time.
+// deliver dispatches and answers with the replies, once the pushes the
+// command queued (its replies among them) are in their inboxes. A resent
+// msg_id answers with the replies of the first time, and changes nothing.
 func (a *Adapter) deliver(c *gin.Context, d bot.Dispatcher, m bot.Message) {
 	ctx := c.Request.Context()
-	if m.ID != "" {
-		defer a.inflight.begin(m.ID)()
-	}
 	res, err := d.Dispatch(ctx, m)
 	if errors.Is(err, bot.ErrUnknownUser) {
 		c.JSON(http.StatusForbidden, gin.H{"error": "unknown user " + m.UserID})
 		return
-	}
-	var replies []json.RawMessage
-	if err == nil && res.Replayed {
-		replies, err = a.replayed(ctx, m.ID)
-	} else if err == nil {
-		replies, err = a.keep(ctx, m.ID, res.Replies)
 	}
 	if err == nil && a.Pusher != nil {
 		err = a.Pusher.Flush(ctx)
@@ -187,24 +148,13 @@ func (a *Adapter) deliver(c *gin.Context, d bot.Dispatcher, m bot.Message) {
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"replies": replies})
-}
-
-func (a *Adapter) keep(ctx context.Context, msgID string, outs []bot.Out) ([]json.RawMessage, error) {
-	replies := make([]json.RawMessage, 0, len(outs))
-	for _, o := range outs {
-		if err := a.append(ctx, msgID, o); err != nil {
-			return nil, err
+	replies := make([]bot.Out, 0, len(res.Replies))
+	for _, o := range res.Replies {
+		if o.Update == "" {
+			replies = append(replies, o)
 		}
-		b, _ := json.Marshal(o)
-		replies = append(replies, b)
 	}
-	return replies, nil
-}
-
-func (a *Adapter) replayed(ctx context.Context, msgID string) ([]json.RawMessage, error) {
-	rows, err := a.store.ConsoleReplies(ctx, msgID)
-	return raw(rows), err
+	c.JSON(http.StatusOK, gin.H{"replies": replies})
 }
 
 func raw(rows []string) []json.RawMessage {
@@ -304,6 +254,9 @@ func (a *Adapter) advance(c *gin.Context) {
 	err = a.store.SetSetting(c.Request.Context(), ClockSetting, a.ClockControl.Offset().String())
 	if err == nil && a.OnAdvance != nil {
 		err = a.OnAdvance(c.Request.Context(), from, now)
+	}
+	if err == nil && a.Pusher != nil {
+		err = a.Pusher.Flush(c.Request.Context())
 	}
 	if err != nil {
 		c.Error(err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -23,6 +24,21 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	return fmt.Sprintf("dingtalk: HTTP %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// ErrorCode is DingTalk's code, or the HTTP status when it gave none.
+func (e *APIError) ErrorCode() string {
+	if e.Code != "" {
+		return e.Code
+	}
+	return fmt.Sprint(e.Status)
+}
+
+// RateLimited reports a refusal for calling too often: HTTP 429, the
+// OpenAPI's QPS-limit codes, or a robot webhook's 130101 ("send too fast").
+func (e *APIError) RateLimited() bool {
+	return e.Status == http.StatusTooManyRequests || e.Code == "130101" ||
+		strings.Contains(e.Code, "QpsLimit") || strings.Contains(e.Code, "Throttling")
 }
 
 // tokenInvalid reports an access token that is invalid or expired.

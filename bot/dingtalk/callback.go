@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"baobei/bot"
+
 	"github.com/gin-gonic/gin"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/chatbot"
 )
@@ -54,8 +56,9 @@ func (a *Adapter) callback(c *gin.Context) {
 		return
 	}
 	if _, err := a.inbox.Accept(c.Request.Context(), a.incoming(&d)); err != nil {
-		a.log.Error("dingtalk: record message", "err", err)
-		c.Status(http.StatusInternalServerError)
+		status := bot.AcceptStatus(err)
+		a.log.Error("dingtalk: message not recorded", "status", status, "err", err)
+		c.Status(status)
 		return
 	}
 	c.Status(http.StatusOK)

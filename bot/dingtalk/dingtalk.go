@@ -38,6 +38,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -127,6 +128,7 @@ type Adapter struct {
 	now      func() time.Time
 	token    accessToken
 	sessions sessions
+	streamUp atomic.Bool
 }
 
 // New returns the adapter. All OpenAPI calls and the stream's connection

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"baobei/bot"
 )
@@ -19,6 +20,14 @@ import (
 // everywhere. In msgParam, JSON escaping of ordinary text (CJK is not
 // escaped, "\n" takes 2 bytes) keeps it well within 15,000 bytes.
 const textLimit = 4000
+
+// Limits are DingTalk's: an app's calls to one OpenAPI are limited to 20 a
+// second on the standard edition (40 on 专业版, 60 on 专属版; push.rate
+// raises it), and a group's robot takes 20 messages a minute. DingTalk
+// documents no per-user cap for robot one-to-one messages.
+func (a *Adapter) Limits() bot.Limits {
+	return bot.Limits{Rate: 20, Burst: 20, TextBytes: textLimit, PerChat: []bot.Window{{N: 20, Per: time.Minute}}}
+}
 
 // Send delivers one message: a card update, a message to a group, or a
 // message to a user; text (or markdown) first, then the interactive card

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"baobei/bot"
@@ -51,7 +52,15 @@ func (a *Adapter) Start(ctx context.Context) error {
 		client.WithAutoReconnect(false))
 	cli.RegisterChatBotCallbackRouter(a.onChat)
 	cli.RegisterCardCallbackRouter(a.onCard)
-	(&stream{cli: cli, log: a.log}).run(ctx)
+	(&stream{cli: cli, log: a.log, up: &a.streamUp}).run(ctx)
+	return nil
+}
+
+// StreamReady is nil while the stream is connected (for /readyz).
+func (a *Adapter) StreamReady() error {
+	if !a.streamUp.Load() {
+		return errors.New("dingtalk: stream not connected")
+	}
 	return nil
 }
 
@@ -94,6 +103,7 @@ func (a *Adapter) onCard(ctx context.Context, r *card.CardRequest) (*card.CardRe
 type stream struct {
 	cli *client.StreamClient
 	log *slog.Logger
+	up  *atomic.Bool
 }
 
 var errReconnect = errors.New("the gateway asked to reconnect")
@@ -147,6 +157,8 @@ func (s *stream) serve(ctx context.Context, n int) error {
 	defer close(done)
 	go keepAlive(conn, done)
 	s.log.Info("dingtalk: stream connected", "reconnect", n > 0, "attempt", n+1)
+	s.up.Store(true)
+	defer s.up.Store(false)
 	return s.read(ctx, conn)
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -76,6 +77,19 @@ const (
 	robotTextLimit     = 2048
 	robotMarkdownLimit = 4096
 )
+
+// Limits are WeCom's documented limits (访问频率限制,
+// https://developer.work.weixin.qq.com/document/path/90312): an app may send
+// one member at most 30 messages a minute and 1,000 an hour, and what goes
+// beyond is dropped without an error; a group robot takes 20 messages a
+// minute. Message sending does not count against the base frequency (10,000
+// calls a minute and 150,000 an hour per API), which card updates do: 200
+// calls a second keeps well inside both (push.rate changes it).
+func (a *Adapter) Limits() bot.Limits {
+	return bot.Limits{Rate: 200, Burst: 50, TextBytes: appTextLimit,
+		PerUser: []bot.Window{{N: 30, Per: time.Minute}, {N: 1000, Per: time.Hour}},
+		PerChat: []bot.Window{{N: 20, Per: time.Minute}}}
+}
 
 // Send delivers one message: a card update, a group alert through the
 // team's robot, or an app message to a user (text, then the card if any).
@@ -172,7 +186,7 @@ func (a *Adapter) broadcast(key string, msg map[string]any) error {
 		return clean(err)
 	}
 	if info.ErrCode != 0 { // RobotBroadcast returns a nil error for a non-zero errcode
-		return fmt.Errorf("wecom robot: errcode=%d errmsg=%s", info.ErrCode, info.ErrMsg)
+		return &apiError{code: info.ErrCode, err: fmt.Errorf("wecom robot: errcode=%d errmsg=%s", info.ErrCode, info.ErrMsg)}
 	}
 	return nil
 }
@@ -211,13 +225,31 @@ func errCode(err error) int64 {
 
 var tokenInURL = regexp.MustCompile(`access_token=[^&\s]*`)
 
-// clean keeps access tokens out of errors, which end up in logs and the outbox.
+// clean keeps access tokens out of errors, which end up in logs and the
+// outbox, and gives WeCom's refusals their code.
 func clean(err error) error {
-	if err == nil || errCode(err) != 0 {
-		return err
+	if err == nil {
+		return nil
+	}
+	if code := errCode(err); code != 0 {
+		return &apiError{code: code, err: err}
 	}
 	return errors.New(tokenInURL.ReplaceAllString(err.Error(), "access_token=***"))
 }
+
+// apiError is a WeCom errcode (bot.CodedError).
+type apiError struct {
+	code int64
+	err  error
+}
+
+func (e *apiError) Error() string     { return e.err.Error() }
+func (e *apiError) Unwrap() error     { return e.err }
+func (e *apiError) ErrorCode() string { return strconv.FormatInt(e.code, 10) }
+
+// RateLimited: 45009 (API calls over the limit), 45033 (too many concurrent
+// calls), 45047 (robot messages over the limit).
+func (e *apiError) RateLimited() bool { return e.code == 45009 || e.code == 45033 || e.code == 45047 }
 
 func newTaskID() string {
 	b := make([]byte, 12)

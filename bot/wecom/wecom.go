@@ -115,8 +115,9 @@ func (a *Adapter) callback(c *gin.Context) {
 		return
 	}
 	if _, err := a.inbox.Accept(c.Request.Context(), ev.message()); err != nil {
-		a.log.Error("wecom: record message", "err", err)
-		c.Status(http.StatusInternalServerError) // WeCom will deliver it again
+		status := bot.AcceptStatus(err)
+		a.log.Error("wecom: message not recorded", "status", status, "err", err)
+		c.Status(status) // 503: WeCom delivers it again
 		return
 	}
 	c.String(http.StatusOK, "")

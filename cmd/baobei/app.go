@@ -33,6 +33,7 @@ type app struct {
 	worker  *bot.Worker
 	sched   *scheduler.Scheduler
 	stream  func(ctx context.Context) error // the DingTalk stream, when configured
+	ready   func() error                    // nil when the platform connection is up
 	clock   *baobei.OffsetClock
 	handler http.Handler
 	console bool // the console is served
@@ -40,7 +41,7 @@ type app struct {
 
 // newApp opens the store and wires everything.
 func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
-	s, err := store.Open(ctx, cfg.DB, cfg.Policy)
+	s, err := store.OpenPool(ctx, cfg.DB, cfg.Policy, cfg.Pool)
 	if err != nil {
 		return nil, err
 	}
@@ -68,8 +69,8 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 	if err != nil {
 		return nil, err
 	}
-	a := &app{store: s, router: router, clock: clock}
-	engine := newEngine()
+	a := &app{store: s, router: router, clock: clock, ready: func() error { return nil }}
+	engine := newEngine(a)
 	con := console.New(s, clock, cfg.Policy)
 	var out bot.Adapter = con
 	switch {
@@ -84,11 +85,15 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 		dt := dingtalk.New(cfg.DingTalk, (*lazyWorker)(a), log)
 		dt.Mount(engine, router)
 		out, a.stream = dt, dt.Start
+		if cfg.DingTalk.Mode != "http" {
+			a.ready = dt.StreamReady
+		}
 	}
-	a.pusher = bot.NewPusher(s, out, clock, log)
-	a.worker = bot.NewWorker(s, router, a.pusher, clock, log)
+	a.pusher = bot.NewPusher(s, out, clock, log, cfg.Push.Rate)
+	a.pusher.Concurrency = cfg.Push.Concurrency
+	s.OnQueued(a.pusher.Wake)
+	a.worker = bot.NewWorker(s, router, clock, log)
 	a.sched = scheduler.New(s, clock, log, scheduler.Jobs(s, cfg.Policy, funnelChart(cfg.ChartFont, log))...)
-	a.sched.After = a.pusher.Flush
 	if err := mountConsole(engine, cfg, platform, con, a, router); err != nil {
 		return nil, err
 	}
@@ -123,15 +128,32 @@ func newRouter(ctx context.Context, cfg Config, s *store.Store, clock baobei.Clo
 		return nil, org, fmt.Errorf("BAOBEI_SECRET: %w", err)
 	}
 	router := bot.NewRouter(s, clock, cfg.Policy, signer, org.AutoRegister, log)
-	handlers.Register(router, s, cfg.Policy, signer)
+	handlers.Register(router, cfg.Policy, signer)
 	return router, org, nil
 }
 
-func newEngine() *gin.Engine {
+// newEngine serves the operator's endpoints: /healthz (the process is
+// alive), /readyz (the database answers within a second and the platform
+// stream, where used, is connected) and /metrics.
+func newEngine(a *app) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.Use(gin.Recovery())
 	engine.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"ok": true}) })
+	engine.GET("/readyz", func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
+		defer cancel()
+		if err := a.store.Ping(ctx); err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"ok": false, "error": "database: " + err.Error()})
+			return
+		}
+		if err := a.ready(); err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"ok": false, "error": err.Error()})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"ok": true})
+	})
+	engine.GET("/metrics", gin.WrapH(metricsHandler(a)))
 	return engine
 }
 

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"baobei"
 	"baobei/bot/dingtalk"
 	"baobei/bot/wecom"
+	"baobei/store"
 
 	"gopkg.in/yaml.v3"
 )
@@ -19,18 +21,49 @@ import (
 // Config is baobei.yaml overridden by BAOBEI_* environment variables and
 // flags. Secrets come from the environment only.
 type Config struct {
-	DB        string          `yaml:"db"`
+	DB        string          `yaml:"-"`  // the DSN: db (a string) or db.dsn in the file
+	DBFile    dbSection       `yaml:"db"` // as written in the file
 	Addr      string          `yaml:"addr"`
 	Timezone  string          `yaml:"timezone"`
-	LogFormat string          `yaml:"log_format"` // json (default) or text
+	LogFormat string          `yaml:"log_format"` // text or json; "" (default): text on a terminal, else json
 	ChartFont string          `yaml:"chart_font"` // a font with Chinese glyphs for the funnel picture
 	Policy    baobei.Policy   `yaml:"policy"`
 	Org       *baobei.Org     `yaml:"org"`
 	WeCom     wecom.Config    `yaml:"wecom"`
 	DingTalk  dingtalk.Config `yaml:"dingtalk"`
 	Console   ConsoleConfig   `yaml:"console"`
+	Pool      store.Pool      `yaml:"-"` // db.max_open_conns, db.max_idle_conns
+	Push      PushConfig      `yaml:"push"`
 
 	secret string // BAOBEI_SECRET: signs card buttons; generated and stored when empty
+}
+
+// dbSection is the file's db: a DSN, or {dsn, max_open_conns, max_idle_conns}.
+type dbSection struct {
+	DSN  string `yaml:"dsn"`
+	Pool store.Pool
+}
+
+func (d *dbSection) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		return n.Decode(&d.DSN)
+	}
+	var v struct {
+		DSN     string `yaml:"dsn"`
+		MaxOpen int    `yaml:"max_open_conns"`
+		MaxIdle int    `yaml:"max_idle_conns"`
+	}
+	if err := n.Decode(&v); err != nil {
+		return err
+	}
+	d.DSN, d.Pool = v.DSN, store.Pool{MaxOpen: v.MaxOpen, MaxIdle: v.MaxIdle}
+	return nil
+}
+
+// PushConfig tunes the pusher.
+type PushConfig struct {
+	Concurrency int     `yaml:"concurrency"` // sends in flight at once (default 8)
+	Rate        float64 `yaml:"rate"`        // platform API calls a second; 0: the platform's default
 }
 
 // ConsoleConfig: the console is on when no platform is configured; with one,
@@ -41,7 +74,8 @@ type ConsoleConfig struct {
 }
 
 func defaultConfig() Config {
-	return Config{DB: "sqlite://baobei.db", Addr: "127.0.0.1:8080", Timezone: "Asia/Shanghai", LogFormat: "json", Policy: baobei.DefaultPolicy()}
+	return Config{DB: "sqlite://baobei.db", Addr: "127.0.0.1:8080", Timezone: "Asia/Shanghai", Policy: baobei.DefaultPolicy(),
+		Push: PushConfig{Concurrency: 8}}
 }
 
 // loadConfig reads the file named by --config or BAOBEI_CONFIG (default
@@ -58,6 +92,10 @@ func loadConfig(name string, args []string) (Config, error) {
 	if err := readYAML(*path, &cfg); err != nil {
 		return cfg, err
 	}
+	if cfg.DBFile.DSN != "" {
+		cfg.DB = cfg.DBFile.DSN
+	}
+	cfg.Pool = cfg.DBFile.Pool
 	for env, dst := range map[string]*string{"BAOBEI_DB": &cfg.DB, "BAOBEI_ADDR": &cfg.Addr, "BAOBEI_TIMEZONE": &cfg.Timezone,
 		"BAOBEI_LOG_FORMAT": &cfg.LogFormat, "BAOBEI_CHART_FONT": &cfg.ChartFont, "BAOBEI_SECRET": &cfg.secret, "BAOBEI_CONSOLE_PASSWORD": &cfg.Console.password,
 		"BAOBEI_WECOM_CORP_ID": &cfg.WeCom.CorpID, "BAOBEI_WECOM_API_BASE": &cfg.WeCom.APIBase,
@@ -75,6 +113,16 @@ func loadConfig(name string, args []string) (Config, error) {
 	cfg.WeCom.Robots = robots
 	if err := cfg.DingTalk.AddRobots(os.Getenv("BAOBEI_DINGTALK_ROBOTS")); err != nil {
 		return cfg, fmt.Errorf("BAOBEI_DINGTALK_ROBOTS: %w", err)
+	}
+	for env, dst := range map[string]*int{"BAOBEI_DB_MAX_OPEN_CONNS": &cfg.Pool.MaxOpen, "BAOBEI_DB_MAX_IDLE_CONNS": &cfg.Pool.MaxIdle,
+		"BAOBEI_PUSH_CONCURRENCY": &cfg.Push.Concurrency} {
+		if v := os.Getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return cfg, fmt.Errorf("%s: %q is not a number", env, v)
+			}
+			*dst = n
+		}
 	}
 	if *db != "" {
 		cfg.DB = *db
@@ -124,6 +172,12 @@ func (c *Config) finish() error {
 	}
 	if w := c.WeCom; w.Configured() && (w.AgentID == 0 || w.Secret == "" || w.Token == "" || len(w.AESKey) != 43) {
 		return errors.New("wecom: corp_id needs agent_id, and BAOBEI_WECOM_SECRET, BAOBEI_WECOM_TOKEN and a 43-character BAOBEI_WECOM_AES_KEY")
+	}
+	if c.Push.Concurrency < 1 || c.Push.Rate < 0 || c.Pool.MaxOpen < 0 || c.Pool.MaxIdle < 0 {
+		return errors.New("push.concurrency must be positive; push.rate, db.max_open_conns and db.max_idle_conns must not be negative")
+	}
+	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log_format %q: use text or json", c.LogFormat)
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {

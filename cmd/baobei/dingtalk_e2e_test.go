@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -42,7 +43,7 @@ func TestDingTalkReportAndApprovalCard(t *testing.T) {
 				if ack, err := fake.PushAndWait(fr, 5*time.Second); err != nil || ack.Code != 200 {
 					t.Fatalf("ACK %+v %v", ack, err)
 				}
-				if err := a.worker.Drain(ctx); err != nil {
+				if err := errors.Join(a.worker.Drain(ctx), a.pusher.Flush(ctx)); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -17,6 +18,8 @@ import (
 	_ "time/tzdata" // the static image has no zoneinfo
 
 	"baobei/store"
+
+	"golang.org/x/sync/errgroup"
 )
 
 func main() {
@@ -51,50 +54,81 @@ func run(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown command %q: use serve or migrate", sub)
 }
 
+// serve runs the HTTP server, the worker, the pusher, the DingTalk stream
+// and the scheduler under one errgroup until ctx ends (SIGTERM, SIGINT) or
+// one of them fails. Stopping: the server stops accepting and finishes its
+// requests, the worker finishes the messages it started (within 10 s), then
+// the pusher sends what those queued (within 10 s), and only then is the
+// store closed.
 func serve(ctx context.Context, cfg Config) error {
-	log := newLogger(cfg.LogFormat)
+	log := newLogger(cfg.LogFormat, os.Stderr)
 	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	go a.pusher.Run(ctx, 2*time.Second)
-	go a.worker.Run(ctx)
-	if a.stream != nil {
-		go func() {
-			if err := a.stream(ctx); err != nil {
-				log.Error("dingtalk stream stopped", "err", err)
-			}
-		}()
-	}
-	if err := a.sched.Start(ctx); err != nil {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: cfg.Addr, Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("baobei listening", "addr", cfg.Addr, "db", redact(cfg.DB), "wecom", cfg.WeCom.Configured(), "dingtalk", cfg.DingTalk.Configured())
+	log.Info("baobei listening", "addr", ln.Addr().String(), "db", redact(cfg.DB), "wecom", cfg.WeCom.Configured(), "dingtalk", cfg.DingTalk.Configured())
 	if a.console {
-		log.Info("console", "url", "http://127.0.0.1"+portOf(cfg.Addr)+"/console")
+		log.Info("console", "url", "http://127.0.0.1"+portOf(ln.Addr().String())+"/console")
 	}
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	err = a.run(ctx, ln)
+	log.Info("baobei stopped", "err", err)
+	return err
 }
 
-func newLogger(format string) *slog.Logger {
-	if format == "text" {
-		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+// run is serve's errgroup (tests call it with their own listener).
+func (a *app) run(ctx context.Context, ln net.Listener) error {
+	g, gctx := errgroup.WithContext(ctx)
+	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second}
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdown)
+	})
+	pushCtx, stopPush := context.WithCancel(context.WithoutCancel(gctx))
+	defer stopPush()
+	g.Go(func() error {
+		defer stopPush() // the pusher outlives the worker: it sends what the last messages queued
+		return a.worker.Run(gctx)
+	})
+	g.Go(func() error { return a.pusher.Run(pushCtx) })
+	if a.stream != nil {
+		g.Go(func() error { return a.stream(gctx) })
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	g.Go(func() error {
+		if err := a.sched.Start(gctx); err != nil {
+			return err
+		}
+		<-gctx.Done()
+		return nil
+	})
+	return g.Wait()
+}
+
+// newLogger writes text to a terminal and JSON otherwise, unless format
+// says which.
+func newLogger(format string, w *os.File) *slog.Logger {
+	if format == "" {
+		format = "json"
+		if fi, err := w.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
 }
 
 func portOf(addr string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -73,7 +74,7 @@ func (e *wecomEnv) say(from, text, msgID string) {
 
 func (e *wecomEnv) drain() {
 	e.t.Helper()
-	if err := e.app.worker.Drain(context.Background()); err != nil {
+	if err := errors.Join(e.app.worker.Drain(context.Background()), e.app.pusher.Flush(context.Background())); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -93,8 +93,12 @@ func Run(t *testing.T, b Backend) {
 		{"WonStaysLostReturns", testWonAndLost},
 		{"TransferAndHandover", testTransfer},
 		{"VerbatimText", testVerbatim},
-		{"ProcessedMessages", testProcessedMessages},
-		{"Outbox", testOutbox},
+		{"UnitsCommitTogether", testUnits},
+		{"UnitReplayedNotRedone", testUnitReplay},
+		{"UnitsConcurrentSameMessage", testUnitsConcurrent},
+		{"OutboxLeaseByPriority", testOutboxLease},
+		{"OutboxLeaseOnce", testOutboxLeaseOnce},
+		{"InboundLease", testInboundLease},
 		{"ConcurrentReports", testConcurrentReports},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"ConcurrentDistinctReports", testConcurrentDistinct},
@@ -364,90 +368,6 @@ func testVerbatim(t *testing.T, b Backend) {
 	cs, err := f.S.FindCustomers(f.Ctx, baobei.CustomerRef{Name: name})
 	if err != nil || len(cs) != 1 || cs[0].Name != name {
 		t.Fatalf("find = %+v %v", cs, err)
-	}
-}
-
-// A platform message is recorded by the transaction that acts on it, so a
-// redelivery has no second effect.
-func testProcessedMessages(t *testing.T, b Backend) {
-	f := Seed(t, b, baobei.DefaultPolicy())
-	msg := func(id string) context.Context {
-		return baobei.WithMessageClaim(f.Ctx, &baobei.MessageClaim{Platform: "wecom", ID: id})
-	}
-	d := baobei.CustomerDraft{Phone: "13800138000", Name: "张先生"}
-	if _, err := f.S.Report(msg("m1"), T0, f.Zhangsan, d); err != nil {
-		t.Fatal(err)
-	}
-	for _, again := range []baobei.CustomerDraft{d, {Phone: "13900139000", Name: "另一位"}} {
-		if _, err := f.S.Report(msg("m1"), T0, f.Zhangsan, again); !errors.Is(err, baobei.ErrDuplicateMessage) {
-			t.Fatalf("redelivered report %+v: %v", again, err)
-		}
-	}
-	var err error
-	ref := baobei.CustomerRef{Phone: "13800138000"}
-	for i := 0; i < 3; i++ {
-		_, err = f.S.FollowUp(msg("m2"), T0, f.Zhangsan, ref, baobei.FollowUpDraft{Content: "电话"})
-		if (i == 0 && err != nil) || (i > 0 && !errors.Is(err, baobei.ErrDuplicateMessage)) {
-			t.Fatalf("follow-up delivery %d: %v", i, err)
-		}
-	}
-	claim := &baobei.MessageClaim{Platform: "wecom", ID: "m3"}
-	_, err = f.S.Report(baobei.WithMessageClaim(f.Ctx, claim), T0, f.Lisi, d)
-	if baobei.ErrorCode(err) != baobei.ECONFLICT || !claim.Done() {
-		t.Fatalf("a refused report commits the owner's warning with its message: %v, done=%v", err, claim.Done())
-	}
-	if _, err = f.S.Report(msg("m3"), T0, f.Lisi, d); !errors.Is(err, baobei.ErrDuplicateMessage) {
-		t.Fatalf("redelivered refused report: %v", err)
-	}
-	if n := f.Count(t, "SELECT COUNT(*) FROM outbox"); n != 1 {
-		t.Fatalf("owner warnings = %d, want 1 despite the redelivery", n)
-	}
-	claim = &baobei.MessageClaim{Platform: "wecom", ID: "m4"}
-	if err := f.S.ClaimMessage(f.Ctx, claim); err != nil || !claim.Done() {
-		t.Fatalf("claim: %v", err)
-	}
-	if err := f.S.ClaimMessage(f.Ctx, &baobei.MessageClaim{Platform: "wecom", ID: "m4"}); !errors.Is(err, baobei.ErrDuplicateMessage) {
-		t.Fatalf("second claim: %v", err)
-	}
-	if err := f.S.ClaimMessage(f.Ctx, &baobei.MessageClaim{Platform: "dingtalk", ID: "m4"}); err != nil {
-		t.Fatalf("same id on another platform: %v", err)
-	}
-	if n := f.Count(t, "SELECT COUNT(*) FROM customers"); n != 1 {
-		t.Fatalf("customers = %d", n)
-	}
-	if n := f.Count(t, "SELECT COUNT(*) FROM followups"); n != 1 {
-		t.Fatalf("follow-ups = %d", n)
-	}
-}
-
-func testOutbox(t *testing.T, b Backend) {
-	f := Seed(t, b, baobei.DefaultPolicy())
-	if err := f.S.Notify(f.Ctx, T0, baobei.Notice{ToUser: "zhangsan", Text: "有人报备了你的客户"}, baobei.Notice{ToChat: "sales1", Text: "群消息"}); err != nil {
-		t.Fatal(err)
-	}
-	due, err := f.S.DueOutbox(f.Ctx, T0, 10)
-	if err != nil || len(due) != 2 {
-		t.Fatalf("due = %+v %v", due, err)
-	}
-	if n := due[0].Notice; n.ToUser != "zhangsan" || n.Text != "有人报备了你的客户" {
-		t.Fatalf("notice = %+v", n)
-	}
-	retry := T0.Add(time.Minute)
-	if err := errors.Join(f.S.OutboxSent(f.Ctx, T0, due[0].ID), f.S.OutboxFailed(f.Ctx, T0, due[1].ID, &retry, "503")); err != nil {
-		t.Fatal(err)
-	}
-	if due, _ := f.S.DueOutbox(f.Ctx, T0, 10); len(due) != 0 {
-		t.Fatalf("due before retry = %d", len(due))
-	}
-	due, _ = f.S.DueOutbox(f.Ctx, retry, 10)
-	if len(due) != 1 || due[0].Attempts != 1 {
-		t.Fatalf("due at retry = %+v", due)
-	}
-	if err := f.S.OutboxFailed(f.Ctx, retry, due[0].ID, nil, "gave up"); err != nil {
-		t.Fatal(err)
-	}
-	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE status = ?", store.OutboxDead); n != 1 {
-		t.Fatalf("dead = %d", n)
 	}
 }
 
