@@ -405,6 +405,9 @@ func (p *Pusher) defer_(ctx context.Context, items []baobei.OutboxItem, at time.
 	}
 }
 
+// Rate is the API rate the pusher keeps to now.
+func (p *Pusher) Rate() rate.Limit { return p.api.Limit() }
+
 // slowDown halves the API rate after the platform said too fast (never
 // below one call a second); recover wins it back by 1% a success.
 func (p *Pusher) slowDown() {

@@ -3,8 +3,10 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"baobei/store/storetest"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
 )
 
 // flaky fails its first n sends.
@@ -109,4 +112,148 @@ func (c *countingAdapter) Mount(gin.IRouter, bot.Dispatcher) {}
 func (c *countingAdapter) Send(context.Context, bot.Out) error {
 	c.n.Add(1)
 	return nil
+}
+
+// slowAdapter answers after a delay, like a platform far away, and records
+// the order of what it was sent.
+type slowAdapter struct {
+	delay  time.Duration
+	limits bot.Limits
+	mu     sync.Mutex
+	sent   []bot.Out
+	fail   func(o bot.Out) error
+}
+
+func (a *slowAdapter) Name() string                      { return "slow" }
+func (a *slowAdapter) Mount(gin.IRouter, bot.Dispatcher) {}
+func (a *slowAdapter) Limits() bot.Limits                { return a.limits }
+func (a *slowAdapter) Send(_ context.Context, o bot.Out) error {
+	time.Sleep(a.delay)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.fail != nil {
+		if err := a.fail(o); err != nil {
+			return err
+		}
+	}
+	a.sent = append(a.sent, o)
+	return nil
+}
+
+func (a *slowAdapter) texts() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for _, o := range a.sent {
+		out = append(out, o.Text)
+	}
+	return out
+}
+
+// A reply queued behind thousands of bulk pushes goes out next, not last.
+func TestReplyOvertakesBulk(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := storetest.OpenSQLite(t, baobei.DefaultPolicy())
+	clock := &fixedClock{t: storetest.T0}
+	var bulk []baobei.Notice
+	for i := 0; i < 2000; i++ {
+		bulk = append(bulk, baobei.Notice{ToUser: fmt.Sprintf("rep%d", i), Text: "日报", Priority: baobei.PriorityBulk})
+	}
+	if err := s.Notify(ctx, clock.t, bulk...); err != nil {
+		t.Fatal(err)
+	}
+	a := &slowAdapter{delay: 5 * time.Millisecond, limits: bot.Limits{Rate: rate.Inf}}
+	p := bot.NewPusher(s, a, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
+	s.OnQueued(p.Wake)
+	go p.Run(ctx)
+	for len(a.texts()) < 100 { // the digest is going out
+		time.Sleep(time.Millisecond)
+	}
+	if err := s.Notify(ctx, clock.t, baobei.Notice{ToUser: "zhangsan", Text: "报备成功", Priority: baobei.PriorityReply}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		texts := a.texts()
+		for i, text := range texts {
+			if text == "报备成功" {
+				// What was leased before the reply came is ahead of it: at most 8 sends × 8 rows.
+				if behind := i - 100; behind > 64+32 {
+					t.Fatalf("the reply went out after %d bulk pushes queued before it", behind)
+				}
+				return
+			}
+		}
+		if len(texts) == 2000 {
+			t.Fatal("the reply was not sent before the bulk")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// rateLimited is WeCom's 45009.
+type rateLimited struct{}
+
+func (rateLimited) Error() string     { return "errcode=45009 api freq out of limit" }
+func (rateLimited) ErrorCode() string { return "45009" }
+func (rateLimited) RateLimited() bool { return true }
+
+// A rate-limit answer halves the pusher's rate; the push is sent on a
+// later attempt.
+func TestPusherSlowsDownOnRateLimit(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.OpenSQLite(t, baobei.DefaultPolicy())
+	clock := &fixedClock{t: storetest.T0}
+	fails := 2
+	a := &slowAdapter{limits: bot.Limits{Rate: 100, Burst: 10}, fail: func(bot.Out) error {
+		if fails > 0 {
+			fails--
+			return rateLimited{}
+		}
+		return nil
+	}}
+	p := bot.NewPusher(s, a, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
+	if err := s.Notify(ctx, clock.t, baobei.Notice{ToUser: "zhangsan", Text: "提醒"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := p.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clock.t = clock.t.Add(time.Hour)
+	}
+	if got := p.Rate(); got < 25 || got > 26 {
+		t.Fatalf("rate after two 45009s and a success = %v, want 25 (100 halved twice) and a little back", got)
+	}
+	if texts := a.texts(); len(texts) != 1 {
+		t.Fatalf("sent %q, want the push once", texts)
+	}
+}
+
+// Texts due together for one recipient go out as one message, in order;
+// past the recipient's window the rest wait, merged, for later.
+func TestPusherMergesAndKeepsRecipientWindows(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.OpenSQLite(t, baobei.DefaultPolicy())
+	clock := &fixedClock{t: storetest.T0}
+	a := &slowAdapter{limits: bot.Limits{Rate: rate.Inf, TextBytes: 40, PerUser: []bot.Window{{N: 3, Per: time.Hour}}}}
+	p := bot.NewPusher(s, a, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
+	var ns []baobei.Notice
+	for i := 0; i < 12; i++ {
+		ns = append(ns, baobei.Notice{ToUser: "zhangsan", Text: fmt.Sprintf("第%d条", i)}) // 8 bytes each
+	}
+	if err := s.Notify(ctx, clock.t, ns...); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	texts := a.texts()
+	// Window of 3 an hour: burst 1 now; 4 texts of 8 bytes + separators fit 40 bytes.
+	if len(texts) != 1 || texts[0] != "第0条\n\n第1条\n\n第2条\n\n第3条" {
+		t.Fatalf("sent %q", texts)
+	}
+	if n, _ := s.Count(ctx, "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 0"); n != 8 {
+		t.Fatalf("deferred = %d, want 8 waiting for the window", n)
+	}
 }

@@ -82,6 +82,7 @@ type Worker struct {
 	MaxAttempts int // the last attempt answers a failure with an incident number
 	AckTimeout  time.Duration
 	Grace       time.Duration // on stop, how long leased work may take to finish
+	RetryBase   time.Duration // a failed message waits RetryBase << attempts (at most 30 s)
 
 	mu       sync.Mutex
 	inflight map[int64]bool
@@ -92,7 +93,7 @@ type Worker struct {
 func NewWorker(s InboundStore, p Processor, clock baobei.Clock, log *slog.Logger) *Worker {
 	return &Worker{store: s, proc: p, clock: clock, log: log, owner: token(), wake: make(chan struct{}, 1),
 		Lease: 10 * time.Second, Poll: time.Second, Lanes: 8, Batch: 32, MaxAttempts: 5,
-		AckTimeout: 2 * time.Second, Grace: 10 * time.Second, inflight: map[int64]bool{}}
+		AckTimeout: 2 * time.Second, Grace: 10 * time.Second, RetryBase: time.Second, inflight: map[int64]bool{}}
 }
 
 // token is a random lease holder name.
@@ -331,7 +332,7 @@ func (w *Worker) release(batch []leased, cause error) {
 	for _, it := range batch {
 		at := w.clock.Now()
 		if !errors.Is(cause, errStopping) {
-			at = at.Add(min(time.Second<<min(it.Attempts, 5), 30*time.Second))
+			at = at.Add(min(w.RetryBase<<min(it.Attempts, 5), 30*time.Second))
 		}
 		if err := w.store.InboundRetry(ctx, at, w.owner, it.ID); err != nil {
 			w.log.Warn("inbound release; the lease will run out instead", "inbound_id", it.ID, "err", err)

@@ -38,9 +38,12 @@ type Store struct {
 }
 
 // Pool sizes the connection pool. Zero values take the defaults: 16 open and
-// 16 idle connections for MySQL, 8 for SQLite.
+// 16 idle connections for MySQL, 8 for SQLite. Driver names another
+// database/sql driver for the dialect (tests wrap the real one to inject
+// faults).
 type Pool struct {
 	MaxOpen, MaxIdle int
+	Driver           string
 }
 
 // Open connects to the database named by dsn — "sqlite:///abs/path.db",
@@ -56,7 +59,12 @@ func OpenPool(ctx context.Context, dsn string, p baobei.Policy, pool Pool) (*Sto
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlx.Open(dialect, driverDSN)
+	name := dialect
+	if pool.Driver != "" {
+		name = pool.Driver
+	}
+	sdb, err := sql.Open(name, driverDSN)
+	db := sqlx.NewDb(sdb, dialect)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dialect, err)
 	}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"baobei/bot/wecom"
+	"baobei/bot/wecom/wecomtest"
+	"baobei/store"
+	"baobei/store/storetest"
+)
+
+// faultyWeCom is the service on a store whose database fails on demand.
+func faultyWeCom(t *testing.T, fake *wecomtest.Fake, s *store.Store) *wecomEnv {
+	cfg := defaultConfig()
+	cfg.WeCom = wecom.Config{CorpID: testCorp, AgentID: 1000002, Secret: "appsecret", Token: testToken, AESKey: testAESKey, APIBase: fake.URL}
+	if err := cfg.finish(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := wire(context.Background(), cfg, s, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.worker.RetryBase, a.worker.Grace = 10*time.Millisecond, 200*time.Millisecond
+	srv := httptest.NewServer(a.handler)
+	t.Cleanup(srv.Close)
+	return &wecomEnv{t: t, fake: fake, app: a, srv: srv, at: time.Now().Unix()}
+}
+
+// accept delivers a message the way WeCom does: again while it is not
+// answered 200.
+func (e *wecomEnv) accept(from, text, msgID string) {
+	e.t.Helper()
+	for i := 0; ; i++ {
+		code := e.deliver(wecomtest.Text(testCorp, from, text, msgID, e.at))
+		if code == http.StatusOK {
+			return
+		}
+		if code != http.StatusServiceUnavailable || i > 100 {
+			e.t.Fatalf("callback %q: %d", text, code)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// settle runs the worker and the pusher until every phone has its reply
+// (or 20 s passed).
+func (e *wecomEnv) settle(phones []string) {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		e.app.worker.Drain(context.Background())
+		e.app.pusher.Flush(context.Background())
+		if n, _ := e.app.store.Count(context.Background(), "SELECT COUNT(*) FROM inbound WHERE status = 'pending'"); n == 0 {
+			if replied(e.fake, phones) == len(phones) {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func replied(fake *wecomtest.Fake, phones []string) int {
+	n := 0
+	for _, p := range phones {
+		if countReplies(fake, p) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// countReplies counts the 报备 replies for phone (texts due together are
+// merged into one message, so a message may hold several).
+func countReplies(fake *wecomtest.Fake, phone string) int {
+	n := 0
+	for _, text := range fake.Texts("zhangsan") {
+		n += strings.Count(text, " "+phone+"，保护期至")
+	}
+	return n
+}
+
+// Whatever the database does — a failed outbox write, a failed commit, a
+// lost connection, a stall, an outage — every accepted message ends with
+// its effect and exactly one reply.
+func TestFaultsEveryMessageOneReply(t *testing.T) {
+	cases := []struct {
+		name   string
+		inject func(f *storetest.Faults)
+	}{
+		{"outbox write fails", func(f *storetest.Faults) { f.Fail("INSERT INTO outbox", 3, nil) }},
+		{"commit fails", func(f *storetest.Faults) { f.Fail("COMMIT", 3, nil) }},
+		{"connection lost", func(f *storetest.Faults) { f.Fail("INSERT INTO processed_messages", 3, driver.ErrBadConn) }},
+		{"dedupe write fails", func(f *storetest.Faults) { f.Fail("INSERT INTO processed_messages", 4, nil) }},
+		{"database down", func(f *storetest.Faults) { f.Down(1500 * time.Millisecond) }},
+	}
+	for _, kind := range backendKinds(t) {
+		for _, tc := range cases {
+			t.Run(kind+"/"+tc.name, func(t *testing.T) {
+				fake := wecomtest.Start()
+				t.Cleanup(fake.Close)
+				faults := &storetest.Faults{}
+				s, _ := storetest.OpenFaulty(t, kind, defaultConfig().Policy, faults)
+				e := faultyWeCom(t, fake, s)
+				if tc.name == "database down" {
+					tc.inject(faults) // callbacks meet it too: 503, delivered again
+				}
+				var phones []string
+				for i := 0; i < 10; i++ {
+					phone := fmt.Sprintf("1390000%04d", i)
+					phones = append(phones, phone)
+					e.accept("zhangsan", "报备 "+phone+" 客户"+fmt.Sprint(i), fmt.Sprint(5000+i))
+				}
+				if tc.name != "database down" {
+					tc.inject(faults)
+				}
+				e.settle(phones)
+				checkOneReplyEach(t, e, phones, faults)
+			})
+		}
+	}
+}
+
+// A worker stopped in the middle of a message (its context cancelled) and a
+// new process on the same database: the message is done once.
+func TestFaultsWorkerStoppedMidMessage(t *testing.T) {
+	for _, kind := range backendKinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			fake := wecomtest.Start()
+			t.Cleanup(fake.Close)
+			faults := &storetest.Faults{}
+			s, dsn := storetest.OpenFaulty(t, kind, defaultConfig().Policy, faults)
+			e := faultyWeCom(t, fake, s)
+			phones := []string{"13900000001", "13900000002", "13900000003"}
+			for i, p := range phones {
+				e.accept("zhangsan", "报备 "+p+" 客户", fmt.Sprint(7000+i))
+			}
+			faults.Stall("INSERT INTO outbox", 1)
+			ctx, cancel := context.WithCancel(context.Background())
+			stopped := make(chan error, 1)
+			go func() { stopped <- e.app.worker.Run(ctx) }()
+			for faults.Hits.Load() == 0 {
+				time.Sleep(5 * time.Millisecond)
+			}
+			cancel() // mid-message: the unit is rolled back
+			if err := <-stopped; err != nil {
+				t.Fatal(err)
+			}
+			// A new process on the same database takes over.
+			s2, err := storetest.OpenDSN(dsn, defaultConfig().Policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s2.Close() })
+			e2 := faultyWeCom(t, fake, s2)
+			e2.settle(phones)
+			checkOneReplyEach(t, e2, phones, faults)
+		})
+	}
+}
+
+func checkOneReplyEach(t *testing.T, e *wecomEnv, phones []string, faults *storetest.Faults) {
+	t.Helper()
+	if faults.Hits.Load() == 0 {
+		t.Fatal("no fault was injected")
+	}
+	ctx := context.Background()
+	if n, _ := e.app.store.Count(ctx, "SELECT COUNT(*) FROM customers"); n != len(phones) {
+		t.Fatalf("customers = %d, want %d", n, len(phones))
+	}
+	if n, _ := e.app.store.Count(ctx, "SELECT COUNT(*) FROM audit_events"); n != len(phones) {
+		t.Fatalf("audit rows = %d, want %d", n, len(phones))
+	}
+	for _, p := range phones {
+		if n := countReplies(e.fake, p); n != 1 {
+			t.Fatalf("%s: %d replies, want exactly 1 (all texts: %q)", p, n, e.fake.Texts("zhangsan"))
+		}
+	}
+}
+
+func backendKinds(t *testing.T) []string {
+	var kinds []string
+	for _, b := range storetest.Backends(t) {
+		kinds = append(kinds, b.Name)
+	}
+	return kinds
+}
