@@ -104,16 +104,24 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 	})
 	g.Go(func() error { return a.pusher.Run(pushCtx) })
 	if a.stream != nil {
-		g.Go(func() error { return a.stream(gctx) })
+		g.Go(func() error { return stopped(gctx, a.stream(gctx)) })
 	}
 	g.Go(func() error {
 		if err := a.sched.Start(gctx); err != nil {
-			return err
+			return stopped(gctx, err)
 		}
 		<-gctx.Done()
 		return nil
 	})
 	return g.Wait()
+}
+
+// stopped drops the error of a part that ended because the service stops.
+func stopped(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 // newLogger writes text to a terminal and JSON otherwise, unless format
