@@ -79,7 +79,7 @@ const (
 )
 
 // Limits are WeCom's documented limits (访问频率限制,
-// https://developer.work.weixin.qq.com/document/path/90312): an app may send
+// https://developer.work.weixin.qq.com/document/path/90454): an app may send
 // one member at most 30 messages a minute and 1,000 an hour, and what goes
 // beyond is dropped without an error; a group robot takes 20 messages a
 // minute. Message sending does not count against the base frequency (10,000
