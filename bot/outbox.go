@@ -81,7 +81,7 @@ type Pusher struct {
 	busy    map[string][]baobei.OutboxItem // recipients with a sender, with what is queued for it
 	senders int                            // senders started and not finished
 	active  int                            // senders sending (at most Concurrency)
-	held    map[int64]bool                 // leased rows not finished
+	held    heldSet                        // leased rows not finished
 	people  map[string]*recipient
 }
 
@@ -104,7 +104,7 @@ func NewPusher(s OutboxStore, a Adapter, clock baobei.Clock, log *slog.Logger, p
 	p := &Pusher{store: s, adapter: a, clock: clock, log: log, owner: token(), wake: make(chan struct{}, 1),
 		limits: l, api: rate.NewLimiter(l.Rate, max(l.Burst, 1)),
 		Concurrency: 8, Lease: 10 * time.Second, Poll: time.Second, MaxAttempts: 12, Grace: 10 * time.Second,
-		busy: map[string][]baobei.OutboxItem{}, held: map[int64]bool{}, people: map[string]*recipient{}}
+		busy: map[string][]baobei.OutboxItem{}, people: map[string]*recipient{}}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }
@@ -123,7 +123,12 @@ func (p *Pusher) Run(ctx context.Context) error {
 	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	beat := make(chan struct{})
-	go func() { p.heartbeat(work); close(beat) }()
+	go func() {
+		heartbeat(work, p.Lease/3, &p.held, func(ctx context.Context, ids []int64) error {
+			return p.store.RenewOutbox(ctx, p.clock.Now().Add(p.Lease), p.owner, ids)
+		}, p.log, "outbox")
+		close(beat)
+	}()
 	poll := time.NewTicker(p.Poll)
 	defer poll.Stop()
 	for ctx.Err() == nil {
@@ -176,7 +181,7 @@ func (p *Pusher) dispatch(ctx, work context.Context) (int, error) {
 	total := 0
 	for {
 		p.mu.Lock()
-		room := p.Concurrency*8 - len(p.held)
+		room := p.Concurrency*8 - p.held.len()
 		p.mu.Unlock()
 		if room <= 0 {
 			return total, nil
@@ -201,7 +206,7 @@ func (p *Pusher) start(ctx context.Context, items []baobei.OutboxItem) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, it := range items {
-		p.held[it.ID] = true
+		p.held.add(it.ID)
 		key := recipientKey(it.Notice)
 		queue, sending := p.busy[key]
 		p.busy[key] = append(queue, it)
@@ -230,7 +235,7 @@ func (p *Pusher) sender(ctx context.Context, key string) {
 		p.sendAll(ctx, key, queue)
 		p.mu.Lock()
 		for _, it := range queue {
-			delete(p.held, it.ID)
+			p.held.remove(it.ID)
 		}
 	}
 	p.active--
@@ -422,31 +427,6 @@ func (p *Pusher) slowDown() {
 func (p *Pusher) recover() {
 	if l := p.api.Limit(); l < p.limits.Rate {
 		p.api.SetLimit(min(l*1.01+0.1, p.limits.Rate))
-	}
-}
-
-// heartbeat renews the leases of rows held, every Lease/3, until ctx ends
-// and nothing is held.
-func (p *Pusher) heartbeat(ctx context.Context) {
-	t := time.NewTicker(p.Lease / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		p.mu.Lock()
-		ids := make([]int64, 0, len(p.held))
-		for id := range p.held {
-			ids = append(ids, id)
-		}
-		p.mu.Unlock()
-		if len(ids) > 0 {
-			if err := p.store.RenewOutbox(ctx, p.clock.Now().Add(p.Lease), p.owner, ids); err != nil && ctx.Err() == nil {
-				p.log.Warn("outbox lease renewal", "err", err)
-			}
-		}
 	}
 }
 

@@ -84,8 +84,7 @@ type Worker struct {
 	Grace       time.Duration // on stop, how long leased work may take to finish
 	RetryBase   time.Duration // a failed message waits RetryBase << attempts (at most 30 s)
 
-	mu       sync.Mutex
-	inflight map[int64]bool
+	held     heldSet
 	stopping atomic.Bool
 }
 
@@ -93,7 +92,7 @@ type Worker struct {
 func NewWorker(s InboundStore, p Processor, clock baobei.Clock, log *slog.Logger) *Worker {
 	return &Worker{store: s, proc: p, clock: clock, log: log, owner: token(), wake: make(chan struct{}, 1),
 		Lease: 10 * time.Second, Poll: time.Second, Lanes: 8, Batch: 32, MaxAttempts: 5,
-		AckTimeout: 2 * time.Second, Grace: 10 * time.Second, RetryBase: time.Second, inflight: map[int64]bool{}}
+		AckTimeout: 2 * time.Second, Grace: 10 * time.Second, RetryBase: time.Second}
 }
 
 // token is a random lease holder name.
@@ -160,7 +159,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		wg.Go(func() { w.lane(work, lanes[i]) })
 	}
 	beat := make(chan struct{})
-	go func() { w.heartbeat(work); close(beat) }()
+	go func() {
+		heartbeat(work, w.Lease/3, &w.held, func(ctx context.Context, ids []int64) error {
+			return w.store.RenewInbound(ctx, w.clock.Now().Add(w.Lease), w.owner, ids)
+		}, w.log, "inbound")
+		close(beat)
+	}()
 	poll := time.NewTicker(w.Poll)
 	defer poll.Stop()
 	for ctx.Err() == nil {
@@ -199,15 +203,9 @@ func (w *Worker) Drain(ctx context.Context) error {
 			return err
 		}
 		lanes := make([][]leased, w.Lanes)
-		for _, it := range items {
-			var m Message
-			if err := json.Unmarshal([]byte(it.Payload), &m); err != nil {
-				w.store.InboundFinish(ctx, it.ID, baobei.InboundDead)
-				continue
-			}
-			w.hold(it.ID, true)
-			i := laneOf(m, w.Lanes)
-			lanes[i] = append(lanes[i], leased{it, m})
+		for _, it := range w.take(ctx, items) {
+			i := laneOf(it.msg, w.Lanes)
+			lanes[i] = append(lanes[i], it)
 		}
 		var wg sync.WaitGroup
 		for _, lane := range lanes {
@@ -226,7 +224,7 @@ func (w *Worker) Drain(ctx context.Context) error {
 // lease takes due messages while there is room and hands them to lanes.
 func (w *Worker) lease(ctx context.Context, lanes []chan leased) {
 	for {
-		room := w.Lanes*w.Batch*2 - w.held()
+		room := w.Lanes*w.Batch*2 - w.held.len()
 		if room <= 0 {
 			return
 		}
@@ -238,15 +236,8 @@ func (w *Worker) lease(ctx context.Context, lanes []chan leased) {
 			}
 			return
 		}
-		for _, it := range items {
-			var m Message
-			if err := json.Unmarshal([]byte(it.Payload), &m); err != nil {
-				w.log.Error("inbound payload unreadable", "inbound_id", it.ID, "err", err)
-				w.store.InboundFinish(ctx, it.ID, baobei.InboundDead)
-				continue
-			}
-			w.hold(it.ID, true)
-			lanes[laneOf(m, len(lanes))] <- leased{it, m}
+		for _, it := range w.take(ctx, items) {
+			lanes[laneOf(it.msg, len(lanes))] <- it
 		}
 		if len(items) < w.Batch {
 			return
@@ -254,26 +245,26 @@ func (w *Worker) lease(ctx context.Context, lanes []chan leased) {
 	}
 }
 
+// take decodes leased rows and holds them; an unreadable one is dead.
+func (w *Worker) take(ctx context.Context, items []baobei.InboundItem) []leased {
+	out := make([]leased, 0, len(items))
+	for _, it := range items {
+		var m Message
+		if err := json.Unmarshal([]byte(it.Payload), &m); err != nil {
+			w.log.Error("inbound payload unreadable", "inbound_id", it.ID, "err", err)
+			w.store.InboundFinish(ctx, it.ID, baobei.InboundDead)
+			continue
+		}
+		w.held.add(it.ID)
+		out = append(out, leased{it, m})
+	}
+	return out
+}
+
 func laneOf(m Message, n int) int {
 	h := fnv.New32a()
 	h.Write([]byte(m.Platform + "/" + m.UserID))
 	return int(h.Sum32() % uint32(n))
-}
-
-func (w *Worker) hold(id int64, on bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if on {
-		w.inflight[id] = true
-	} else {
-		delete(w.inflight, id)
-	}
-}
-
-func (w *Worker) held() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.inflight)
 }
 
 // lane processes its messages in order, a batch per transaction.
@@ -317,7 +308,7 @@ func (w *Worker) process(ctx context.Context, batch []leased) {
 			w.log.Error("inbound message", "platform", batch[i].msg.Platform, "inbound_id", batch[i].ID, "attempt", batch[i].Attempts, "err", r.Err)
 			continue
 		}
-		w.hold(batch[i].ID, false)
+		w.held.remove(batch[i].ID)
 	}
 	w.release(failed, nil)
 }
@@ -337,31 +328,6 @@ func (w *Worker) release(batch []leased, cause error) {
 		if err := w.store.InboundRetry(ctx, at, w.owner, it.ID); err != nil {
 			w.log.Warn("inbound release; the lease will run out instead", "inbound_id", it.ID, "err", err)
 		}
-		w.hold(it.ID, false)
-	}
-}
-
-// heartbeat renews the leases of everything held, every Lease/3.
-func (w *Worker) heartbeat(ctx context.Context) {
-	t := time.NewTicker(w.Lease / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		w.mu.Lock()
-		ids := make([]int64, 0, len(w.inflight))
-		for id := range w.inflight {
-			ids = append(ids, id)
-		}
-		w.mu.Unlock()
-		if len(ids) == 0 {
-			continue
-		}
-		if err := w.store.RenewInbound(ctx, w.clock.Now().Add(w.Lease), w.owner, ids); err != nil && ctx.Err() == nil {
-			w.log.Warn("inbound lease renewal", "err", err)
-		}
+		w.held.remove(it.ID)
 	}
 }

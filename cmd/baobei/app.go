@@ -37,6 +37,7 @@ type app struct {
 	clock   *baobei.OffsetClock
 	handler http.Handler
 	console bool // the console is served
+	log     *slog.Logger
 }
 
 // newApp opens the store and wires everything.
@@ -69,7 +70,7 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 	if err != nil {
 		return nil, err
 	}
-	a := &app{store: s, router: router, clock: clock, ready: func() error { return nil }}
+	a := &app{store: s, router: router, clock: clock, log: log, ready: func() error { return nil }}
 	engine := newEngine(a)
 	con := console.New(s, clock, cfg.Policy)
 	var out bot.Adapter = con

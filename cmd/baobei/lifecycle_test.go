@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -74,6 +75,7 @@ func TestServeMetricsReadyAndSIGTERM(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	_, before := get(t, base+"/metrics")
 	resp, err := http.Post(base+"/console/api/messages", "application/json",
 		bytes.NewBufferString(`{"user":"zhangsan","text":"报备 13800138000 张先生","msg_id":"x1"}`))
 	if err != nil || resp.StatusCode != http.StatusOK {
@@ -81,9 +83,12 @@ func TestServeMetricsReadyAndSIGTERM(t *testing.T) {
 	}
 	resp.Body.Close()
 	_, metrics := get(t, base+"/metrics")
+	for _, counter := range []string{`baobei_commands_total{command="report",outcome="ok"}`, `baobei_command_duration_seconds_count{command="report"}`} {
+		if d := metricValue(metrics, counter) - metricValue(before, counter); d != 1 {
+			t.Errorf("%s rose by %v, want 1", counter, d)
+		}
+	}
 	for _, want := range []string{
-		`baobei_commands_total{command="report",outcome="ok"} 1`,
-		`baobei_command_duration_seconds_count{command="report"} 1`,
 		`baobei_outbox_pending{priority="1"} 0`,
 		`baobei_inbound_pending 0`,
 		`baobei_pushes_total{platform="console",result="sent"}`,
@@ -106,4 +111,15 @@ func TestServeMetricsReadyAndSIGTERM(t *testing.T) {
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Fatal("still serving after SIGTERM")
 	}
+}
+
+// metricValue reads one sample from a Prometheus text exposition (0 when absent).
+func metricValue(exposition, name string) float64 {
+	for _, line := range strings.Split(exposition, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return f
+		}
+	}
+	return 0
 }

@@ -107,8 +107,13 @@ func (a *app) run(ctx context.Context, ln net.Listener) error {
 		g.Go(func() error { return stopped(gctx, a.stream(gctx)) })
 	}
 	g.Go(func() error {
-		if err := a.sched.Start(gctx); err != nil {
-			return stopped(gctx, err)
+		// A database that fails at start delays the jobs; it does not stop the service.
+		for err := a.sched.Start(gctx); err != nil && gctx.Err() == nil; err = a.sched.Start(gctx) {
+			a.log.Error("scheduler start; trying again in 5 s", "err", err)
+			select {
+			case <-gctx.Done():
+			case <-time.After(5 * time.Second):
+			}
 		}
 		<-gctx.Done()
 		return nil
