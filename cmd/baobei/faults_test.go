@@ -192,3 +192,82 @@ func backendKinds(t *testing.T) []string {
 	}
 	return kinds
 }
+
+// Recording a callback has a deadline: a stalled database is answered 503
+// within about 2 s (WeCom gives up after 5 s and delivers again); ids too
+// long for their columns are hashed to fit or refused with 400, never 500.
+func TestCallbackAckBounded(t *testing.T) {
+	for _, kind := range backendKinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			fake := wecomtest.Start()
+			t.Cleanup(fake.Close)
+			faults := &storetest.Faults{}
+			s, _ := storetest.OpenFaulty(t, kind, defaultConfig().Policy, faults)
+			e := faultyWeCom(t, fake, s)
+			faults.Stall("INSERT INTO inbound", 1)
+			start := time.Now()
+			if code := e.deliver(wecomtest.Text(testCorp, "zhangsan", "报备 13900000001 客户", "9001", e.at)); code != http.StatusServiceUnavailable {
+				t.Fatalf("stalled database: %d, want 503", code)
+			}
+			if d := time.Since(start); d > 4*time.Second {
+				t.Fatalf("stalled database answered after %v", d) // a bound, not a speed target: 2 s deadline
+			}
+			e.accept("zhangsan", "报备 13900000001 客户", "9001") // the redelivery goes through
+			long := strings.Repeat("m", 300)
+			e.accept("zhangsan", "报备 13900000002 客户", long)
+			if code := e.deliver(wecomtest.Text(testCorp, strings.Repeat("u", 129), "帮助", "9003", e.at)); code != http.StatusBadRequest {
+				t.Fatalf("a 129-byte userid: %d, want 400", code)
+			}
+			e.settle([]string{"13900000001", "13900000002"})
+			checkOneReplyEach(t, e, []string{"13900000001", "13900000002"}, faults)
+		})
+	}
+}
+
+// Two replicas on one database, both running their worker and pusher:
+// every message is handled once and every reply sent once.
+func TestTwoReplicasOneReplyEach(t *testing.T) {
+	for _, kind := range backendKinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			fake := wecomtest.Start()
+			t.Cleanup(fake.Close)
+			s1, dsn := storetest.OpenFaulty(t, kind, defaultConfig().Policy, &storetest.Faults{})
+			s2, err := storetest.OpenDSN(dsn, defaultConfig().Policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s2.Close() })
+			e1, e2 := faultyWeCom(t, fake, s1), faultyWeCom(t, fake, s2)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{}, 4)
+			for _, e := range []*wecomEnv{e1, e2} {
+				go func() { e.app.worker.Run(ctx); done <- struct{}{} }()
+				go func() { e.app.pusher.Run(ctx); done <- struct{}{} }()
+			}
+			var phones []string
+			for i := 0; i < 40; i++ {
+				phone := fmt.Sprintf("1391111%04d", i)
+				phones = append(phones, phone)
+				e := []*wecomEnv{e1, e2}[i%2] // the load balancer alternates
+				e.accept("zhangsan", "报备 "+phone+" 客户", fmt.Sprint(8000+i))
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for replied(fake, phones) < len(phones) && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			cancel()
+			for range 4 {
+				<-done
+			}
+			ctxb := context.Background()
+			if n, _ := s1.Count(ctxb, "SELECT COUNT(*) FROM customers"); n != len(phones) {
+				t.Fatalf("customers = %d", n)
+			}
+			for _, p := range phones {
+				if n := countReplies(fake, p); n != 1 {
+					t.Fatalf("%s: %d replies, want 1", p, n)
+				}
+			}
+		})
+	}
+}
