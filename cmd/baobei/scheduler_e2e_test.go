@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"baobei/cards"
 )
@@ -135,5 +137,43 @@ func TestConsoleReleaseAndApprovalExpiry(t *testing.T) {
 		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "A1", "7 天无人审批，已过期作废")
 		wantHas(t, c.say("wangjl", "同意 A1"), "系统", "已过期")
 		wantHas(t, c.say("sunqi", "报备 13900139000 王总"), "报备成功")
+	})
+}
+
+// A job slot that failed three times shows in 系统状态 with its error and
+// the next step; once it ran, it no longer does.
+func TestConsoleStatusShowsFailingJob(t *testing.T) {
+	backends(t, func(t *testing.T, c *consoleClient) {
+		ctx, s := context.Background(), c.app.store
+		now := c.app.clock.Now()
+		slot := now.Truncate(time.Hour)
+		attempt := func(i int, fail bool) {
+			t.Helper()
+			at := now.Add(time.Duration(i) * time.Minute)
+			tok, err := s.ClaimSlot(ctx, "daily-digest", slot, at, at.Add(2*time.Minute))
+			if err != nil || tok == "" {
+				t.Fatalf("attempt %d: claim %q %v", i, tok, err)
+			}
+			if fail {
+				err = s.FailSlot(ctx, "daily-digest", slot, tok, at, "scan attention: Error 1205: Lock wait timeout exceeded")
+			} else {
+				_, err = s.FinishSlot(ctx, "daily-digest", slot, tok, at)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < 2; i++ {
+			attempt(i, true)
+		}
+		if got := c.say("admin", "系统状态"); strings.Contains(got, "已失败") {
+			t.Fatalf("two failures already shown: %s", got)
+		}
+		attempt(2, true)
+		wantHas(t, c.say("admin", "系统状态"), "✗ 任务 daily-digest", "已失败 3 次", "Lock wait timeout", "查看日志")
+		attempt(3, false)
+		if got := c.say("admin", "系统状态"); strings.Contains(got, "已失败") || !strings.Contains(got, "任务 daily-digest 最近一次") {
+			t.Fatalf("after the slot ran: %s", got)
+		}
 	})
 }
