@@ -18,6 +18,10 @@ const (
 	EAMBIGUOUS = "EAMBIGUOUS" // a reference matches more than one customer
 )
 
+// ErrRetry marks a failure that running the whole unit of work again can
+// cure (a lost optimistic race, a deadlock): it is never shown to a user.
+var ErrRetry = errors.New("retry the unit of work")
+
 // Error is the one error type that carries a user-facing Chinese message.
 // The message says why and what to do next.
 type Error struct {

@@ -167,6 +167,7 @@ type SystemStatus struct {
 	Customers, PendingApprovals                            int
 	DeadPushes                                             []DeadPush
 	Jobs                                                   []JobRun
+	FailingJobs                                            []JobFailure
 }
 
 // DeadPush is a push that was given up on after its last attempt.
@@ -181,4 +182,14 @@ type DeadPush struct {
 type JobRun struct {
 	Job  string    `db:"job"`
 	Slot time.Time `db:"slot"`
+}
+
+// JobFailure is a job whose oldest unfinished slot failed again and again:
+// how many attempts failed, the last one's time and error.
+type JobFailure struct {
+	Job       string     `db:"job"`
+	Slot      time.Time  `db:"slot"`
+	Failures  int        `db:"failures"`
+	FailedAt  *time.Time `db:"failed_at"`
+	LastError string     `db:"last_error"`
 }

@@ -292,6 +292,7 @@ func (r *Router) run(ctx context.Context, svc baobei.Service, m Message, actor *
 	switch {
 	case err == nil:
 		return cmd.Name, reply, "ok", nil
+	case errors.Is(err, baobei.ErrRetry): // the unit runs again
 	case errors.As(err, &be) || last:
 		return cmd.Name, r.errorReply(err), outcome(err), nil
 	}

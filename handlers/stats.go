@@ -39,7 +39,8 @@ func WeekStart(t time.Time, p baobei.Policy) time.Time {
 	return day.AddDate(0, 0, -back)
 }
 
-// Status handles 系统状态 (admins): queues, dead pushes, the jobs' last runs.
+// Status handles 系统状态 (admins): queues, dead pushes, the jobs' last
+// runs, and the jobs failing again and again.
 func (h *Handlers) Status(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
 	if req.Actor.Role != baobei.RoleAdmin {
 		return nil, baobei.Errorf(baobei.EFORBIDDEN, "系统状态仅管理员可看。看团队数据请发「统计」。")
@@ -58,8 +59,26 @@ func (h *Handlers) Status(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	for _, j := range st.Jobs {
 		lines = append(lines, fmt.Sprintf("任务 %s 最近一次：%s", j.Job, h.policy.DateTime(j.Slot)))
 	}
+	for _, j := range st.FailingJobs {
+		when := ""
+		if j.FailedAt != nil {
+			when = "，最近 " + h.policy.DateTime(*j.FailedAt)
+		}
+		lines = append(lines, fmt.Sprintf("✗ 任务 %s（%s 那次）已失败 %d 次%s：%s", j.Job, h.policy.DateTime(j.Slot), j.Failures, when, clip(j.LastError, 80)))
+	}
 	if st.OutboxDead > 0 {
 		lines = append(lines, "发送失败的消息已保留；检查平台配置（密钥、可信IP）后联系开发处理。")
 	}
+	if len(st.FailingJobs) > 0 {
+		lines = append(lines, "失败的任务会自动重试；请查看日志（搜 job=任务名）排查原因。")
+	}
 	return bot.Text(strings.Join(lines, "\n")), nil
+}
+
+// clip cuts s to n characters, marking the cut.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }

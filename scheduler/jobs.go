@@ -17,14 +17,18 @@ type Store interface {
 	ReleaseExpired(ctx context.Context, now time.Time) (int, error)
 	WarnExpiring(ctx context.Context, now time.Time, ahead time.Duration) (int, error)
 	ReleasedSince(ctx context.Context, since, now time.Time) (map[string][]baobei.ReleasedRow, error)
-	Notify(ctx context.Context, now time.Time, ns ...baobei.Notice) error
 	Teams(ctx context.Context) ([]baobei.Team, error)
 	Stats(ctx context.Context, scope baobei.Scope, from, to time.Time) (*baobei.Stats, error)
 	ScanAttention(ctx context.Context, now time.Time, fn func(*baobei.Customer) error) error
 	Managers(ctx context.Context) (map[int64][]baobei.User, error)
 	ExpireApprovals(ctx context.Context, now time.Time) (int, error)
 	Cleanup(ctx context.Context, now time.Time) (int, error)
+	PruneSlots(ctx context.Context, before time.Time) (int, error)
 }
+
+// SlotDays is how long the records of job slots are kept: a slot that
+// failed past Window is given up on, and shows in 系统状态 until then.
+const SlotDays = 7
 
 // WarnAhead is how long before release an owner is warned.
 const WarnAhead = 3 * 24 * time.Hour
@@ -33,45 +37,73 @@ const WarnAhead = 3 * 24 * time.Hour
 type Chart func(title string, st *baobei.Stats) []byte
 
 // Jobs are baobei's periodic duties; chart may be nil.
+//
+// A slot is retried until a run of it succeeds, so every job must be safe
+// to run again after a failure part-way (or a crash, or a lost lease):
+//
+//   - warn-expiring changes customers in batches, each one transaction that
+//     marks the customers warned (warned_until, idle_warned_for) and queues
+//     their owners' messages; a re-run skips those already marked.
+//   - release-expired releases in batches, each one transaction with its
+//     audit rows and messages, and only rows still at the version it read;
+//     a re-run finds the released customers in the pool and leaves them.
+//   - expire-approvals expires each request in its own transaction, only
+//     while it is still pending.
+//   - cleanup deletes by age: deleting again deletes nothing twice.
+//   - team-releases, daily-digest and weekly-summary only read; their
+//     messages are the run's Result.Notices, which the scheduler queues in
+//     the transaction that marks the slot done (Slots.FinishSlot). A run
+//     that fails, or whose lease was taken over, has queued nothing; one
+//     that committed is never run again. So each team, rep and manager gets
+//     a slot's message exactly once.
 func Jobs(s Store, p baobei.Policy, chart Chart) []Job {
+	// Digests, summaries and release lists are bulk: live replies go first.
+	notices := func(ns []baobei.Notice, err error) (Result, error) {
+		for i := range ns {
+			ns[i].Priority = baobei.PriorityBulk
+		}
+		return Result{N: len(ns), Notices: ns}, err
+	}
+	count := func(n int, err error) (Result, error) { return Result{N: n}, err }
 	return []Job{
 		// Hourly, warning what reaches the 3-day mark before the next run.
-		{Name: "warn-expiring", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) error {
-			_, err := s.WarnExpiring(ctx, slot, WarnAhead+time.Hour)
-			return err
+		{Name: "warn-expiring", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
+			return count(s.WarnExpiring(ctx, slot, WarnAhead+time.Hour))
 		}},
-		{Name: "release-expired", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) error {
-			_, err := s.ReleaseExpired(ctx, slot)
-			return err
+		{Name: "release-expired", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
+			return count(s.ReleaseExpired(ctx, slot))
 		}},
-		{Name: "expire-approvals", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) error {
-			_, err := s.ExpireApprovals(ctx, slot)
-			return err
+		{Name: "expire-approvals", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
+			return count(s.ExpireApprovals(ctx, slot))
 		}},
-		{Name: "cleanup", Schedule: Daily(4, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
+		{Name: "cleanup", Schedule: Daily(4, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
 			// Dedupe records carry the wall clock (platforms redeliver in real
-			// time), not the console's shifted one.
-			_, err := s.Cleanup(ctx, time.Now())
-			return err
+			// time), not the console's shifted one; job records carry slots.
+			n, err := s.Cleanup(ctx, time.Now())
+			if err != nil {
+				return Result{N: n}, err
+			}
+			m, err := s.PruneSlots(ctx, slot.AddDate(0, 0, -SlotDays))
+			return Result{N: n + m}, err
 		}},
-		{Name: "team-releases", Schedule: Daily(9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
-			return TeamReleases(ctx, s, slot, p)
+		{Name: "team-releases", Schedule: Daily(9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
+			return notices(TeamReleases(ctx, s, slot, p))
 		}},
-		{Name: "daily-digest", Schedule: Daily(9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
-			return DailyDigest(ctx, s, slot, p)
+		{Name: "daily-digest", Schedule: Daily(9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
+			return notices(DailyDigest(ctx, s, slot, p))
 		}},
-		{Name: "weekly-summary", Schedule: Weekly(time.Monday, 9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) error {
-			return WeeklySummary(ctx, s, slot, p, chart)
+		{Name: "weekly-summary", Schedule: Weekly(time.Monday, 9, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
+			return notices(WeeklySummary(ctx, s, slot, p, chart))
 		}},
 	}
 }
 
-// WeeklySummary posts each team's funnel and last week's activity to its
+// WeeklySummary is each team's funnel and last week's activity for its
 // group chat, with the funnel as a picture where a chart can be drawn.
-func WeeklySummary(ctx context.Context, s Store, slot time.Time, p baobei.Policy, chart Chart) error {
+func WeeklySummary(ctx context.Context, s Store, slot time.Time, p baobei.Policy, chart Chart) ([]baobei.Notice, error) {
 	teams, err := s.Teams(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	from := slot.AddDate(0, 0, -7)
 	var ns []baobei.Notice
@@ -81,7 +113,7 @@ func WeeklySummary(ctx context.Context, s Store, slot time.Time, p baobei.Policy
 		}
 		st, err := s.Stats(ctx, baobei.Scope{TeamID: &t.ID}, from, slot)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		title := fmt.Sprintf("%s 上周统计（%s–%s）", t.Name, p.Date(from), p.Date(slot.Add(-time.Minute)))
 		n := baobei.Notice{ToChat: t.ChatID, Text: st.Text(title)}
@@ -90,15 +122,15 @@ func WeeklySummary(ctx context.Context, s Store, slot time.Time, p baobei.Policy
 		}
 		ns = append(ns, n)
 	}
-	return s.Notify(ctx, slot, ns...)
+	return ns, nil
 }
 
-// TeamReleases tells each team's group chat, once a day, which of its
-// customers went to the pool in the last 24 hours.
-func TeamReleases(ctx context.Context, s Store, slot time.Time, p baobei.Policy) error {
+// TeamReleases is, for each team's group chat, the daily note of which of
+// its customers went to the pool in the 24 hours before slot.
+func TeamReleases(ctx context.Context, s Store, slot time.Time, p baobei.Policy) ([]baobei.Notice, error) {
 	byChat, err := s.ReleasedSince(ctx, slot.Add(-24*time.Hour), slot)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var ns []baobei.Notice
 	for chat, rows := range byChat {
@@ -112,13 +144,14 @@ func TeamReleases(ctx context.Context, s Store, slot time.Time, p baobei.Policy)
 		lines = append(lines, "发「公海」查看，「领取 #编号」领取。")
 		ns = append(ns, baobei.Notice{ToChat: chat, Text: strings.Join(lines, "\n")})
 	}
-	return s.Notify(ctx, slot, ns...)
+	slices.SortFunc(ns, func(a, b baobei.Notice) int { return strings.Compare(a.ToChat, b.ToChat) })
+	return ns, nil
 }
 
-// DailyDigest sends each rep one morning message (follow-ups due or
-// overdue, customers gone stale, protections ending this week) and each
-// team's managers one message about the customers neglected for days.
-func DailyDigest(ctx context.Context, s Store, slot time.Time, p baobei.Policy) error {
+// DailyDigest is each rep's morning message (follow-ups due or overdue,
+// customers gone stale, protections ending this week) and each team's
+// managers' message about the customers neglected for days.
+func DailyDigest(ctx context.Context, s Store, slot time.Time, p baobei.Policy) ([]baobei.Notice, error) {
 	digests := map[int64]*baobei.Digest{}
 	neglected := map[int64][]baobei.Customer{}
 	err := s.ScanAttention(ctx, slot, func(c *baobei.Customer) error {
@@ -138,20 +171,20 @@ func DailyDigest(ctx context.Context, s Store, slot time.Time, p baobei.Policy) 
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	managers, err := s.Managers(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var ns []baobei.Notice
 	for _, owner := range slices.Sorted(maps.Keys(digests)) {
 		ns = append(ns, digests[owner].Notice())
 	}
-	for team, cs := range neglected {
+	for _, team := range slices.Sorted(maps.Keys(neglected)) {
 		for _, m := range managers[team] {
-			ns = append(ns, baobei.NoticeEscalation(m.UID, cs, slot, p))
+			ns = append(ns, baobei.NoticeEscalation(m.UID, neglected[team], slot, p))
 		}
 	}
-	return s.Notify(ctx, slot, ns...) // one transaction: all of the morning's messages, or none
+	return ns, nil
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -78,8 +79,13 @@ func TestStartCatchesUp(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			f := storetest.Seed(t, b, baobei.DefaultPolicy())
 			now := storetest.T0
-			if _, err := f.S.ClaimSlot(f.Ctx, "release-expired", now.Add(-5*time.Hour), now); err != nil {
-				t.Fatal(err)
+			slot := now.Add(-5 * time.Hour)
+			tok, err := f.S.ClaimSlot(f.Ctx, "release-expired", slot, slot, slot.Add(time.Minute))
+			if err != nil || tok == "" {
+				t.Fatal(tok, err)
+			}
+			if ok, err := f.S.FinishSlot(f.Ctx, "release-expired", slot, tok, slot); err != nil || !ok {
+				t.Fatal(ok, err)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -93,6 +99,9 @@ func TestStartCatchesUp(t *testing.T) {
 			}
 			if n := f.Count(t, "SELECT COUNT(*) FROM job_runs WHERE job = 'warn-expiring'"); n != 48 {
 				t.Fatalf("warn-expiring runs = %d, want 48", n)
+			}
+			if n := f.Count(t, "SELECT COUNT(*) FROM job_runs WHERE status <> 'done'"); n != 0 {
+				t.Fatalf("%d slots not done after the catch-up", n)
 			}
 		})
 	}
@@ -158,11 +167,12 @@ func TestTeamReleasesCapped(t *testing.T) {
 			if n, err := f.S.ReleaseExpired(ctx, at); err != nil || n != 25 {
 				t.Fatalf("released %d: %v", n, err)
 			}
-			if err := scheduler.TeamReleases(ctx, f.S, at.Add(time.Hour), f.S.Policy()); err != nil {
+			ns, err := scheduler.TeamReleases(ctx, f.S, at.Add(time.Hour), f.S.Policy())
+			if err != nil {
 				t.Fatal(err)
 			}
-			if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_chat = 'sales1' AND payload LIKE '%有 25 个客户退回公海%' AND payload LIKE '%…另有 5 个%'"); n != 1 {
-				t.Fatalf("team note missing or not capped")
+			if len(ns) != 1 || ns[0].ToChat != "sales1" || !strings.Contains(ns[0].Text, "有 25 个客户退回公海") || !strings.Contains(ns[0].Text, "…另有 5 个") {
+				t.Fatalf("team note missing or not capped: %+v", ns)
 			}
 		})
 	}
@@ -185,7 +195,11 @@ func TestDigestEscalatesIdleBeforeStale(t *testing.T) {
 			}
 			followUp(t, f, f.Lisi, locked.ID, storetest.T0.Add(7*24*time.Hour))
 			slot := storetest.T0.Add(8*24*time.Hour - time.Hour) // 09:00, 8 days on
-			if err := scheduler.DailyDigest(ctx, f.S, slot, f.S.Policy()); err != nil {
+			ns, err := scheduler.DailyDigest(ctx, f.S, slot, f.S.Policy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.S.Notify(ctx, slot, ns...); err != nil {
 				t.Fatal(err)
 			}
 			if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'wangjl' AND payload LIKE '%#1 张先生%'"); n != 1 {

@@ -3,6 +3,10 @@ package store
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -13,18 +17,148 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// ClaimSlot records that job runs for the scheduled slot; false when some
-// replica already did. Keyed on (job, slot), so a replica whose clock is a
-// little late cannot run a slot again after the first one finished.
-func (s *Store) ClaimSlot(ctx context.Context, job string, slot, now time.Time) (bool, error) {
-	_, err := s.db.ExecContext(ctx, "INSERT INTO job_runs (job, slot, ran_at) VALUES (?, ?, ?)", job, ts(slot), ts(now))
-	if isDuplicate(err) {
+// Job slots. A (job, slot) is done only once the job's work committed. A
+// replica runs a slot under a lease: ClaimSlot gives it a token valid until
+// lease_until, RenewSlot (the scheduler's heartbeat) extends it, FinishSlot
+// marks the slot done and FailSlot records a failed attempt and frees the
+// slot for the next try. Every change is conditional on the token, so a
+// replica whose lease ran out and was taken over changes nothing. Times come
+// from the replicas' clocks: they must agree to well within a lease.
+
+// Slot states in job_runs.status.
+const (
+	SlotRunning = "running"
+	SlotFailed  = "failed"
+	SlotDone    = "done"
+)
+
+// FailingAfter is how many failed attempts of one slot make a job show in 系统状态.
+const FailingAfter = 3
+
+// errLeaseLost rolls back FinishSlot when the lease is no longer the caller's.
+var errLeaseLost = errors.New("job slot lease lost")
+
+// ClaimSlot leases (job, slot) to the caller until `until` and returns the
+// lease's token, or "" when the slot is done or another replica holds a live
+// lease on it. A slot whose last attempt failed, or whose lease expired (the
+// replica running it stopped), can be claimed again; an expired lease counts
+// as a failed attempt.
+func (s *Store) ClaimSlot(ctx context.Context, job string, slot, now, until time.Time) (string, error) {
+	token, err := newToken()
+	if err != nil {
+		return "", err
+	}
+	// Single statements, not transactions: a slot's bookkeeping is two
+	// round trips, which matters when the console runs 2,000 slots at once.
+	_, err = s.exec(ctx, `INSERT INTO job_runs (job, slot, ran_at, status, lease_until, token) VALUES (?, ?, ?, ?, ?, ?)`,
+		job, ts(slot), ts(now), SlotRunning, ts(until), token)
+	if err == nil {
+		return token, nil
+	}
+	if !isDuplicate(err) {
+		return "", err
+	}
+	// The counters before status and lease_until: MySQL assigns left to
+	// right, so they must see the old values (SQLite always does).
+	n, err := s.exec(ctx, `UPDATE job_runs SET
+		failures = failures + CASE WHEN status = ? THEN 1 ELSE 0 END,
+		failed_at = CASE WHEN status = ? THEN lease_until ELSE failed_at END,
+		last_error = CASE WHEN status = ? THEN ? ELSE last_error END,
+		status = ?, lease_until = ?, token = ?, ran_at = ?
+		WHERE job = ? AND slot = ? AND (status = ? OR (status = ? AND lease_until <= ?))`,
+		SlotRunning, SlotRunning, SlotRunning, "lease expired: the replica running it stopped mid-run",
+		SlotRunning, ts(until), token, ts(now),
+		job, ts(slot), SlotFailed, SlotRunning, ts(now))
+	if err != nil || n == 0 {
+		return "", err
+	}
+	return token, nil
+}
+
+// exec runs one statement outside a transaction, again on a deadlock or a
+// busy database (as tx does), and returns the rows it changed.
+func (s *Store) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	var err error
+	for i := 0; i < 8; i++ {
+		var res sql.Result
+		if res, err = s.db.ExecContext(ctx, q, args...); err == nil {
+			return res.RowsAffected()
+		}
+		if !retryable(err) {
+			return 0, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(time.Duration(1+i*5) * time.Millisecond):
+		}
+	}
+	return 0, err
+}
+
+func newToken() (string, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// leaseWhere matches a slot still leased to token.
+const leaseWhere = " WHERE job = ? AND slot = ? AND token = ? AND status = '" + SlotRunning + "'"
+
+// RenewSlot extends the caller's lease to until; false when it is no longer
+// the caller's (it expired and another replica took the slot).
+func (s *Store) RenewSlot(ctx context.Context, job string, slot time.Time, token string, until time.Time) (bool, error) {
+	if _, err := s.exec(ctx, "UPDATE job_runs SET lease_until = ?"+leaseWhere, ts(until), job, ts(slot), token); err != nil {
+		return false, err
+	}
+	// Not RowsAffected: MySQL counts a row set to the value it had as unchanged.
+	var n int
+	err := s.db.GetContext(ctx, &n, "SELECT COUNT(*) FROM job_runs"+leaseWhere, job, ts(slot), token)
+	return n == 1, err
+}
+
+// FinishSlot marks the caller's slot done and queues ns (created at now) in
+// the same transaction, so a job's messages and its done-mark commit
+// together: a run that fails or loses its lease before this commit has
+// queued nothing, and a slot that is done is never run again. False (and
+// nothing queued) when the lease is no longer the caller's.
+func (s *Store) FinishSlot(ctx context.Context, job string, slot time.Time, token string, now time.Time, ns ...baobei.Notice) (bool, error) {
+	if len(ns) == 0 {
+		n, err := s.exec(ctx, "UPDATE job_runs SET status = ?, lease_until = NULL"+leaseWhere, SlotDone, job, ts(slot), token)
+		return n == 1, err
+	}
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		// The row first: it is locked until commit, so no claimer slips in.
+		res, err := tx.ExecContext(ctx, "UPDATE job_runs SET status = ?, lease_until = NULL"+leaseWhere, SlotDone, job, ts(slot), token)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, errLeaseLost)
+		}
+		return enqueue(ctx, tx, now, ns...)
+	})
+	if errors.Is(err, errLeaseLost) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
-// LastSlot is the newest slot a job ran for, or zero.
+// FailSlot records a failed attempt of the caller's slot — the time and the
+// error (cut to the column) — and frees the slot for the next try. A lease
+// that is no longer the caller's is left alone.
+func (s *Store) FailSlot(ctx context.Context, job string, slot time.Time, token string, now time.Time, cause string) error {
+	if r := []rune(cause); len(r) > 500 {
+		cause = string(r[:500])
+	}
+	_, err := s.exec(ctx, "UPDATE job_runs SET failures = failures + 1, failed_at = ?, last_error = ?, status = ?, lease_until = NULL"+leaseWhere,
+		ts(now), cause, SlotFailed, job, ts(slot), token)
+	return err
+}
+
+// LastSlot is the newest slot a job was started for, done or not, or zero.
 func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
 	var t time.Time // the column, not MAX(slot): SQLite types an aggregate as text
 	err := s.db.GetContext(ctx, &t, "SELECT slot FROM job_runs WHERE job = ? ORDER BY slot DESC LIMIT 1", job)
@@ -32,6 +166,34 @@ func (s *Store) LastSlot(ctx context.Context, job string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return t, err
+}
+
+// UnfinishedSlots lists, oldest first, the job's slots in (after, upTo] that
+// were started but are not done: failed, or running (perhaps under a lease
+// that expired).
+func (s *Store) UnfinishedSlots(ctx context.Context, job string, after, upTo time.Time) ([]time.Time, error) {
+	var out []time.Time
+	err := s.db.SelectContext(ctx, &out, "SELECT slot FROM job_runs WHERE job = ? AND status <> ? AND slot > ? AND slot <= ? ORDER BY slot",
+		job, SlotDone, ts(after), ts(upTo))
+	return out, err
+}
+
+// SlotFailures is the number of failed attempts of the job's oldest slot
+// that is not done, or 0 when every slot it started is done.
+func (s *Store) SlotFailures(ctx context.Context, job string) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, "SELECT failures FROM job_runs WHERE job = ? AND status <> ? ORDER BY slot LIMIT 1", job, SlotDone)
+	if notFound(err) {
+		return 0, nil
+	}
+	return n, err
+}
+
+// PruneSlots deletes the records of slots before `before`, done or not: the
+// scheduler retries only slots of the last two days, and a slot given up on
+// should not show in 系统状态 forever.
+func (s *Store) PruneSlots(ctx context.Context, before time.Time) (int, error) {
+	return s.deleteBatched(ctx, "job_runs", "slot < ?", ts(before))
 }
 
 const scanBatch = 500

@@ -30,7 +30,14 @@ func (s *Store) Status(ctx context.Context) (*baobei.SystemStatus, error) {
 		return nil, err
 	}
 	// The slot column itself, not MAX(slot): SQLite types an aggregate as text.
-	err := s.q().SelectContext(ctx, &st.Jobs, `SELECT r.job, r.slot FROM job_runs r
-		WHERE r.slot = (SELECT MAX(slot) FROM job_runs WHERE job = r.job) ORDER BY r.job`)
+	if err := s.q().SelectContext(ctx, &st.Jobs, `SELECT r.job, r.slot FROM job_runs r
+		WHERE r.status = ? AND r.slot = (SELECT MAX(slot) FROM job_runs WHERE job = r.job AND status = ?) ORDER BY r.job`,
+		SlotDone, SlotDone); err != nil {
+		return nil, err
+	}
+	// Per job, its oldest slot not done yet, when it failed FailingAfter times or more.
+	err := s.q().SelectContext(ctx, &st.FailingJobs, `SELECT r.job, r.slot, r.failures, r.failed_at, r.last_error FROM job_runs r
+		WHERE r.status <> ? AND r.failures >= ? AND r.slot = (SELECT MIN(slot) FROM job_runs WHERE job = r.job AND status <> ?)
+		ORDER BY r.job`, SlotDone, FailingAfter, SlotDone)
 	return st, err
 }

@@ -162,7 +162,7 @@ func driverDSN(dsn string) (dialect, driver string, err error) {
 
 // errStale means a conditional write matched no row because someone changed
 // the row since it was read: the whole transaction is run again.
-var errStale = errors.New("row changed concurrently")
+var errStale = fmt.Errorf("row changed concurrently: %w", baobei.ErrRetry)
 
 // tx runs fn in a transaction, retried a few times with jitter when the
 // database reports a deadlock, a lock wait timeout, SQLITE_BUSY, or when fn
@@ -177,6 +177,7 @@ func (s *Store) tx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 		err := savepoint(ctx, s.unit, "sp", func() error { return fn(s.unit) })
 		if aborted(err) {
 			*s.broken = err
+			return fmt.Errorf("%w: %w", baobei.ErrRetry, err)
 		}
 		return err
 	}

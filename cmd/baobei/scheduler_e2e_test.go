@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"baobei/cards"
 )
@@ -35,7 +37,7 @@ func TestConsoleExpiryLifecycle(t *testing.T) {
 			t.Fatalf("warnings after 28 days = %d, want still 1", n)
 		}
 		c.advance("72h")
-		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "已退回公海", "#1", "保护期结束")
+		wantHas(t, lastWith(inboxTexts(c, "zhangsan"), "退回公海"), "已退回公海", "#1", "保护期结束")
 		var chat []string
 		for _, o := range c.inbox("chat=sales1") {
 			chat = append(chat, o.Text)
@@ -108,9 +110,10 @@ func TestConsoleIdleRelease(t *testing.T) {
 	backends(t, func(t *testing.T, c *consoleClient) {
 		c.say("zhangsan", "报备 13800138000 张先生")
 		c.advance("289h") // 12 days and an hour
-		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "即将退回公海", "15 天未跟进")
+		// Warnings are notices, digests bulk: a warning may arrive before the morning's digest.
+		wantHas(t, lastWith(inboxTexts(c, "zhangsan"), "退回公海"), "即将退回公海", "15 天未跟进")
 		c.advance("72h")
-		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "已退回公海", "15 天未跟进")
+		wantHas(t, lastWith(inboxTexts(c, "zhangsan"), "退回公海"), "已退回公海", "15 天未跟进")
 		wantHas(t, c.say("lisi", "公海"), "#1")
 	})
 }
@@ -136,4 +139,52 @@ func TestConsoleReleaseAndApprovalExpiry(t *testing.T) {
 		wantHas(t, c.say("wangjl", "同意 A1"), "系统", "已过期")
 		wantHas(t, c.say("sunqi", "报备 13900139000 王总"), "报备成功")
 	})
+}
+
+// A job slot that failed three times shows in 系统状态 with its error and
+// the next step; once it ran, it no longer does.
+func TestConsoleStatusShowsFailingJob(t *testing.T) {
+	backends(t, func(t *testing.T, c *consoleClient) {
+		ctx, s := context.Background(), c.app.store
+		now := c.app.clock.Now()
+		slot := now.Truncate(time.Hour)
+		attempt := func(i int, fail bool) {
+			t.Helper()
+			at := now.Add(time.Duration(i) * time.Minute)
+			tok, err := s.ClaimSlot(ctx, "daily-digest", slot, at, at.Add(2*time.Minute))
+			if err != nil || tok == "" {
+				t.Fatalf("attempt %d: claim %q %v", i, tok, err)
+			}
+			if fail {
+				err = s.FailSlot(ctx, "daily-digest", slot, tok, at, "scan attention: Error 1205: Lock wait timeout exceeded")
+			} else {
+				_, err = s.FinishSlot(ctx, "daily-digest", slot, tok, at)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < 2; i++ {
+			attempt(i, true)
+		}
+		if got := c.say("admin", "系统状态"); strings.Contains(got, "已失败") {
+			t.Fatalf("two failures already shown: %s", got)
+		}
+		attempt(2, true)
+		wantHas(t, c.say("admin", "系统状态"), "✗ 任务 daily-digest", "已失败 3 次", "Lock wait timeout", "查看日志")
+		attempt(3, false)
+		if got := c.say("admin", "系统状态"); strings.Contains(got, "已失败") || !strings.Contains(got, "任务 daily-digest 最近一次") {
+			t.Fatalf("after the slot ran: %s", got)
+		}
+	})
+}
+
+// lastWith is the newest text containing sub, or "".
+func lastWith(texts []string, sub string) string {
+	for i := len(texts) - 1; i >= 0; i-- {
+		if strings.Contains(texts[i], sub) {
+			return texts[i]
+		}
+	}
+	return ""
 }

@@ -104,6 +104,9 @@ func Run(t *testing.T, b Backend) {
 		{"ConcurrentDistinctReports", testConcurrentDistinct},
 		{"ConcurrentContendedReports", testConcurrentContended},
 		{"JobSlots", testJobSlots},
+		{"JobSlotRetry", testJobSlotRetry},
+		{"JobSlotLease", testJobSlotLease},
+		{"JobSlotConcurrent", testJobSlotConcurrent},
 		{"Locks", testLocks},
 		{"ManualRelease", testManualRelease},
 		{"Cleanup", testCleanup},
@@ -543,16 +546,195 @@ func testJobSlots(t *testing.T, b Backend) {
 		t.Fatalf("no runs yet: %v %v", last, err)
 	}
 	for _, slot := range []time.Time{T0, T0.Add(time.Hour)} {
-		if mine, err := f.S.ClaimSlot(f.Ctx, "warn", slot, T0); err != nil || !mine {
-			t.Fatalf("claim %v: %v %v", slot, mine, err)
+		tok := claim(t, f, "warn", slot, T0)
+		if tok == "" {
+			t.Fatalf("claim %v: refused", slot)
 		}
+		finish(t, f, "warn", slot, tok, true)
 	}
-	if mine, err := f.S.ClaimSlot(f.Ctx, "warn", T0, T0); err != nil || mine {
-		t.Fatalf("a slot runs once: %v %v", mine, err)
+	if tok := claim(t, f, "warn", T0, T0.Add(time.Hour)); tok != "" {
+		t.Fatal("a done slot runs once")
 	}
 	if last, err := f.S.LastSlot(f.Ctx, "warn"); err != nil || !last.Equal(T0.Add(time.Hour)) {
 		t.Fatalf("last slot = %v %v", last, err)
 	}
+	if st, err := f.S.Status(f.Ctx); err != nil || len(st.Jobs) != 1 || !st.Jobs[0].Slot.Equal(T0.Add(time.Hour)) || len(st.FailingJobs) != 0 {
+		t.Fatalf("status jobs = %+v %+v %v", st.Jobs, st.FailingJobs, err)
+	}
+	// Records older than a week go, done or not (a slot given up on).
+	if tok := claim(t, f, "warn", T0.Add(-8*day), T0); tok == "" {
+		t.Fatal("claim refused")
+	}
+	if n, err := f.S.PruneSlots(f.Ctx, T0.Add(-7*day)); err != nil || n != 1 {
+		t.Fatalf("pruned %d: %v", n, err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM job_runs"); n != 2 {
+		t.Fatalf("job_runs after pruning = %d", n)
+	}
+}
+
+// claim claims (job, slot) at now with a 2-minute lease.
+func claim(t testing.TB, f *Fixture, job string, slot, now time.Time) string {
+	t.Helper()
+	tok, err := f.S.ClaimSlot(f.Ctx, job, slot, now, now.Add(2*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func finish(t testing.TB, f *Fixture, job string, slot time.Time, tok string, want bool, ns ...baobei.Notice) {
+	t.Helper()
+	if ok, err := f.S.FinishSlot(f.Ctx, job, slot, tok, slot, ns...); err != nil || ok != want {
+		t.Fatalf("finish %s %v = %v %v, want %v", job, slot, ok, err, want)
+	}
+}
+
+// A failed run frees its slot: claimable again, its failures counted and
+// shown in 系统状态 from the third, until a run succeeds.
+func testJobSlotRetry(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	failures := func() int {
+		t.Helper()
+		n, err := f.S.SlotFailures(f.Ctx, "digest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for i := 1; i <= store.FailingAfter; i++ {
+		now := T0.Add(time.Duration(i) * time.Minute)
+		tok := claim(t, f, "digest", T0, now)
+		if tok == "" {
+			t.Fatalf("attempt %d: a failed slot must be claimable again", i)
+		}
+		if err := f.S.FailSlot(f.Ctx, "digest", T0, tok, now, fmt.Sprintf("boom %d", i)); err != nil {
+			t.Fatal(err)
+		}
+		if n := failures(); n != i {
+			t.Fatalf("failures after %d attempts = %d", i, n)
+		}
+		st, err := f.S.Status(f.Ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := i >= store.FailingAfter; (len(st.FailingJobs) == 1) != want {
+			t.Fatalf("after %d failures: failing jobs = %+v", i, st.FailingJobs)
+		}
+		if i == store.FailingAfter {
+			j := st.FailingJobs[0]
+			if j.Job != "digest" || j.Failures != 3 || j.FailedAt == nil || !j.FailedAt.Equal(now) || j.LastError != "boom 3" || !j.Slot.Equal(T0) {
+				t.Fatalf("failing job = %+v", j)
+			}
+		}
+	}
+	if slots, err := f.S.UnfinishedSlots(f.Ctx, "digest", T0.Add(-time.Hour), T0); err != nil || len(slots) != 1 || !slots[0].Equal(T0) {
+		t.Fatalf("unfinished = %v %v", slots, err)
+	}
+	if last, err := f.S.LastSlot(f.Ctx, "digest"); err != nil || !last.Equal(T0) {
+		t.Fatalf("last slot = %v %v", last, err)
+	}
+	now := T0.Add(time.Hour)
+	tok := claim(t, f, "digest", T0, now)
+	if tok == "" {
+		t.Fatal("the fourth attempt was refused")
+	}
+	finish(t, f, "digest", T0, tok, true, baobei.Notice{ToUser: "zhangsan", Text: "早上好"})
+	if tok := claim(t, f, "digest", T0, now.Add(time.Hour)); tok != "" {
+		t.Fatal("a slot done after retries must not run again")
+	}
+	if n := failures(); n != 0 {
+		t.Fatalf("failures once done = %d", n)
+	}
+	if slots, err := f.S.UnfinishedSlots(f.Ctx, "digest", T0.Add(-time.Hour), now); err != nil || len(slots) != 0 {
+		t.Fatalf("unfinished once done = %v %v", slots, err)
+	}
+	if st, err := f.S.Status(f.Ctx); err != nil || len(st.FailingJobs) != 0 || len(st.Jobs) != 1 {
+		t.Fatalf("status once done = %+v %v", st, err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'zhangsan' AND payload LIKE '%早上好%'"); n != 1 {
+		t.Fatalf("notices queued with the done-mark = %d", n)
+	}
+}
+
+// A live lease keeps other claimers out, a renewed one too; an expired one
+// lets another in, counted as a failed attempt, and the former holder can
+// then change nothing: its notices are not queued.
+func testJobSlotLease(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	first := claim(t, f, "weekly", T0, T0) // leased until T0+2m
+	if first == "" {
+		t.Fatal("first claim refused")
+	}
+	if tok := claim(t, f, "weekly", T0, T0.Add(time.Minute)); tok != "" {
+		t.Fatal("a held lease let a second claimer in")
+	}
+	if ok, err := f.S.RenewSlot(f.Ctx, "weekly", T0, first, T0.Add(4*time.Minute)); err != nil || !ok {
+		t.Fatalf("renew = %v %v", ok, err)
+	}
+	if ok, err := f.S.RenewSlot(f.Ctx, "weekly", T0, first, T0.Add(4*time.Minute)); err != nil || !ok {
+		t.Fatalf("renew to the same time = %v %v", ok, err)
+	}
+	if tok := claim(t, f, "weekly", T0, T0.Add(3*time.Minute)); tok != "" {
+		t.Fatal("a renewed lease let a second claimer in")
+	}
+	second := claim(t, f, "weekly", T0, T0.Add(5*time.Minute))
+	if second == "" || second == first {
+		t.Fatalf("an expired lease must let another replica in: %q", second)
+	}
+	if n, err := f.S.SlotFailures(f.Ctx, "weekly"); err != nil || n != 1 {
+		t.Fatalf("an expired lease counts as a failed attempt: %d %v", n, err)
+	}
+	if ok, err := f.S.RenewSlot(f.Ctx, "weekly", T0, first, T0.Add(9*time.Minute)); err != nil || ok {
+		t.Fatalf("the former holder renewed: %v %v", ok, err)
+	}
+	finish(t, f, "weekly", T0, first, false, baobei.Notice{ToChat: "sales1", Text: "上周统计 first"})
+	if err := f.S.FailSlot(f.Ctx, "weekly", T0, first, T0.Add(6*time.Minute), "late"); err != nil {
+		t.Fatal(err)
+	}
+	if tok := claim(t, f, "weekly", T0, T0.Add(6*time.Minute)); tok != "" {
+		t.Fatal("the former holder's failure freed the new holder's slot")
+	}
+	finish(t, f, "weekly", T0, second, true, baobei.Notice{ToChat: "sales1", Text: "上周统计 second"})
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%上周统计%'"); n != 1 {
+		t.Fatalf("summaries queued = %d, want only the holder's", n)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE payload LIKE '%上周统计 second%'"); n != 1 {
+		t.Fatal("the holder's summary is missing")
+	}
+}
+
+// Many replicas claiming one slot at once, new or failed: exactly one wins.
+func testJobSlotConcurrent(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	const n = 24
+	race := func(slot time.Time) string {
+		t.Helper()
+		toks := make([]string, n)
+		errs := atOnce(n, func(i int) error {
+			var err error
+			toks[i], err = f.S.ClaimSlot(f.Ctx, "release", slot, T0, T0.Add(2*time.Minute))
+			return err
+		})
+		var won []string
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("claimer %d: %v", i, err)
+			}
+			if toks[i] != "" {
+				won = append(won, toks[i])
+			}
+		}
+		if len(won) != 1 {
+			t.Fatalf("slot %v: %d claimers won, want 1", slot, len(won))
+		}
+		return won[0]
+	}
+	tok := race(T0)
+	if err := f.S.FailSlot(f.Ctx, "release", T0, tok, T0, "boom"); err != nil {
+		t.Fatal(err)
+	}
+	race(T0) // the failed slot: all contend for the same update
 }
 
 // atOnce runs fn for 0..n-1 in n goroutines released together and returns
