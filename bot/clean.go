@@ -36,6 +36,17 @@ var openers = map[rune]rune{'(': ')', '[': ']', '{': '}', '【': '】', '〔': '
 // 来源:抖音 and 【报备】13800138000 as 报备 13800138000. Other brackets stay.
 func (m *msg) blankBrackets() {
 	f := m.fold
+	for i, r := range f { // 来源=抖音 is 来源:抖音
+		if r == '=' {
+			j := i
+			for j > 0 && !isSep(f[j-1]) && f[j-1] != ':' {
+				j--
+			}
+			if keys[asciiLower(strings.TrimSpace(string(f[j:i])))] != "" {
+				f[i] = ':'
+			}
+		}
+	}
 	for i := 0; i < len(f); i++ {
 		closer, ok := openers[f[i]]
 		if !ok {

@@ -136,7 +136,7 @@ func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Co
 		return c, nil
 	}
 	lim := policyLimits(p)
-	items, err := m.items(toks)
+	items, err := m.items(name, toks)
 	if c.Name != CmdReport {
 		for i := range items {
 			if items[i].key == "姓名" { // 客户：#3 in a form names the customer
@@ -286,7 +286,7 @@ func (m *msg) phoneStart(i int) bool {
 	}
 	if i > 0 {
 		p := m.fold[i-1]
-		if isDigit(p) || isLetter(p) || strings.ContainsRune("#@.-/+()_", p) {
+		if isDigit(p) || isLetter(p) || strings.ContainsRune("#@.-+()_", p) {
 			return false
 		}
 	}
@@ -459,13 +459,16 @@ func editDistance(a, b []rune) int {
 // items joins known keys to their values: 来源:抖音, 来源: 抖音, 来源 :抖音.
 // A key that starts a line of a multi-line form takes the rest of its line;
 // 下次 takes the time of day that follows its date (下次:明天 下午 3点).
-func (m *msg) items(toks []span) ([]item, error) {
+func (m *msg) items(cmd string, toks []span) ([]item, error) {
 	var out []item
 	for i := 0; i < len(toks); i++ {
 		from := toks[i].start
 		key, val := m.splitKey(toks[i])
 		if key == "" && i+1 < len(toks) && m.bareKey(toks[i]) && m.fold[toks[i+1].start] == ':' {
 			key, val = m.keyOf(toks[i]), m.trimColons(toks[i+1])
+			i++
+		} else if key == "" && i+1 < len(toks) && m.bareKey(toks[i]) && m.spacedKey(cmd, m.keyOf(toks[i]), toks[i+1]) {
+			key, val = m.keyOf(toks[i]), toks[i+1]
 			i++
 		}
 		if key == "" {
@@ -538,7 +541,51 @@ func (m *msg) splitKey(t span) (string, span) {
 			return key, m.trimColons(span{start: i, end: t.end})
 		}
 	}
+	for _, k := range gluedKeys { // 金额12800, 下次周五, 等级A
+		v := span{start: t.start + baobei.RuneLen(k), end: t.end}
+		if strings.HasPrefix(m.text(t), k) && v.start < v.end && validValue(keys[k], m.text(m.trimValue(v))) {
+			return keys[k], v
+		}
+	}
 	return "", t
+}
+
+// gluedKeys may be written without a colon when their value checks out:
+// 金额12800, 下次周五, 等级A, 阶段报价; longest first.
+var gluedKeys = []string{"成交金额", "下次跟进", "金额", "下次", "等级", "阶段"}
+
+// validValue reports whether v is a good value of a checked key.
+func validValue(key, v string) bool {
+	switch key {
+	case "金额":
+		_, err := parseAmount(v)
+		return err == nil
+	case "下次":
+		_, err := ParseDate(v, time.Time{}, time.UTC)
+		return err == nil
+	case "等级":
+		g := strings.ToUpper(baobei.FoldWidth(v))
+		return g == "A" || g == "B" || g == "C"
+	case "阶段":
+		_, ok := baobei.ParseStage(v)
+		return ok
+	}
+	return false
+}
+
+// spacedKey reports whether a bare key followed by a space takes the next
+// token as its value (下次 周五, 金额 12800; on 报备 also 来源 抖音).
+func (m *msg) spacedKey(cmd, key string, next span) bool {
+	if next.phone || m.hasKey(next) {
+		return false
+	}
+	switch key {
+	case "金额", "下次", "等级", "阶段":
+		return validValue(key, m.text(m.trimValue(next)))
+	case "来源", "需求", "公司", "微信", "备注":
+		return cmd == CmdReport
+	}
+	return false
 }
 
 // trimPunct drops the colon or sentence punctuation typed right after a
@@ -780,6 +827,12 @@ func (m *msg) args(c *Command, items []item, lim limits) error {
 		return m.decision(c, items)
 	}
 	ri := firstFree(items, func(s span) bool { return c.Name != CmdTransfer || !m.isMention(s) })
+	switch c.Name {
+	case CmdQuery, CmdLock, CmdUnlock: // 查询 张先生 13800138000: the phone names the customer
+		if pi := firstFree(items, func(s span) bool { return s.phone }); pi >= 0 {
+			ri = pi
+		}
+	}
 	if ri < 0 {
 		return baobei.Errorf(baobei.EINVALID, "没有写是哪个客户。请写手机号、称呼或编号，例如：%s", examples[c.Name])
 	}
@@ -814,7 +867,7 @@ func (m *msg) args(c *Command, items []item, lim limits) error {
 // does not read.
 func (m *msg) ignoreFree(c *Command, items []item, ri int) {
 	for i, it := range items {
-		if i > ri && it.key == "" {
+		if i != ri && it.key == "" {
 			c.Ignored = append(c.Ignored, m.line(it.val))
 		}
 	}
@@ -826,7 +879,11 @@ func (m *msg) days(c *Command, items []item, ri int) error {
 		if i == ri || it.key != "" {
 			continue
 		}
-		t := strings.TrimSuffix(m.text(it.val), "天")
+		t := chineseDigits(m.text(it.val))
+		if t == "天" && c.Days != 0 && i > 0 && items[i-1].key == "" {
+			continue // 15 天
+		}
+		t = strings.TrimSuffix(strings.TrimSuffix(t, "天"), "日")
 		n, err := strconv.Atoi(t)
 		if err != nil || n < 1 || n > 365 || c.Days != 0 {
 			return baobei.Errorf(baobei.EINVALID, "延期天数没看懂（“%s”）。请写 1 到 365 之间的天数，例如：%s", m.raw(it.val), examples[CmdExtend])
@@ -878,8 +935,8 @@ func (m *msg) report(c *Command, items []item, lim limits) error {
 	if c.Note != "" {
 		note = append(note, c.Note)
 	}
-	noise := ""
-	for _, it := range items {
+	noise, named := "", -1 // named: the index of the name's token
+	for i, it := range items {
 		if it.key != "" {
 			continue
 		}
@@ -895,12 +952,14 @@ func (m *msg) report(c *Command, items []item, lim limits) error {
 			noise = m.raw(it.val)
 		case c.CustName == "":
 			name, rest := m.nameOf(it.val)
-			c.CustName = m.raw(name)
+			c.CustName, named = m.raw(name), i
 			if rest.start < rest.end {
 				note = append(note, m.raw(rest))
 			}
+		case named == i-1 && baobei.RuneLen(c.CustName) == 1 && honorific(m.text(it.val)):
+			c.CustName += m.raw(it.val) // 张 先生
 		default:
-			note = append(note, m.raw(it.val))
+			note = append(note, m.raw(m.trimValue(it.val)))
 		}
 	}
 	if c.CustName == "" {
@@ -911,6 +970,11 @@ func (m *msg) report(c *Command, items []item, lim limits) error {
 	c.Note = strings.Join(note, " ")
 	c.Demand = strings.TrimSpace(c.Demand + " " + c.Note)
 	return checkReport(c, lim)
+}
+
+// honorific reports whether s is a form of address that follows a surname.
+func honorific(s string) bool {
+	return slices.Contains([]string{"先生", "女士", "小姐", "总", "经理", "老板", "太太", "阿姨", "姐", "哥", "老师", "工"}, s)
 }
 
 // noise reports whether a token is only punctuation, symbols or emoji.
@@ -1066,6 +1130,9 @@ func (m *msg) target(c *Command, items []item, ri int, lim limits) error {
 	for i, it := range items {
 		if i == ri || it.key != "" {
 			continue
+		}
+		if c.Name == CmdTransfer && slices.Contains([]string{"给", "转给", "交给", "到", "转到"}, m.text(it.val)) {
+			continue // 转移 #3 给 @李四
 		}
 		if c.Name == CmdClaim || !m.isMention(it.val) || c.Target != "" {
 			return baobei.Errorf(baobei.EINVALID, "没看懂“%s”。例如：%s", m.raw(it.val), examples[c.Name])
