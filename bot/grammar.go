@@ -29,23 +29,19 @@ var keys = map[string]string{
 
 // lineKeys take the rest of their line as the value when they start a line
 // of a multi-line form (需求：三人沙发 要现货).
-var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "公司": true, "原因": true, "内容": true, "姓名": true, "下次": true}
+var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "公司": true, "原因": true, "内容": true, "姓名": true}
 
 // uses lists the keys each command reads; any other key is reported back
 // as ignored (报备 keeps it as a note instead).
 var uses = map[string]string{
 	CmdReport:   "来源 需求 备注 公司 微信 等级 姓名 电话 阶段 下次 金额",
-	CmdFollowUp: "阶段 下次 金额 原因 内容 备注 电话",
-	CmdWon:      "金额 电话",
-	CmdLost:     "原因 电话",
-	CmdRelease:  "原因 电话",
-	CmdExtend:   "原因 电话",
-	CmdTransfer: "原因 电话",
+	CmdFollowUp: "阶段 下次 金额 原因 内容 备注",
+	CmdWon:      "金额",
+	CmdLost:     "原因",
+	CmdRelease:  "原因",
+	CmdExtend:   "原因",
+	CmdTransfer: "原因",
 	CmdReject:   "原因",
-	CmdQuery:    "电话",
-	CmdClaim:    "电话",
-	CmdLock:     "电话",
-	CmdUnlock:   "电话",
 }
 
 var keyExamples = map[string]string{
@@ -138,11 +134,7 @@ func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Co
 	lim := policyLimits(p)
 	items, err := m.items(name, toks)
 	if c.Name != CmdReport {
-		for i := range items {
-			if items[i].key == "姓名" { // 客户：#3 in a form names the customer
-				items[i].key = ""
-			}
-		}
+		asRef(items)
 	}
 	if err == nil {
 		err = m.apply(c, items, now, loc)
@@ -505,6 +497,28 @@ func (m *msg) items(cmd string, toks []span) ([]item, error) {
 	return out, nil
 }
 
+// asRef turns 姓名 and 电话 (客户：#3, 电话:13800138000) into free text on
+// the commands that name a customer: before any free text they are the
+// reference; later they stay in the text as typed (跟进 #3 客户换号了
+// 电话:13900139000 must not pick another customer).
+func asRef(items []item) {
+	free := false
+	for i, it := range items {
+		switch {
+		case it.key == "":
+			free = true
+		case it.key == "姓名" || it.key == "电话":
+			items[i].key = ""
+			if free {
+				items[i].val = span{start: it.from, end: it.val.end}
+			} else if it.key == "电话" {
+				items[i].val.phone = true // checked as a phone: 电话:1234 is no customer number
+			}
+			free = true
+		}
+	}
+}
+
 // keyOf is the canonical key of a bare key token, or "".
 func (m *msg) keyOf(t span) string { return keys[asciiLower(m.text(t))] }
 
@@ -626,9 +640,6 @@ func (m *msg) apply(c *Command, items []item, now time.Time, loc *time.Location)
 	for _, it := range items {
 		if it.key == "" {
 			continue
-		}
-		if it.key == "姓名" && c.Name != CmdReport {
-			continue // the customer's name: args reads it as the reference
 		}
 		if !slices.Contains(strings.Fields(uses[c.Name]), it.key) {
 			c.Ignored = append(c.Ignored, m.line(span{start: it.from, end: it.val.end}))

@@ -217,6 +217,14 @@ var corpus = []struct {
 	{"查询 张先生 13800138000", CmdQuery, fields{"ref": "13800138000", "phone": "13800138000", "ignored": "张先生"}},
 	{"审批。", CmdApprovals, fields{}},
 	{"我的申请？", CmdRequests, fields{}},
+	{"跟进 #3 客户换号了 电话:13900139000", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "客户换号了 电话:13900139000"}},
+	{"跟进 #3 客户：很满意", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "客户：很满意"}},
+	{"跟进 电话：138 0013 8000 到店看样品", CmdFollowUp,
+		fields{"ref": "138 0013 8000", "phone": "13800138000", "content": "到店看样品"}},
+	{"跟进 #3\n下次：周五 带样品过去", CmdFollowUp,
+		fields{"ref": "#3", "number": "3", "content": "带样品过去", "next_at": "2026-11-27T09:00:00+08:00"}},
+	{"查询 电话：13800138000", CmdQuery, fields{"ref": "13800138000", "phone": "13800138000"}},
+	{"查询\n客户：张先生", CmdQuery, fields{"ref": "张先生"}},
 }
 
 func TestParseCorpus(t *testing.T) {
