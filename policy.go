@@ -10,8 +10,8 @@ type Policy struct {
 	ReclaimCooldown int            `yaml:"reclaim_cooldown_days"`
 	NameMaxRunes    int            `yaml:"name_max"`
 	ContentMaxRunes int            `yaml:"content_max"`
-	FieldMaxRunes   int            `yaml:"field_max"` // source, demand, company, wechat, reason
-	CompanySuffixes []string       `yaml:"company_suffixes"`
+	FieldMaxRunes   int            `yaml:"field_max"`        // source, demand, company, wechat, reason
+	CompanySuffixes []string       `yaml:"company_suffixes"` // stripped from company names on top of the built-in list
 	Approval        ApprovalPolicy `yaml:"approval"`
 	StaleDays       map[string]int `yaml:"stale_days"`           // no follow-up for this many days is stale, by grade
 	StaleDefault    int            `yaml:"stale_default"`        // …for customers without a grade
@@ -31,7 +31,6 @@ func DefaultPolicy() Policy {
 		NameMaxRunes:    32,
 		ContentMaxRunes: 2000,
 		FieldMaxRunes:   200,
-		CompanySuffixes: []string{"有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司"},
 		Loc:             shanghai,
 		Approval:        ApprovalPolicy{Company: true, Grades: []string{"A"}, MaxExtendDays: 30, MaxExtensions: 2, ExpireDays: 7},
 		StaleDays:       map[string]int{"A": 3, "B": 7, "C": 15},

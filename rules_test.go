@@ -36,9 +36,9 @@ func TestNormalizePhone(t *testing.T) {
 
 func TestNormalizeCompanyAndWechat(t *testing.T) {
 	sfx := DefaultPolicy().CompanySuffixes
-	same := []string{"杭州某某家居有限公司", "杭州某某家居", " 杭州某某家居股份有限公司 ", "杭州某某家居有限责任公司", "杭州某某 家居公司"}
+	same := []string{"杭州某某家居有限公司", "杭州某某家居", " 杭州某某家居股份有限公司 ", "杭州某某家居有限责任公司", "杭州某某 家居公司", "某某家居"}
 	for _, in := range same {
-		if got := NormalizeCompany(in, sfx); got != "杭州某某家居" {
+		if got := NormalizeCompany(in, sfx); got != "某某家居" {
 			t.Errorf("NormalizeCompany(%q) = %q", in, got)
 		}
 	}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"baobei"
@@ -50,6 +51,13 @@ type Command struct {
 	Target  string     // @someone: the receiving user of 转移 / 交接
 	Ref     string     // how the customer (or, for 交接, the giving user) was named
 	Number  int64      // Ref as a short customer number (#3, 3), or the approval number of 同意 / 驳回
+
+	// Note is what a 报备 carried besides its fields (free text, 备注:, keys
+	// 报备 does not use); it is kept in Demand too, and the reply shows it.
+	Note string
+	// Ignored is the text other commands did not use, as typed, for the
+	// reply to say so: nothing the user wrote is dropped silently.
+	Ignored []string
 }
 
 // Fields renders the command for the console parse API: only fields that are
@@ -73,6 +81,8 @@ func (c *Command) Fields(loc *time.Location) map[string]string {
 	put("reason", c.Reason)
 	put("target", c.Target)
 	put("ref", c.Ref)
+	put("note", c.Note)
+	put("ignored", strings.Join(c.Ignored, " "))
 	if c.NextAt != nil {
 		f["next_at"] = c.NextAt.In(loc).Format(time.RFC3339)
 	}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -9,17 +10,45 @@ import (
 	"baobei"
 )
 
-// keys maps a field key as typed to its canonical key.
+// keys maps a field key as typed (ASCII lower-cased) to its canonical key.
 var keys = map[string]string{
-	"来源": "来源", "需求": "需求", "公司": "公司", "微信": "微信", "等级": "等级",
-	"阶段": "阶段", "下次": "下次", "金额": "金额", "原因": "原因", "内容": "内容",
-	"姓名": "姓名", "名字": "姓名", "电话": "电话", "手机": "电话",
+	"来源": "来源", "客户来源": "来源", "渠道": "来源", "来源渠道": "来源",
+	"需求": "需求", "客户需求": "需求", "意向": "需求", "需求描述": "需求",
+	"备注": "备注", "说明": "备注",
+	"公司": "公司", "公司名称": "公司", "公司名": "公司", "单位": "公司",
+	"微信": "微信", "微信号": "微信", "wx": "微信", "vx": "微信",
+	"等级": "等级", "客户等级": "等级", "级别": "等级",
+	"阶段": "阶段", "客户阶段": "阶段", "进度": "阶段",
+	"下次": "下次", "下次跟进": "下次", "下次联系": "下次", "下次时间": "下次", "下次回访": "下次", "回访": "下次",
+	"金额": "金额", "成交金额": "金额", "订单金额": "金额", "合同金额": "金额",
+	"原因": "原因", "流失原因": "原因", "释放原因": "原因", "理由": "原因",
+	"内容": "内容", "跟进内容": "内容",
+	"姓名": "姓名", "名字": "姓名", "客户": "姓名", "客户姓名": "姓名", "称呼": "姓名", "联系人": "姓名",
+	"电话": "电话", "手机": "电话", "手机号": "电话", "手机号码": "电话", "电话号码": "电话", "联系电话": "电话", "联系方式": "电话", "tel": "电话",
+}
+
+// lineKeys take the rest of their line as the value when they start a line
+// of a multi-line form (需求：三人沙发 要现货).
+var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "公司": true, "原因": true, "内容": true, "姓名": true}
+
+// uses lists the keys each command reads; any other key is reported back
+// as ignored (报备 keeps it as a note instead).
+var uses = map[string]string{
+	CmdReport:   "来源 需求 备注 公司 微信 等级 姓名 电话 阶段 下次 金额",
+	CmdFollowUp: "阶段 下次 金额 原因 内容 备注",
+	CmdWon:      "金额",
+	CmdLost:     "原因",
+	CmdRelease:  "原因",
+	CmdExtend:   "原因",
+	CmdTransfer: "原因",
+	CmdReject:   "原因",
 }
 
 var keyExamples = map[string]string{
 	"来源": "来源:抖音", "需求": "需求:三人沙发", "公司": "公司:杭州某某家居", "微信": "微信:zhang_wx",
 	"等级": "等级:A", "阶段": "阶段:需求确认", "下次": "下次:周五 14:00", "金额": "金额:12800",
 	"原因": "原因:预算不足", "内容": "内容:电话沟通", "姓名": "姓名:张先生", "电话": "电话:13800138000",
+	"备注": "备注:周末有空",
 }
 
 // commands lists the command words, longest first so that 我的客户 wins over 我的.
@@ -29,6 +58,16 @@ var commands = []struct{ word, name string }{
 	{"流失", CmdLost}, {"我的", CmdMine}, {"待办", CmdTodo}, {"查询", CmdQuery},
 	{"公海", CmdPool}, {"领取", CmdClaim}, {"转移", CmdTransfer}, {"交接", CmdHandover},
 	{"帮助", CmdHelp}, {"help", CmdHelp}, {"查", CmdQuery}, {"?", CmdHelp},
+}
+
+// CommandWord is the word of a command name as users type it (CmdMine → 我的客户).
+func CommandWord(name string) string {
+	for _, c := range commands {
+		if c.name == name {
+			return c.word
+		}
+	}
+	return name
 }
 
 // examples shows each command in its correct form, for error messages.
@@ -66,8 +105,9 @@ type span struct {
 
 // item is a token after keys are joined to their values.
 type item struct {
-	key string // canonical key, "" for a free token
-	val span   // the key's value, or the free token itself
+	key  string // canonical key, "" for a free token
+	val  span   // the key's value, or the free token itself
+	from int    // where the item starts: its key, or the free token
 }
 
 // msg holds the message as typed and, rune for rune, width-folded.
@@ -77,7 +117,7 @@ type msg struct{ orig, fold []rune }
 // are *baobei.Error with code EINVALID; an unknown command comes back as
 // CmdUnknown together with an error that suggests the closest command.
 func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Command, error) {
-	m := newMsg(text)
+	m := newMsg(stripMentions(text))
 	toks := m.lex()
 	name, toks := m.command(toks)
 	if name == "" {
@@ -86,10 +126,16 @@ func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Co
 	c := &Command{Name: name}
 	switch name {
 	case CmdMine, CmdTodo, CmdPool, CmdHelp, CmdApprovals, CmdRequests, CmdStats, CmdStatus:
+		if len(toks) > 0 {
+			c.Ignored = []string{m.line(span{start: toks[0].start, end: toks[len(toks)-1].end})}
+		}
 		return c, nil
 	}
 	lim := policyLimits(p)
-	items, err := m.items(toks)
+	items, err := m.items(name, toks)
+	if c.Name != CmdReport {
+		asRef(items)
+	}
 	if err == nil {
 		err = m.apply(c, items, now, loc)
 	}
@@ -106,17 +152,21 @@ func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Co
 }
 
 func newMsg(text string) *msg {
-	m := &msg{orig: []rune(strings.TrimSpace(text))}
+	m := &msg{orig: []rune(strings.TrimFunc(text, isSpaceRune))}
 	m.fold = make([]rune, len(m.orig))
 	for i, r := range m.orig {
 		m.fold[i] = foldRune(r)
 	}
+	m.blankBrackets()
 	return m
 }
 
 func foldRune(r rune) rune {
 	if r < 0x80 {
 		return r
+	}
+	if strings.ContainsRune(invisible, r) {
+		return ' '
 	}
 	if f := []rune(baobei.FoldWidth(string(r))); len(f) == 1 {
 		return f[0]
@@ -126,6 +176,11 @@ func foldRune(r rune) rune {
 
 func (m *msg) raw(s span) string  { return string(m.orig[s.start:s.end]) }
 func (m *msg) text(s span) string { return string(m.fold[s.start:s.end]) }
+
+// line is the text of s as typed, with its line breaks as spaces.
+func (m *msg) line(s span) string {
+	return strings.Join(strings.Fields(string(m.orig[s.start:s.end])), " ")
+}
 
 // isSep reports a (folded) token separator.
 func isSep(r rune) bool {
@@ -160,7 +215,41 @@ func (m *msg) lex() []span {
 		}
 	}
 	flush(len(m.fold))
-	return toks
+	return m.joinThousands(toks)
+}
+
+// joinThousands joins 12,800 and 1,280,000.50 back into one token: the
+// comma separates tokens, but between digit groups it groups thousands.
+func (m *msg) joinThousands(toks []span) []span {
+	var out []span
+	for _, t := range toks {
+		if n := len(out); n > 0 && !t.phone && !out[n-1].phone && t.start == out[n-1].end+1 && m.fold[out[n-1].end] == ',' &&
+			m.groupBefore(out[n-1].end) && m.threeDigits(t.start) {
+			out[n-1].end = t.end
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// groupBefore reports whether 1 to 3 digits end at i, after a non-digit or
+// a thousands comma.
+func (m *msg) groupBefore(i int) bool {
+	n := 0
+	for i-n-1 >= 0 && isDigit(m.fold[i-n-1]) {
+		n++
+	}
+	return n >= 1 && n <= 3
+}
+
+// threeDigits reports whether exactly three digits start at i.
+func (m *msg) threeDigits(i int) bool {
+	n := 0
+	for i+n < len(m.fold) && isDigit(m.fold[i+n]) {
+		n++
+	}
+	return n == 3
 }
 
 // phoneSpans finds digit runs, possibly broken by single spaces, dashes,
@@ -189,7 +278,7 @@ func (m *msg) phoneStart(i int) bool {
 	}
 	if i > 0 {
 		p := m.fold[i-1]
-		if isDigit(p) || isLetter(p) || strings.ContainsRune("#@.-/+()_", p) {
+		if isDigit(p) || isLetter(p) || strings.ContainsRune("#@.-+()_", p) {
 			return false
 		}
 	}
@@ -281,11 +370,11 @@ func (m *msg) command(toks []span) (string, []span) {
 		if !strings.HasPrefix(t, c.word) || first.phone {
 			continue
 		}
-		arg := m.trimColons(span{start: first.start + baobei.RuneLen(c.word), end: first.end})
+		arg := m.trimPunct(span{start: first.start + baobei.RuneLen(c.word), end: first.end})
 		if arg.start == arg.end && arg.start > first.start+baobei.RuneLen(c.word) {
 			return c.name, toks[1:] // 报备：13800138000
 		}
-		if arg.start < arg.end && strings.ContainsRune("0123456789#@+(", m.fold[arg.start]) {
+		if arg.start < arg.end && (arg.start > first.start+baobei.RuneLen(c.word) || strings.ContainsRune("0123456789#@+(", m.fold[arg.start])) {
 			return c.name, append([]span{arg}, toks[1:]...)
 		}
 	}
@@ -360,35 +449,96 @@ func editDistance(a, b []rune) int {
 }
 
 // items joins known keys to their values: 来源:抖音, 来源: 抖音, 来源 :抖音.
-func (m *msg) items(toks []span) ([]item, error) {
+// A key that starts a line of a multi-line form takes the rest of its line;
+// 下次 takes the time of day that follows its date (下次:明天 下午 3点).
+func (m *msg) items(cmd string, toks []span) ([]item, error) {
 	var out []item
 	for i := 0; i < len(toks); i++ {
+		from := toks[i].start
 		key, val := m.splitKey(toks[i])
 		if key == "" && i+1 < len(toks) && m.bareKey(toks[i]) && m.fold[toks[i+1].start] == ':' {
-			key, val = keys[m.text(toks[i])], m.trimColons(toks[i+1])
+			key, val = m.keyOf(toks[i]), m.trimColons(toks[i+1])
+			i++
+		} else if key == "" && i+1 < len(toks) && m.bareKey(toks[i]) && m.spacedKey(cmd, m.keyOf(toks[i]), toks[i+1]) {
+			key, val = m.keyOf(toks[i]), toks[i+1]
 			i++
 		}
 		if key == "" {
-			out = append(out, item{val: toks[i]})
+			out = append(out, item{val: toks[i], from: from})
 			continue
 		}
 		if val.start == val.end {
-			if i+1 >= len(toks) || m.hasKey(toks[i+1]) {
+			if i+1 >= len(toks) || m.hasKey(toks[i+1]) || m.lineBreak(val.start, toks[i+1].start) && m.startsLine(from) {
 				return nil, baobei.Errorf(baobei.EINVALID, "「%s:」后面没有内容。例如 %s", key, keyExamples[key])
 			}
 			i++
 			val = toks[i]
 		}
-		if key == "下次" && i+1 < len(toks) && isClock(m.text(toks[i+1])) {
-			i++
-			val.end = toks[i].end
+		switch {
+		case lineKeys[key] && m.startsLine(from):
+			for i+1 < len(toks) && !m.lineBreak(val.end, toks[i+1].start) && !m.hasKey(toks[i+1]) && !toks[i+1].phone {
+				i++
+				val.end = toks[i].end
+			}
+		case key == "下次":
+			for i+1 < len(toks) && isTimeOfDay(m.text(toks[i+1])) {
+				i++
+				val.end = toks[i].end
+			}
 		}
-		if key == "金额" && i+1 < len(toks) && m.thousands(val, toks[i+1]) {
-			return nil, baobei.Errorf(baobei.EINVALID, "金额“%s,%s”里不要用逗号。例如 金额:12800", m.raw(val), m.raw(toks[i+1]))
+		if key != "内容" {
+			val = m.trimValue(val)
 		}
-		out = append(out, item{key: key, val: val})
+		if val.start == val.end {
+			return nil, baobei.Errorf(baobei.EINVALID, "「%s:」后面没有内容。例如 %s", key, keyExamples[key])
+		}
+		out = append(out, item{key: key, val: val, from: from})
 	}
 	return out, nil
+}
+
+// asRef turns 姓名 and 电话 (客户：#3, 电话:13800138000) into free text on
+// the commands that name a customer: before any free text they are the
+// reference; later they stay in the text as typed (跟进 #3 客户换号了
+// 电话:13900139000 must not pick another customer).
+func asRef(items []item) {
+	free := false
+	for i, it := range items {
+		switch {
+		case it.key == "":
+			free = true
+		case it.key == "姓名" || it.key == "电话":
+			items[i].key = ""
+			if free {
+				items[i].val = span{start: it.from, end: it.val.end}
+			} else if it.key == "电话" {
+				items[i].val.phone = true // checked as a phone: 电话:1234 is no customer number
+			}
+			free = true
+		}
+	}
+}
+
+// keyOf is the canonical key of a bare key token, or "".
+func (m *msg) keyOf(t span) string { return keys[asciiLower(m.text(t))] }
+
+// startsLine reports whether only spaces stand between the last line break
+// and i (and there is a line break: the message's first line holds the command).
+func (m *msg) startsLine(i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		switch {
+		case m.fold[j] == '\n':
+			return true
+		case !isSpaceRune(m.fold[j]):
+			return false
+		}
+	}
+	return false
+}
+
+// lineBreak reports whether a line ends between i and j.
+func (m *msg) lineBreak(i, j int) bool {
+	return i < j && strings.ContainsRune(string(m.fold[i:j]), '\n')
 }
 
 // splitKey splits "key:value" when key is known; value may be empty.
@@ -398,14 +548,67 @@ func (m *msg) splitKey(t span) (string, span) {
 	}
 	for i := t.start; i < t.end; i++ {
 		if m.fold[i] == ':' {
-			key := keys[string(m.fold[t.start:i])]
+			key := keys[asciiLower(string(m.fold[t.start:i]))]
 			if key == "" {
 				return "", t
 			}
 			return key, m.trimColons(span{start: i, end: t.end})
 		}
 	}
+	for _, k := range gluedKeys { // 金额12800, 下次周五, 等级A
+		v := span{start: t.start + baobei.RuneLen(k), end: t.end}
+		if strings.HasPrefix(m.text(t), k) && v.start < v.end && validValue(keys[k], m.text(m.trimValue(v))) {
+			return keys[k], v
+		}
+	}
 	return "", t
+}
+
+// gluedKeys may be written without a colon when their value checks out:
+// 金额12800, 下次周五, 等级A, 阶段报价; longest first.
+var gluedKeys = []string{"成交金额", "下次跟进", "金额", "下次", "等级", "阶段"}
+
+// validValue reports whether v is a good value of a checked key.
+func validValue(key, v string) bool {
+	switch key {
+	case "金额":
+		_, err := parseAmount(v)
+		return err == nil
+	case "下次":
+		_, err := ParseDate(v, time.Time{}, time.UTC)
+		return err == nil
+	case "等级":
+		g := strings.ToUpper(baobei.FoldWidth(v))
+		return g == "A" || g == "B" || g == "C"
+	case "阶段":
+		_, ok := baobei.ParseStage(v)
+		return ok
+	}
+	return false
+}
+
+// spacedKey reports whether a bare key followed by a space takes the next
+// token as its value (下次 周五, 金额 12800; on 报备 also 来源 抖音).
+func (m *msg) spacedKey(cmd, key string, next span) bool {
+	if next.phone || m.hasKey(next) {
+		return false
+	}
+	switch key {
+	case "金额", "下次", "等级", "阶段":
+		return validValue(key, m.text(m.trimValue(next)))
+	case "来源", "需求", "公司", "微信", "备注":
+		return cmd == CmdReport
+	}
+	return false
+}
+
+// trimPunct drops the colon or sentence punctuation typed right after a
+// command word: 报备：…, 成交！#3, 我的客户。
+func (m *msg) trimPunct(s span) span {
+	for s.start < s.end && strings.ContainsRune(":!。.,~～;?", m.fold[s.start]) {
+		s.start++
+	}
+	return s
 }
 
 func (m *msg) trimColons(s span) span {
@@ -415,17 +618,11 @@ func (m *msg) trimColons(s span) span {
 	return s
 }
 
-func (m *msg) bareKey(t span) bool { return !t.phone && keys[m.text(t)] != "" }
+func (m *msg) bareKey(t span) bool { return !t.phone && m.keyOf(t) != "" }
 
 func (m *msg) hasKey(t span) bool {
 	k, _ := m.splitKey(t)
 	return k != "" || m.bareKey(t)
-}
-
-// thousands spots 12,800: the comma is a separator, so the amount would be cut.
-func (m *msg) thousands(val, next span) bool {
-	return allDigits(m.text(val)) && len(m.text(next)) == 3 && allDigits(m.text(next)) &&
-		string(m.fold[val.end:next.start]) == ","
 }
 
 func allDigits(s string) bool {
@@ -442,6 +639,10 @@ func (m *msg) apply(c *Command, items []item, now time.Time, loc *time.Location)
 	seen := map[string]bool{}
 	for _, it := range items {
 		if it.key == "" {
+			continue
+		}
+		if !slices.Contains(strings.Fields(uses[c.Name]), it.key) {
+			c.Ignored = append(c.Ignored, m.line(span{start: it.from, end: it.val.end}))
 			continue
 		}
 		if seen[it.key] {
@@ -472,6 +673,8 @@ func setField(c *Command, key, v string, now time.Time, loc *time.Location) erro
 		c.Content = v
 	case "姓名":
 		c.CustName = v
+	case "备注":
+		c.Note = v
 	case "电话":
 		ph, err := baobei.NormalizePhone(v)
 		if err != nil {
@@ -531,14 +734,35 @@ func setPhone(c *Command, ph string) error {
 	return nil
 }
 
-// parseAmount reads yuan (12800, 12800.5, 12800元, ¥12800, 1.28万, 1.28w) as cents.
-func parseAmount(s string) (int64, error) {
-	t := strings.TrimPrefix(strings.TrimSpace(baobei.FoldWidth(s)), "¥")
-	t = trimAnySuffix(t, "元", "块")
-	unit, places := int64(100), 2
-	if u := trimAnySuffix(t, "万", "w", "W"); u != t {
-		t, unit, places = u, 1000000, 6
+// currencies are the prefixes an amount may carry.
+var currencies = []string{"¥", "rmb", "人民币", "cny"}
+
+// isCurrency reports whether s starts with a currency sign or word.
+func isCurrency(s string) bool {
+	s = asciiLower(s)
+	for _, c := range currencies {
+		if strings.HasPrefix(s, c) {
+			return true
+		}
 	}
+	return false
+}
+
+// parseAmount reads yuan as cents: 12800, 12800.5, 12,800, ¥12,800.00,
+// 12800元, 12800块, RMB 12800, 1.28万, 1.28w, 12.8k, 3千.
+func parseAmount(s string) (int64, error) {
+	t := asciiLower(strings.Join(strings.Fields(baobei.FoldWidth(s)), ""))
+	for _, c := range currencies {
+		t = strings.TrimPrefix(t, c)
+	}
+	t = trimAnySuffix(t, "元整", "块钱", "元", "块")
+	unit, places := int64(100), 2
+	if u := trimAnySuffix(t, "万", "w"); u != t {
+		t, unit, places = u, 1000000, 6
+	} else if u := trimAnySuffix(t, "千", "k"); u != t {
+		t, unit, places = u, 100000, 5
+	}
+	t = ungroup(t)
 	ip, fp, _ := strings.Cut(t, ".")
 	if !allDigits(ip) || len(ip) > 12 || fp != "" && !allDigits(fp) || len(fp) > places {
 		return 0, baobei.Errorf(baobei.EINVALID, "没看懂金额“%s”。请写元，例如 金额:12800 或 金额:1.28万", s)
@@ -553,6 +777,25 @@ func parseAmount(s string) (int64, error) {
 		return 0, baobei.Errorf(baobei.EINVALID, "金额“%s”不对：要大于0、不超过100亿元。例如 金额:12800", s)
 	}
 	return cents, nil
+}
+
+// ungroup drops thousands commas (12,800.5 → 12800.5) when every group
+// after the first has three digits; otherwise s is left for the error.
+func ungroup(s string) string {
+	ip, fp, dot := strings.Cut(s, ".")
+	groups := strings.Split(ip, ",")
+	if len(groups) == 1 {
+		return s
+	}
+	for i, g := range groups {
+		if !allDigits(g) || i == 0 && len(g) > 3 || i > 0 && len(g) != 3 {
+			return s
+		}
+	}
+	if dot {
+		return strings.Join(groups, "") + "." + fp
+	}
+	return strings.Join(groups, "")
 }
 
 func trimAnySuffix(s string, suffixes ...string) string {
@@ -582,6 +825,11 @@ func policyLimits(p baobei.Policy) limits {
 // args reads the free tokens of each command.
 func (m *msg) args(c *Command, items []item, lim limits) error {
 	switch c.Name {
+	case CmdFollowUp, CmdLost, CmdRelease, CmdReject, CmdReport:
+	default: // punctuation and emoji alone carry nothing here (成交 #3 12800 🎉)
+		items = slices.DeleteFunc(items, func(it item) bool { return it.key == "" && m.noise(it.val) })
+	}
+	switch c.Name {
 	case CmdReport:
 		return m.report(c, items, lim)
 	case CmdHandover:
@@ -590,6 +838,12 @@ func (m *msg) args(c *Command, items []item, lim limits) error {
 		return m.decision(c, items)
 	}
 	ri := firstFree(items, func(s span) bool { return c.Name != CmdTransfer || !m.isMention(s) })
+	switch c.Name {
+	case CmdQuery, CmdLock, CmdUnlock: // 查询 张先生 13800138000: the phone names the customer
+		if pi := firstFree(items, func(s span) bool { return s.phone }); pi >= 0 {
+			ri = pi
+		}
+	}
 	if ri < 0 {
 		return baobei.Errorf(baobei.EINVALID, "没有写是哪个客户。请写手机号、称呼或编号，例如：%s", examples[c.Name])
 	}
@@ -599,6 +853,10 @@ func (m *msg) args(c *Command, items []item, lim limits) error {
 	switch c.Name {
 	case CmdFollowUp:
 		c.Content = m.verbatim(items, ri, "内容")
+		if c.Note != "" {
+			c.Content = strings.TrimSpace(c.Content + " " + c.Note)
+			c.Note = ""
+		}
 		if c.Content == "" {
 			return baobei.Errorf(baobei.EINVALID, "没有写跟进内容（客户：%s）。例如：%s", c.Ref, examples[CmdFollowUp])
 		}
@@ -610,8 +868,20 @@ func (m *msg) args(c *Command, items []item, lim limits) error {
 		return m.target(c, items, ri, lim)
 	case CmdExtend:
 		return m.days(c, items, ri)
+	case CmdQuery, CmdLock, CmdUnlock:
+		m.ignoreFree(c, items, ri)
 	}
 	return nil
+}
+
+// ignoreFree records the free tokens after the customer that the command
+// does not read.
+func (m *msg) ignoreFree(c *Command, items []item, ri int) {
+	for i, it := range items {
+		if i != ri && it.key == "" {
+			c.Ignored = append(c.Ignored, m.line(it.val))
+		}
+	}
 }
 
 // days reads the N天 of 延期 (1 to 365).
@@ -620,7 +890,11 @@ func (m *msg) days(c *Command, items []item, ri int) error {
 		if i == ri || it.key != "" {
 			continue
 		}
-		t := strings.TrimSuffix(m.text(it.val), "天")
+		t := chineseDigits(m.text(it.val))
+		if t == "天" && c.Days != 0 && i > 0 && items[i-1].key == "" {
+			continue // 15 天
+		}
+		t = strings.TrimSuffix(strings.TrimSuffix(t, "天"), "日")
 		n, err := strconv.Atoi(t)
 		if err != nil || n < 1 || n > 365 || c.Days != 0 {
 			return baobei.Errorf(baobei.EINVALID, "延期天数没看懂（“%s”）。请写 1 到 365 之间的天数，例如：%s", m.raw(it.val), examples[CmdExtend])
@@ -648,6 +922,8 @@ func (m *msg) decision(c *Command, items []item) error {
 	c.Number, c.Ref = n, m.raw(items[ri].val)
 	if c.Name == CmdReject && c.Reason == "" {
 		c.Reason = m.verbatim(items, ri, "原因")
+	} else if c.Name == CmdApprove {
+		m.ignoreFree(c, items, ri)
 	}
 	return nil
 }
@@ -662,14 +938,16 @@ func firstFree(items []item, ok func(span) bool) int {
 	return -1
 }
 
-// report: every phone token is the phone, the first other free token the
-// name, the rest goes to 需求.
+// report: every phone token is the phone, the first other free token with
+// a letter or digit the name, the rest (and 备注:, and the keys 报备 does not
+// read) the note, which is kept in 需求. Punctuation and emoji alone are no text.
 func (m *msg) report(c *Command, items []item, lim limits) error {
-	var demand []string
-	if c.Demand != "" {
-		demand = append(demand, c.Demand)
+	var note []string
+	if c.Note != "" {
+		note = append(note, c.Note)
 	}
-	for _, it := range items {
+	noise, named := "", -1 // named: the index of the name's token
+	for i, it := range items {
 		if it.key != "" {
 			continue
 		}
@@ -681,14 +959,59 @@ func (m *msg) report(c *Command, items []item, lim limits) error {
 			if err := setPhone(c, ph); err != nil {
 				return err
 			}
+		case m.noise(it.val):
+			noise = m.raw(it.val)
 		case c.CustName == "":
-			c.CustName = m.raw(it.val)
+			name, rest := m.nameOf(it.val)
+			c.CustName, named = m.raw(name), i
+			if rest.start < rest.end {
+				note = append(note, m.raw(rest))
+			}
+		case named == i-1 && baobei.RuneLen(c.CustName) == 1 && honorific(m.text(it.val)):
+			c.CustName += m.raw(it.val) // 张 先生
 		default:
-			demand = append(demand, m.raw(it.val))
+			note = append(note, m.raw(m.trimValue(it.val)))
 		}
 	}
-	c.Demand = strings.Join(demand, " ")
+	if c.CustName == "" {
+		c.CustName = noise
+	}
+	note = append(note, c.Ignored...)
+	c.Ignored = nil
+	c.Note = strings.Join(note, " ")
+	c.Demand = strings.TrimSpace(c.Demand + " " + c.Note)
 	return checkReport(c, lim)
+}
+
+// honorific reports whether s is a form of address that follows a surname.
+func honorific(s string) bool {
+	return slices.Contains([]string{"先生", "女士", "小姐", "总", "经理", "老板", "太太", "阿姨", "姐", "哥", "老师", "工"}, s)
+}
+
+// noise reports whether a token is only punctuation, symbols or emoji.
+func (m *msg) noise(s span) bool {
+	for _, r := range m.fold[s.start:s.end] {
+		if !isNoise(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// nameOf cuts the name out of its token: noise around it goes, and a
+// bracket opened after it starts the note (张先生（老客户介绍）).
+func (m *msg) nameOf(s span) (name, rest span) {
+	name, rest = s, span{start: s.end, end: s.end}
+	for i := s.start + 1; i < s.end; i++ {
+		if _, ok := openers[m.fold[i]]; ok {
+			name.end, rest.start = i, i
+			break
+		}
+	}
+	if t := m.trimNoise(name); t.start < t.end {
+		name = t
+	}
+	return name, m.trimNoise(rest)
 }
 
 func checkReport(c *Command, lim limits) error {
@@ -697,6 +1020,8 @@ func checkReport(c *Command, lim limits) error {
 		return baobei.Errorf(baobei.EINVALID, "没有识别到手机号。报备要写客户的11位手机号，例如：%s", examples[CmdReport])
 	case strings.TrimSpace(c.CustName) == "":
 		return baobei.Errorf(baobei.EINVALID, "请写上客户称呼，例如：报备 %s 张先生", c.Phone)
+	case !hasWord(c.CustName) && !allDigits(baobei.FoldWidth(c.CustName)):
+		return baobei.Errorf(baobei.EINVALID, "客户称呼“%s”里没有文字。请写客户的称呼，例如：报备 %s 张先生", c.CustName, c.Phone)
 	case allDigits(baobei.FoldWidth(c.CustName)):
 		return baobei.Errorf(baobei.EINVALID, "客户称呼“%s”不能全是数字。例如：报备 %s 张先生", c.CustName, c.Phone)
 	case baobei.RuneLen(c.CustName) > lim.name:
@@ -737,6 +1062,9 @@ func looksLikePhone(t string) bool {
 
 // setRef reads the customer reference: a phone, #N or N (≤ 6 digits), or a name.
 func (m *msg) setRef(c *Command, s span, lim limits) error {
+	if t := m.trimValue(s); t.start < t.end && !s.phone {
+		s = t
+	}
 	c.Ref = m.raw(s)
 	ph, isPhone, err := m.phoneOf(s)
 	if err != nil {
@@ -792,12 +1120,9 @@ func (m *msg) wonAmount(c *Command, items []item, ri int) error {
 		if i == ri || it.key != "" {
 			continue
 		}
-		t := m.text(it.val)
-		if !isDigit(m.fold[it.val.start]) && m.fold[it.val.start] != '¥' {
+		t := m.text(m.trimValue(it.val))
+		if !isDigit(m.fold[it.val.start]) && !isCurrency(t) {
 			return baobei.Errorf(baobei.EINVALID, "成交后面只写客户和金额，没看懂“%s”。例如：%s", m.raw(it.val), examples[CmdWon])
-		}
-		if i > 0 && m.thousands(items[i-1].val, it.val) {
-			return baobei.Errorf(baobei.EINVALID, "金额“%s,%s”里不要用逗号。例如：%s", m.raw(items[i-1].val), m.raw(it.val), examples[CmdWon])
 		}
 		if c.Amount != nil {
 			return baobei.Errorf(baobei.EINVALID, "金额写了两次（“%s”）。例如：%s", m.raw(it.val), examples[CmdWon])
@@ -816,6 +1141,9 @@ func (m *msg) target(c *Command, items []item, ri int, lim limits) error {
 	for i, it := range items {
 		if i == ri || it.key != "" {
 			continue
+		}
+		if c.Name == CmdTransfer && slices.Contains([]string{"给", "转给", "交给", "到", "转到"}, m.text(it.val)) {
+			continue // 转移 #3 给 @李四
 		}
 		if c.Name == CmdClaim || !m.isMention(it.val) || c.Target != "" {
 			return baobei.Errorf(baobei.EINVALID, "没看懂“%s”。例如：%s", m.raw(it.val), examples[c.Name])

@@ -5,7 +5,9 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"baobei"
@@ -20,30 +22,52 @@ type Handlers struct {
 }
 
 // Register wires every command into the router.
-func Register(r *bot.Router, p baobei.Policy, signer *cards.Signer) {
+func Register(router *bot.Router, p baobei.Policy, signer *cards.Signer) {
 	h := &Handlers{policy: p, signer: signer}
-	r.Handle(bot.CmdReport, h.Report)
-	r.Handle(bot.CmdFollowUp, h.FollowUp)
-	r.Handle(bot.CmdWon, h.Won)
-	r.Handle(bot.CmdLost, h.Lost)
-	r.Handle(bot.CmdMine, h.Mine)
-	r.Handle(bot.CmdTodo, h.Todo)
-	r.Handle(bot.CmdQuery, h.Query)
-	r.Handle(bot.CmdPool, h.Pool)
-	r.Handle(bot.CmdClaim, h.Claim)
-	r.Handle(bot.CmdTransfer, h.Transfer)
-	r.Handle(bot.CmdHandover, h.Handover)
-	r.Handle(bot.CmdHelp, h.Help)
-	r.Handle(bot.CmdExtend, h.Extend)
-	r.Handle(bot.CmdApprove, h.Approve)
-	r.Handle(bot.CmdReject, h.Reject)
-	r.Handle(bot.CmdApprovals, h.Approvals)
-	r.Handle(bot.CmdRequests, h.Requests)
-	r.Handle(bot.CmdStats, h.Stats)
-	r.Handle(bot.CmdStatus, h.Status)
-	r.Handle(bot.CmdLock, h.Lock)
-	r.Handle(bot.CmdUnlock, h.Unlock)
-	r.Handle(bot.CmdRelease, h.Release)
+	reg := func(cmd string, f bot.HandlerFunc) { router.Handle(cmd, sayIgnored(f)) }
+	reg(bot.CmdReport, h.Report)
+	reg(bot.CmdFollowUp, h.FollowUp)
+	reg(bot.CmdWon, h.Won)
+	reg(bot.CmdLost, h.Lost)
+	reg(bot.CmdMine, h.Mine)
+	reg(bot.CmdTodo, h.Todo)
+	reg(bot.CmdQuery, h.Query)
+	reg(bot.CmdPool, h.Pool)
+	reg(bot.CmdClaim, h.Claim)
+	reg(bot.CmdTransfer, h.Transfer)
+	reg(bot.CmdHandover, h.Handover)
+	reg(bot.CmdHelp, h.Help)
+	reg(bot.CmdExtend, h.Extend)
+	reg(bot.CmdApprove, h.Approve)
+	reg(bot.CmdReject, h.Reject)
+	reg(bot.CmdApprovals, h.Approvals)
+	reg(bot.CmdRequests, h.Requests)
+	reg(bot.CmdStats, h.Stats)
+	reg(bot.CmdStatus, h.Status)
+	reg(bot.CmdLock, h.Lock)
+	reg(bot.CmdUnlock, h.Unlock)
+	reg(bot.CmdRelease, h.Release)
+}
+
+// sayIgnored adds to a reply (or a refusal) the text the command did not
+// use, so that nothing typed is dropped silently.
+func sayIgnored(f bot.HandlerFunc) bot.HandlerFunc {
+	return func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+		reply, err := f(ctx, req)
+		if len(req.Cmd.Ignored) == 0 {
+			return reply, err
+		}
+		note := fmt.Sprintf("（已忽略“%s”：「%s」用不到这些内容。）", strings.Join(req.Cmd.Ignored, " "), bot.CommandWord(req.Cmd.Name))
+		if be, ok := err.(*baobei.Error); ok {
+			return nil, &baobei.Error{Code: be.Code, Message: be.Message + "\n" + note}
+		}
+		if err == nil && reply != nil {
+			out := *reply
+			out.Text += "\n" + note
+			return &out, nil
+		}
+		return reply, err
+	}
 }
 
 // ref turns the parsed reference into a service reference.

@@ -22,12 +22,16 @@ func (h *Handlers) Report(ctx context.Context, req *bot.Request) (*bot.Reply, er
 		return nil, err
 	}
 	cu := res.Customer
-	if res.Approval != nil {
-		return bot.Text(fmt.Sprintf("已提交报备审批 A%d：#%d %s %s，等待经理审批。审批期间该客户为你保留，其他人不能报备。发「我的申请」查看进度。",
-			res.Approval.ID, cu.ID, cu.Name, cu.Phone)), nil
+	note := ""
+	if c.Note != "" {
+		note = "\n备注（已记入需求）：" + c.Note
 	}
-	text := fmt.Sprintf("报备成功：#%d %s %s，保护期至 %s。\n下一步：联系后发「跟进 #%d 电话沟通 下次:明天」记录跟进。",
-		cu.ID, cu.Name, cu.Phone, h.policy.DateTime(*cu.ProtectedUntil), cu.ID)
+	if res.Approval != nil {
+		return bot.Text(fmt.Sprintf("已提交报备审批 A%d：#%d %s %s，等待经理审批。%s\n审批期间该客户为你保留，其他人不能报备。发「我的申请」查看进度。",
+			res.Approval.ID, cu.ID, cu.Name, cu.Phone, note)), nil
+	}
+	text := fmt.Sprintf("报备成功：#%d %s %s，保护期至 %s。%s\n下一步：联系后发「跟进 #%d 电话沟通 下次:明天」记录跟进。",
+		cu.ID, cu.Name, cu.Phone, h.policy.DateTime(*cu.ProtectedUntil), note, cu.ID)
 	if res.Took {
 		text = fmt.Sprintf("该客户已登记过（#%d %s），现已无人负责，归你所有。\n%s", cu.ID, cu.Name, text)
 	}

@@ -1,0 +1,83 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"baobei"
+	"baobei/bot"
+	"baobei/cards"
+	"baobei/handlers"
+	"baobei/store/storetest"
+)
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+
+// chat wires the router and the handlers to a seeded store; say sends one
+// message and returns the reply.
+func chat(t *testing.T, b storetest.Backend) func(user, text string) string {
+	p := baobei.DefaultPolicy()
+	p.Approval = baobei.ApprovalPolicy{MaxExtendDays: 30, MaxExtensions: 2, ExpireDays: 7}
+	f := storetest.Seed(t, b, p)
+	signer, err := cards.NewSigner([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bot.NewRouter(f.S, fixedClock{storetest.T0}, p, signer, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	handlers.Register(r, p, signer)
+	n := 0
+	return func(user, text string) string {
+		t.Helper()
+		n++
+		res, err := r.Dispatch(context.Background(), bot.Message{Platform: "console", ID: "m" + string(rune('A'+n)), UserID: user, Text: text})
+		if err != nil || len(res.Replies) == 0 {
+			t.Fatalf("%s: %q: %v %+v", user, text, err, res)
+		}
+		return res.Replies[0].Text
+	}
+}
+
+func wantIn(t *testing.T, text, reply string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(reply, p) {
+			t.Errorf("%q: reply %q lacks %q", text, reply, p)
+		}
+	}
+}
+
+// Issue 12 items 16 and 17: a name without letters is refused with an
+// example; text 报备 does not read is kept as a note and shown; other
+// commands say what they ignored; a leading @mention works in any channel.
+func TestRepliesShowUnusedText(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			say := chat(t, b)
+
+			in := "报备 13800138003 ');"
+			wantIn(t, in, say("zhangsan", in), "里没有文字", "例如：报备 13800138003 张先生")
+
+			in = "@报备助手\u2005报备 13800138000 张先生 想要沙发，周末看店 来源:抖音"
+			wantIn(t, in, say("zhangsan", in), "报备成功：#1 张先生", "备注（已记入需求）：想要沙发 周末看店", "下一步")
+			wantIn(t, "查询 #1", say("zhangsan", "查询 #1"), "需求：想要沙发 周末看店")
+
+			in = "查询 #1 在吗"
+			wantIn(t, in, say("zhangsan", in), "#1 张先生", "已忽略“在吗”", "「查询」")
+
+			in = "我的客户 全部 下次:乱写"
+			wantIn(t, in, say("zhangsan", in), "#1 张先生", "已忽略“全部 下次:乱写”")
+
+			in = "＠报备助手 跟进 #1 电话沟通 来源:快手"
+			wantIn(t, in, say("zhangsan", in), "已记录跟进：#1", "已忽略“来源:快手”")
+
+			in = "锁定 #1 重点客户" // refused (a rep may not lock), and still told
+			wantIn(t, in, say("zhangsan", in), "已忽略“重点客户”")
+		})
+	}
+}
