@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -215,6 +216,17 @@ func e2eConfigYAML(apiBase string, reps int) string {
 	}
 	sb.WriteString("  admins:\n    - {id: admin, name: 管理员}\n")
 	return sb.String()
+}
+
+// loadAvg is the 1-minute load average: other work on the machine skews the
+// numbers, and it shows.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	return f[0]
 }
 
 // progress prints a line at once (b.Logf would hold it to the end).
@@ -516,7 +528,7 @@ func (e *e2e) run(name string, ms []*msg, send func()) runResult {
 	for _, m := range ms {
 		mt.byToken[m.token] = m
 	}
-	e.progress("%s: %d messages", name, len(ms))
+	e.progress("%s: %d messages (load average %s)", name, len(ms), loadAvg())
 	start := time.Now()
 	send()
 	sentAll := time.Now()
@@ -541,7 +553,7 @@ func (e *e2e) run(name string, ms []*msg, send func()) runResult {
 	time.Sleep(time.Second)
 	mt.match()
 	r := summarize(name, ms, start, sentAll)
-	e.progress("%s: %d accepted, %d replied in %v", name, r.accepted, r.accepted-r.lost, time.Since(start).Round(time.Millisecond))
+	e.progress("%s: %d accepted, %d replied in %v (load average %s)", name, r.accepted, r.accepted-r.lost, time.Since(start).Round(time.Millisecond), loadAvg())
 	return r
 }
 
@@ -761,7 +773,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func (r *e2eResults) print(w io.Writer, commit string) {
 	p := r.p
-	fmt.Fprintf(w, "\nbench-e2e at commit %s: %d reps, WeCom API latency %v, MariaDB\n", commit, p.Reps, p.Latency)
+	fmt.Fprintf(w, "\nbench-e2e at commit %s: %d reps, WeCom API latency %v, MariaDB; %d CPUs, load average now %s\n", commit, p.Reps, p.Latency, runtime.NumCPU(), loadAvg())
 	fmt.Fprintf(w, "raw single-row INSERT (64 goroutines, autocommit): %.0f rows/s\n\n", r.raw)
 	fmt.Fprintf(w, "(a) throughput, %d messages from %d senders as fast as they can\n", p.N, p.Senders)
 	for _, x := range []runResult{r.report, r.followUp} {
