@@ -45,14 +45,14 @@ type e2eParams struct {
 	Rate    float64       // messages per second in the steady runs
 	Steady  time.Duration // length of a steady run
 	Drain   time.Duration // how long to wait at most for the last replies of a run
-	Stall   time.Duration // …or until the fake received nothing for this long
+	Stall   time.Duration // …or until the fake received nothing for this long (longer than the worker's 1-minute lease, after which a failed message is retried)
 	Latency time.Duration // the fake WeCom API's answer delay
 	Bulk    int           // digest pushes queued before the last steady run
 	Raw     int           // rows of the raw INSERT yardstick
 }
 
 func e2eParamsFromEnv(b *testing.B) e2eParams {
-	p := e2eParams{N: 5000, Senders: 64, Reps: 200, Rate: 100, Steady: 30 * time.Second, Drain: 15 * time.Minute, Stall: 30 * time.Second,
+	p := e2eParams{N: 5000, Senders: 64, Reps: 200, Rate: 100, Steady: 30 * time.Second, Drain: 15 * time.Minute, Stall: 2 * time.Minute,
 		Latency: 20 * time.Millisecond, Bulk: 10000, Raw: 20000}
 	ints := map[string]*int{"BENCH_E2E_N": &p.N, "BENCH_E2E_SENDERS": &p.Senders, "BENCH_E2E_REPS": &p.Reps,
 		"BENCH_E2E_BULK": &p.Bulk, "BENCH_E2E_RAW": &p.Raw}
@@ -142,7 +142,6 @@ type e2e struct {
 	callback  string // baobei's callback URL
 	client    *http.Client
 	collector *collector
-	store     *store.Store // the same database, for the yardstick and the bulk pushes
 	commit    string
 	at        int64
 	msgSeq    atomic.Int64
@@ -190,15 +189,22 @@ func startE2E(b *testing.B, p e2eParams) *e2e {
 	b.Cleanup(e.collector.stop)
 	e.progress("baobei up at %s, fake WeCom at %s (%d pushes so far), config %s", addr, fakeURL, e.collector.len(), cfgPath)
 
+	return e
+}
+
+// openStore opens the run's database as baobei does (store.Open, its pool);
+// the caller closes it, so that its connections do not count against the
+// server's max_connections while baobei runs.
+func (e *e2e) openStore() *store.Store {
 	cfg := defaultConfig()
 	if err := cfg.finish(); err != nil {
-		b.Fatal(err)
+		e.b.Fatal(err)
 	}
-	if e.store, err = storetest.OpenDSN(dsn, cfg.Policy); err != nil {
-		b.Fatal(err)
+	s, err := storetest.OpenDSN(e.dsn, cfg.Policy)
+	if err != nil {
+		e.b.Fatal(err)
 	}
-	b.Cleanup(func() { e.store.Close() })
-	return e
+	return s
 }
 
 // e2eConfigYAML is baobei.yaml: WeCom at the fake, 5 teams of reps with a
@@ -339,7 +345,9 @@ func (e *e2e) rawInsert(n int) float64 {
 	if n == 0 {
 		return 0
 	}
-	db := e.store.DB()
+	s := e.openStore()
+	defer s.Close()
+	db := s.DB()
 	now := time.Now().UTC().Truncate(time.Second)
 	until := now.Add(30 * 24 * time.Hour)
 	var next atomic.Int64
@@ -377,6 +385,7 @@ type msg struct {
 	sent    time.Time     // the callback was posted
 	ack     time.Duration // the callback's HTTP response time
 	status  int           // the last HTTP status (0: no answer)
+	retries int           // callbacks posted again after a failure
 	replied time.Time     // the first reply arrived at the fake API
 	replies int
 	reply   string // the first reply's text
@@ -427,11 +436,16 @@ func (e *e2e) mixed(n int, reports []*msg) []*msg {
 	return ms
 }
 
-// post delivers m's callback, retried twice on a failure as WeCom does.
+// post delivers m's callback; after a failure it tries again 1 s and then
+// 3 s later, with the same MsgId, as WeCom redelivers.
 func (e *e2e) post(m *msg) {
 	id := strconv.FormatInt(e.at, 10) + strconv.FormatInt(e.msgSeq.Add(1), 10)
 	plain := wecomtest.Text(testCorp, m.user, m.text, id, time.Now().Unix())
 	for try := 0; try < 3; try++ {
+		if try > 0 {
+			m.retries++
+			time.Sleep(time.Duration(2*try-1) * time.Second)
+		}
 		q, body := wecomtest.Seal(testToken, testAESKey, testCorp, plain, time.Now().Unix())
 		t0 := time.Now()
 		if try == 0 {
@@ -494,7 +508,9 @@ func (e *e2e) queueBulk(n int) {
 	for i := range ns {
 		ns[i] = baobei.Notice{ToUser: repID(i % e.p.Reps), Text: fmt.Sprintf("今日待办（日报 %d）：3 个客户今天该跟进，1 个保护期本周到期。", i), Priority: baobei.PriorityBulk}
 	}
-	if err := e.store.Notify(context.Background(), time.Now(), ns...); err != nil {
+	s := e.openStore()
+	defer s.Close()
+	if err := s.Notify(context.Background(), time.Now(), ns...); err != nil {
 		e.b.Fatalf("queue the digest pushes: %v", err)
 	}
 }
@@ -623,7 +639,7 @@ type runResult struct {
 	name                         string
 	start                        time.Time
 	sent, accepted, refused      int
-	lost, dup, wrong             int
+	lost, dup, wrong, retried    int
 	rate, midRate                float64       // replies per second: over the run; between the 10th and 90th percentile reply
 	sendRate                     float64       // callbacks per second
 	duration                     time.Duration // first callback → last reply
@@ -647,6 +663,9 @@ func summarize(name string, ms []*msg, start, sentAll time.Time) runResult {
 	var arrivals []time.Time
 	for _, m := range ms {
 		acks = append(acks, m.ack)
+		if m.retries > 0 {
+			r.retried++
+		}
 		if m.status != http.StatusOK {
 			r.refused++
 			continue
@@ -792,9 +811,9 @@ func (r *e2eResults) print(w io.Writer, commit string) {
 	if !r.bulkDone.IsZero() {
 		fmt.Fprintf(w, "  %d of %d digest pushes delivered, the last %v after the steady+bulk run began\n", r.bulkSeen, p.Bulk, r.bulkDone.Sub(r.loaded.start).Round(time.Millisecond))
 	}
-	fmt.Fprintf(w, "\nnothing lost: sent / accepted / lost / duplicated / unexpected reply\n")
+	fmt.Fprintf(w, "\nnothing lost: sent / accepted / lost / duplicated / unexpected reply / callbacks posted again after a non-200\n")
 	for _, x := range []runResult{r.report, r.followUp, r.steady, r.loaded} {
-		fmt.Fprintf(w, "  %-12s %6d %6d %6d %6d %6d\n", x.name, x.sent, x.accepted, x.lost, x.dup, x.wrong)
+		fmt.Fprintf(w, "  %-12s %6d %6d %6d %6d %6d %6d\n", x.name, x.sent, x.accepted, x.lost, x.dup, x.wrong, x.retried)
 		if x.firstLostSample != "" {
 			fmt.Fprintf(w, "    e.g. no reply to %s\n", x.firstLostSample)
 		}
