@@ -1,11 +1,14 @@
 // Command fakewecom checks a running baobei against a fake WeCom, from
 // outside the Go tests (loopback only):
 //
-//	fakewecom serve --addr 127.0.0.1:9501         # the fake API; point wecom.api_base at it
+//	fakewecom serve --addr 127.0.0.1:9501 [--latency 20ms]   # the fake API; point wecom.api_base at it
 //	fakewecom send --url http://127.0.0.1:8080/wecom/callback --from zhangsan --text "报备 13800138000 张先生"
 //
-// serve prints every message baobei sends; send seals a text callback with
-// --token, --aes-key and --corp (defaults match the README's example).
+// serve prints every message baobei sends, answers every API call after
+// --latency (a network round trip), and lists what it received, with the
+// arrival times, at GET /fake/log?from=N (see wecomtest.LogPage); send seals
+// a text callback with --token, --aes-key and --corp (defaults match the
+// README's example).
 package main
 
 import (
@@ -29,6 +32,7 @@ func main() {
 func serve(args []string) error {
 	fl := flag.NewFlagSet("serve", flag.ExitOnError)
 	addr := fl.String("addr", "127.0.0.1:9501", "listen address (loopback)")
+	latency := fl.Duration("latency", 0, "delay of every API answer, e.g. 20ms")
 	fl.Parse(args)
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -36,7 +40,11 @@ func serve(args []string) error {
 	}
 	f := wecomtest.StartOn(l)
 	defer f.Close()
+	f.SetLatency(*latency)
 	fmt.Println("fake WeCom API on", f.URL)
+	if *latency > 0 {
+		fmt.Println("every answer after", *latency)
+	}
 	seen := 0
 	fakecli.Watch(func() {
 		sent := f.Messages()

@@ -2,18 +2,25 @@
 // wire format (gettoken, message/send, update_template_card, user/get,
 // webhook/send), and seals callbacks the way WeCom does, for tests and for
 // pointing a running baobei at it (wecom.api_base).
+//
+// Every delivered push is also kept in a log with the time it arrived
+// (Log, and GET /fake/log?from=N for a process outside the tests), and every
+// API answer can be delayed like a real network round trip (SetLatency).
 package wecomtest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"sync"
+	"time"
 
 	"baobei/internal/fakecli"
 
@@ -34,6 +41,98 @@ type Fake struct {
 	Updates []map[string]any  // update_template_card bodies
 	Robot   []map[string]any  // webhook/send bodies, with "key" added
 	Names   map[string]string // user/get answers
+	log     []Entry
+	latency time.Duration
+}
+
+// Entry is one delivered push as the fake received it: a message/send, an
+// update_template_card or a webhook/send that succeeded.
+type Entry struct {
+	Seq     int       `json:"seq"`     // 0, 1, 2, … in the order of arrival
+	At      time.Time `json:"at"`      // when the request arrived (before any latency)
+	API     string    `json:"api"`     // message/send, update_template_card, webhook/send
+	To      string    `json:"to"`      // touser, or the robot key for webhook/send
+	MsgType string    `json:"msgtype"` // text, markdown, template_card, image, …
+	Text    string    `json:"text"`    // the text or markdown content; a card's JSON
+}
+
+// SetLatency delays every API answer by d from the arrival of the request,
+// like a network round trip to WeCom.
+func (f *Fake) SetLatency(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.latency = d
+}
+
+// Log returns the entries from sequence number from on (0: all).
+func (f *Fake) Log(from int) []Entry {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if from < 0 || from > len(f.log) {
+		from = len(f.log)
+	}
+	return append([]Entry(nil), f.log[from:]...)
+}
+
+// LogPage is the answer of GET /fake/log?from=N: the entries from N on, and
+// the from to ask for next.
+type LogPage struct {
+	Entries []Entry `json:"entries"`
+	Next    int     `json:"next"`
+}
+
+func (f *Fake) serveLog(w http.ResponseWriter, r *http.Request) {
+	from, _ := strconv.Atoi(r.URL.Query().Get("from"))
+	es := f.Log(from)
+	reply(w, LogPage{Entries: es, Next: from + len(es)})
+}
+
+// record logs a delivered push (the caller holds mu).
+func (f *Fake) record(r *http.Request, api, to string, body map[string]any) {
+	typ, _ := body["msgtype"].(string)
+	text := ""
+	switch part := body[typ].(type) {
+	case map[string]any:
+		if c, ok := part["content"].(string); ok {
+			text = c
+		} else {
+			b, _ := json.Marshal(part)
+			text = string(b)
+		}
+	}
+	if api == "update_template_card" {
+		b, _ := json.Marshal(body)
+		text = string(b)
+	}
+	at, ok := r.Context().Value(arrivalKey{}).(time.Time)
+	if !ok {
+		at = time.Now()
+	}
+	f.log = append(f.log, Entry{Seq: len(f.log), At: at, API: api, To: to, MsgType: typ, Text: text})
+}
+
+type arrivalKey struct{}
+
+// delayed notes when a request arrived and holds its answer back until the
+// latency has passed since then.
+func (f *Fake) delayed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at := time.Now()
+		f.mu.Lock()
+		d := f.latency
+		f.mu.Unlock()
+		r = r.WithContext(context.WithValue(r.Context(), arrivalKey{}, at))
+		if d <= 0 {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		time.Sleep(time.Until(at.Add(d)))
+		maps.Copy(w.Header(), rec.Header())
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	})
 }
 
 // Start serves the fake on a free port of 127.0.0.1; Close stops it.
@@ -42,12 +141,15 @@ func Start() *Fake { return StartOn(nil) }
 // StartOn serves the fake on l (a free port of 127.0.0.1 when nil).
 func StartOn(l net.Listener) *Fake {
 	f := &Fake{Names: map[string]string{}}
+	api := http.NewServeMux()
+	api.HandleFunc("/cgi-bin/gettoken", f.gettoken)
+	api.HandleFunc("/cgi-bin/message/send", f.send)
+	api.HandleFunc("/cgi-bin/message/update_template_card", f.update)
+	api.HandleFunc("/cgi-bin/user/get", f.userGet)
+	api.HandleFunc("/cgi-bin/webhook/send", f.webhook)
 	mux := http.NewServeMux()
-	mux.HandleFunc("/cgi-bin/gettoken", f.gettoken)
-	mux.HandleFunc("/cgi-bin/message/send", f.send)
-	mux.HandleFunc("/cgi-bin/message/update_template_card", f.update)
-	mux.HandleFunc("/cgi-bin/user/get", f.userGet)
-	mux.HandleFunc("/cgi-bin/webhook/send", f.webhook)
+	mux.Handle("/cgi-bin/", f.delayed(api))
+	mux.HandleFunc("GET /fake/log", f.serveLog)
 	f.srv = fakecli.Serve(mux, l)
 	f.URL = f.srv.URL
 	return f
@@ -153,6 +255,8 @@ func (f *Fake) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Sent = append(f.Sent, body)
+	to, _ := body["touser"].(string)
+	f.record(r, "message/send", to, body)
 	reply(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": "m" + strconv.Itoa(len(f.Sent)), "response_code": "rc-sent"})
 }
 
@@ -161,6 +265,7 @@ func (f *Fake) update(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.Updates = append(f.Updates, body)
+	f.record(r, "update_template_card", "", body)
 	reply(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
@@ -188,6 +293,7 @@ func (f *Fake) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.Robot = append(f.Robot, body)
+	f.record(r, "webhook/send", body["key"].(string), body)
 	reply(w, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
