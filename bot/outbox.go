@@ -16,7 +16,7 @@ import (
 
 // OutboxStore is the queue of pushes.
 type OutboxStore interface {
-	LeaseOutbox(ctx context.Context, now, until time.Time, owner string, limit int) ([]baobei.OutboxItem, error)
+	LeaseOutbox(ctx context.Context, now, until time.Time, owner string, limit int, lowest baobei.Priority) ([]baobei.OutboxItem, error)
 	RenewOutbox(ctx context.Context, until time.Time, owner string, ids []int64) error
 	OutboxSent(ctx context.Context, now time.Time, ids []int64) error
 	OutboxDefer(ctx context.Context, at time.Time, owner string, ids []int64) error
@@ -82,6 +82,7 @@ type Pusher struct {
 	senders int                            // senders started and not finished
 	active  int                            // senders sending (at most Concurrency)
 	held    heldSet                        // leased rows not finished
+	waiting map[baobei.Priority]int        // senders waiting for a slot, by priority
 	people  map[string]*recipient
 }
 
@@ -104,7 +105,7 @@ func NewPusher(s OutboxStore, a Adapter, clock baobei.Clock, log *slog.Logger, p
 	p := &Pusher{store: s, adapter: a, clock: clock, log: log, owner: token(), wake: make(chan struct{}, 1),
 		limits: l, api: rate.NewLimiter(l.Rate, max(l.Burst, 1)),
 		Concurrency: 8, Lease: 10 * time.Second, Poll: time.Second, MaxAttempts: 12, Grace: 10 * time.Second,
-		busy: map[string][]baobei.OutboxItem{}, people: map[string]*recipient{}}
+		busy: map[string][]baobei.OutboxItem{}, waiting: map[baobei.Priority]int{}, people: map[string]*recipient{}}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }
@@ -179,21 +180,22 @@ func (p *Pusher) idle() {
 // (under work); it returns how many rows it leased.
 func (p *Pusher) dispatch(ctx, work context.Context) (int, error) {
 	total := 0
+	batch := p.Concurrency * 16 // large leases let a recipient's texts merge
 	for {
-		p.mu.Lock()
-		room := p.Concurrency*8 - p.held.len()
-		p.mu.Unlock()
-		if room <= 0 {
-			return total, nil
+		// Held rows are capped; replies are leased past the cap, so a
+		// backlog of bulk never keeps a reply in the table.
+		limit, lowest := min(p.Concurrency*64-p.held.len(), batch), baobei.PriorityBulk
+		if limit <= 0 {
+			limit, lowest = p.Concurrency*4, baobei.PriorityReply
 		}
 		now := p.clock.Now()
-		items, err := p.store.LeaseOutbox(ctx, now, now.Add(p.Lease), p.owner, min(room, p.Concurrency*4))
+		items, err := p.store.LeaseOutbox(ctx, now, now.Add(p.Lease), p.owner, limit, lowest)
 		total += len(items)
 		if err != nil {
 			return total, err
 		}
 		p.start(work, items)
-		if len(items) < p.Concurrency*4 {
+		if len(items) < limit || lowest == baobei.PriorityReply {
 			return total, nil
 		}
 	}
@@ -217,12 +219,20 @@ func (p *Pusher) start(ctx context.Context, items []baobei.OutboxItem) {
 	}
 }
 
-// sender sends a recipient's queue until it is empty.
+// sender sends a recipient's queue until it is empty. It waits for one of
+// the Concurrency slots, and while senders of a higher priority wait it
+// lets them go first: a reply overtakes a backlog of digests.
 func (p *Pusher) sender(ctx context.Context, key string) {
 	p.mu.Lock()
-	for p.active >= p.Concurrency {
+	prio := baobei.PriorityBulk
+	for _, it := range p.busy[key] {
+		prio = max(prio, it.Notice.Priority)
+	}
+	p.waiting[prio]++
+	for p.active >= p.Concurrency || p.higherWaiting(prio) {
 		p.cond.Wait()
 	}
+	p.waiting[prio]--
 	p.active++
 	for {
 		queue := p.busy[key]
@@ -249,6 +259,15 @@ func recipientKey(n baobei.Notice) string {
 		return "chat:" + n.ToChat
 	}
 	return "user:" + n.ToUser
+}
+
+func (p *Pusher) higherWaiting(prio baobei.Priority) bool {
+	for q, n := range p.waiting {
+		if q > prio && n > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // sendAll sends one recipient's pushes in order, merging texts. When the

@@ -54,13 +54,14 @@ const (
 	OutboxDead    = "dead"
 )
 
-// LeaseOutbox takes up to limit due pushes for owner until `until`: replies
-// first, then notices, then bulk, oldest first within each. Pushes leased
-// by someone else are left alone, so each push is sent by one replica.
-func (s *Store) LeaseOutbox(ctx context.Context, now, until time.Time, owner string, limit int) ([]baobei.OutboxItem, error) {
+// LeaseOutbox takes up to limit due pushes of priority lowest or higher for
+// owner until `until`: replies first, then notices, then bulk, oldest first
+// within each. Pushes leased by someone else are left alone, so each push is
+// sent by one replica.
+func (s *Store) LeaseOutbox(ctx context.Context, now, until time.Time, owner string, limit int, lowest baobei.Priority) ([]baobei.OutboxItem, error) {
 	var items []baobei.OutboxItem
 	for _, p := range []baobei.Priority{baobei.PriorityReply, baobei.PriorityNotice, baobei.PriorityBulk} {
-		if len(items) >= limit {
+		if len(items) >= limit || p < lowest {
 			break
 		}
 		var ids []int64

@@ -152,18 +152,21 @@ func testOutboxLease(t *testing.T, b Backend) {
 		t.Fatal(err)
 	}
 	until := T0.Add(10 * time.Second)
-	got, err := f.S.LeaseOutbox(f.Ctx, T0, until, "p1", 3)
+	if only, err := f.S.LeaseOutbox(f.Ctx, T0, T0, "p0", 10, baobei.PriorityReply); err != nil || len(only) != 1 || only[0].Notice.Text != "回复" {
+		t.Fatalf("replies only = %+v %v", only, err)
+	}
+	got, err := f.S.LeaseOutbox(f.Ctx, T0, until, "p1", 3, baobei.PriorityBulk)
 	if err != nil || len(got) != 3 {
 		t.Fatalf("leased %+v %v", got, err)
 	}
 	if got[0].Notice.Text != "回复" || got[1].Notice.Text != "群消息" || got[2].Notice.Text != "日报0" || got[2].Notice.Priority != baobei.PriorityBulk {
 		t.Fatalf("lease order = %q %q %q", got[0].Notice.Text, got[1].Notice.Text, got[2].Notice.Text)
 	}
-	rest, _ := f.S.LeaseOutbox(f.Ctx, T0, until, "p2", 10)
+	rest, _ := f.S.LeaseOutbox(f.Ctx, T0, until, "p2", 10, baobei.PriorityBulk)
 	if len(rest) != 4 || rest[0].Notice.Text != "日报1" {
 		t.Fatalf("second lease = %+v", rest)
 	}
-	if again, _ := f.S.LeaseOutbox(f.Ctx, T0, until, "p3", 10); len(again) != 0 {
+	if again, _ := f.S.LeaseOutbox(f.Ctx, T0, until, "p3", 10, baobei.PriorityBulk); len(again) != 0 {
 		t.Fatalf("leased pushes leased again: %d", len(again))
 	}
 	// p1 sends two, defers one; its heartbeat keeps nothing else.
@@ -173,11 +176,11 @@ func testOutboxLease(t *testing.T, b Backend) {
 		t.Fatal(err)
 	}
 	// p2 crashed: its lease runs out and another takes its pushes, p1's renewal notwithstanding.
-	late, _ := f.S.LeaseOutbox(f.Ctx, until, T0.Add(time.Hour), "p3", 10)
+	late, _ := f.S.LeaseOutbox(f.Ctx, until, T0.Add(time.Hour), "p3", 10, baobei.PriorityBulk)
 	if len(late) != 4 {
 		t.Fatalf("after p2's lease ran out: %d, want 4", len(late))
 	}
-	deferred, _ := f.S.LeaseOutbox(f.Ctx, T0.Add(time.Minute), T0.Add(2*time.Minute), "p4", 10)
+	deferred, _ := f.S.LeaseOutbox(f.Ctx, T0.Add(time.Minute), T0.Add(2*time.Minute), "p4", 10, baobei.PriorityBulk)
 	if len(deferred) != 1 || deferred[0].Attempts != 0 {
 		t.Fatalf("deferred = %+v (a deferral is no attempt)", deferred)
 	}
@@ -210,7 +213,7 @@ func testOutboxLeaseOnce(t *testing.T, b Backend) {
 	seen := map[int64]int{}
 	errs := atOnce(8, func(i int) error {
 		for {
-			got, err := f.S.LeaseOutbox(f.Ctx, T0, T0.Add(time.Minute), fmt.Sprint("replica", i), 16)
+			got, err := f.S.LeaseOutbox(f.Ctx, T0, T0.Add(time.Minute), fmt.Sprint("replica", i), 16, baobei.PriorityBulk)
 			if err != nil || len(got) == 0 {
 				return err
 			}
