@@ -276,7 +276,11 @@ func (p *Pusher) sendAll(ctx context.Context, key string, queue []baobei.OutboxI
 	for len(queue) > 0 {
 		n := p.merged(queue)
 		batch := queue[:n]
-		if wait := p.reserve(key, batch[0].Notice); wait > 0 {
+		prio := baobei.PriorityBulk
+		for _, it := range batch {
+			prio = max(prio, it.Notice.Priority)
+		}
+		if wait := p.reserve(key, batch[0].Notice, prio); wait > 0 {
 			p.defer_(ctx, queue, p.clock.Now().Add(wait))
 			return
 		}
@@ -314,7 +318,7 @@ func mergeable(n baobei.Notice) bool {
 
 // reserve takes one message from the recipient's windows, or says how long
 // to wait for one. Card updates are not messages to anyone.
-func (p *Pusher) reserve(key string, n baobei.Notice) time.Duration {
+func (p *Pusher) reserve(key string, n baobei.Notice, prio baobei.Priority) time.Duration {
 	windows := p.limits.PerUser
 	if n.ToChat != "" {
 		windows = p.limits.PerChat
@@ -340,6 +344,18 @@ func (p *Pusher) reserve(key string, n baobei.Notice) time.Duration {
 	}
 	r.used = now
 	var wait time.Duration
+	if prio < baobei.PriorityReply {
+		// Notices and bulk leave half of each window to replies: a rep
+		// who got the digest can still be answered at once.
+		for _, l := range r.windows {
+			if short := max(1, float64(l.Burst())/2) - l.TokensAt(now); short > 0 {
+				wait = max(wait, time.Duration(short/float64(l.Limit())*float64(time.Second)))
+			}
+		}
+		if wait > 0 {
+			return wait
+		}
+	}
 	var rs []*rate.Reservation
 	for _, l := range r.windows {
 		res := l.ReserveN(now, 1)

@@ -258,3 +258,35 @@ func TestPusherMergesAndKeepsRecipientWindows(t *testing.T) {
 		t.Fatalf("deferred = %d, want 8 waiting for the window", n)
 	}
 }
+
+// Bulk leaves half of a recipient's window to replies: after a digest that
+// would have used it up, the rep's reply still goes out at once.
+func TestBulkLeavesWindowForReplies(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.OpenSQLite(t, baobei.DefaultPolicy())
+	clock := &fixedClock{t: storetest.T0}
+	a := &slowAdapter{limits: bot.Limits{Rate: rate.Inf, PerUser: []bot.Window{{N: 30, Per: time.Minute}}}} // burst 10, no merging
+	p := bot.NewPusher(s, a, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
+	var bulk []baobei.Notice
+	for i := 0; i < 20; i++ {
+		bulk = append(bulk, baobei.Notice{ToUser: "zhangsan", Text: fmt.Sprint("日报", i), Priority: baobei.PriorityBulk})
+	}
+	if err := s.Notify(ctx, clock.t, bulk...); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(a.texts()); n < 4 || n > 6 {
+		t.Fatalf("bulk sent %d of a burst of 10, want about half", n)
+	}
+	if err := s.Notify(ctx, clock.t, baobei.Notice{ToUser: "zhangsan", Text: "报备成功", Priority: baobei.PriorityReply}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if texts := a.texts(); texts[len(texts)-1] != "报备成功" {
+		t.Fatalf("the reply waited: %q", texts)
+	}
+}
