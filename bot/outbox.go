@@ -88,7 +88,7 @@ type Pusher struct {
 
 // recipient is one recipient's rate windows.
 type recipient struct {
-	windows []*rate.Limiter
+	windows []*window
 	used    time.Time
 }
 
@@ -316,8 +316,10 @@ func mergeable(n baobei.Notice) bool {
 	return len(n.Card) == 0 && n.Update == "" && len(n.Image) == 0
 }
 
-// reserve takes one message from the recipient's windows, or says how long
-// to wait for one. Card updates are not messages to anyone.
+// reserve counts one message against the recipient's windows, or says
+// how long to wait until one is free. Card updates are not messages to
+// anyone. Notices and bulk use at most half of each window, so a rep who got
+// the digest can still be answered at once.
 func (p *Pusher) reserve(key string, n baobei.Notice, prio baobei.Priority) time.Duration {
 	windows := p.limits.PerUser
 	if n.ToChat != "" {
@@ -336,38 +338,45 @@ func (p *Pusher) reserve(key string, n baobei.Notice, prio baobei.Priority) time
 		}
 		r = &recipient{}
 		for _, w := range windows {
-			// burst b and rate (N-b)/Per: never more than N in any window.
-			b := max(w.N/3, 1)
-			r.windows = append(r.windows, rate.NewLimiter(rate.Limit(float64(w.N-b)/w.Per.Seconds()), b))
+			r.windows = append(r.windows, &window{Window: w})
 		}
 		p.people[key] = r
 	}
 	r.used = now
 	var wait time.Duration
-	if prio < baobei.PriorityReply {
-		// Notices and bulk leave half of each window to replies: a rep
-		// who got the digest can still be answered at once.
-		for _, l := range r.windows {
-			if short := max(1, float64(l.Burst())/2) - l.TokensAt(now); short > 0 {
-				wait = max(wait, time.Duration(short/float64(l.Limit())*float64(time.Second)))
-			}
+	for _, w := range r.windows {
+		limit := w.N
+		if prio < baobei.PriorityReply {
+			limit = max(w.N/2, 1)
 		}
-		if wait > 0 {
-			return wait
-		}
+		wait = max(wait, w.wait(now, limit))
 	}
-	var rs []*rate.Reservation
-	for _, l := range r.windows {
-		res := l.ReserveN(now, 1)
-		rs = append(rs, res)
-		wait = max(wait, res.DelayFrom(now))
-	}
-	if wait > 0 {
-		for _, res := range rs {
-			res.CancelAt(now)
+	if wait == 0 {
+		for _, w := range r.windows {
+			w.sent = append(w.sent, now)
 		}
 	}
 	return wait
+}
+
+// window remembers when the last messages of its window went out: never
+// more than N in any span of Per, as WeCom counts.
+type window struct {
+	Window
+	sent []time.Time // oldest first, within the last Per
+}
+
+// wait is how long until fewer than limit messages went out in the last Per.
+func (w *window) wait(now time.Time, limit int) time.Duration {
+	i := 0
+	for i < len(w.sent) && now.Sub(w.sent[i]) >= w.Per {
+		i++
+	}
+	w.sent = w.sent[i:]
+	if len(w.sent) < limit {
+		return 0
+	}
+	return w.sent[len(w.sent)-limit].Add(w.Per).Sub(now)
 }
 
 // prune forgets recipients not sent to for an hour (their windows are full again).

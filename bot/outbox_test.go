@@ -250,7 +250,7 @@ func TestPusherMergesAndKeepsRecipientWindows(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := a.texts()
-	// Window of 3 an hour: burst 1 now; 4 texts of 8 bytes + separators fit 40 bytes.
+	// Window of 3 an hour, of which notices may use 1; 4 texts of 8 bytes + separators fit 40 bytes.
 	if len(texts) != 1 || texts[0] != "第0条\n\n第1条\n\n第2条\n\n第3条" {
 		t.Fatalf("sent %q", texts)
 	}
@@ -265,7 +265,7 @@ func TestBulkLeavesWindowForReplies(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.OpenSQLite(t, baobei.DefaultPolicy())
 	clock := &fixedClock{t: storetest.T0}
-	a := &slowAdapter{limits: bot.Limits{Rate: rate.Inf, PerUser: []bot.Window{{N: 30, Per: time.Minute}}}} // burst 10, no merging
+	a := &slowAdapter{limits: bot.Limits{Rate: rate.Inf, PerUser: []bot.Window{{N: 30, Per: time.Minute}}}} // no merging
 	p := bot.NewPusher(s, a, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
 	var bulk []baobei.Notice
 	for i := 0; i < 20; i++ {
@@ -277,8 +277,8 @@ func TestBulkLeavesWindowForReplies(t *testing.T) {
 	if err := p.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(a.texts()); n < 4 || n > 6 {
-		t.Fatalf("bulk sent %d of a burst of 10, want about half", n)
+	if n := len(a.texts()); n != 15 {
+		t.Fatalf("bulk sent %d of a window of 30, want half", n)
 	}
 	if err := s.Notify(ctx, clock.t, baobei.Notice{ToUser: "zhangsan", Text: "报备成功", Priority: baobei.PriorityReply}); err != nil {
 		t.Fatal(err)
