@@ -44,10 +44,19 @@ func (h *heldSet) ids() []int64 {
 	return ids
 }
 
-// heartbeat renews the leases of what h holds every `every`, until ctx ends,
-// so that work in progress keeps its rows while a crashed process's rows
-// come due again.
-func heartbeat(ctx context.Context, every time.Duration, h *heldSet, renew func(context.Context, []int64) error, log *slog.Logger, what string) {
+// heartbeat renews the leases of what h holds every `every` until ctx
+// ends, so that work in progress keeps its rows while a crashed process's
+// rows come due again; the channel closes when it stopped.
+func heartbeat(ctx context.Context, every time.Duration, h *heldSet, renew func(context.Context, []int64) error, log *slog.Logger, what string) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		beat(ctx, every, h, renew, log, what)
+	}()
+	return done
+}
+
+func beat(ctx context.Context, every time.Duration, h *heldSet, renew func(context.Context, []int64) error, log *slog.Logger, what string) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

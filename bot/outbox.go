@@ -123,13 +123,9 @@ func (p *Pusher) Wake() {
 func (p *Pusher) Run(ctx context.Context) error {
 	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	beat := make(chan struct{})
-	go func() {
-		heartbeat(work, p.Lease/3, &p.held, func(ctx context.Context, ids []int64) error {
-			return p.store.RenewOutbox(ctx, p.clock.Now().Add(p.Lease), p.owner, ids)
-		}, p.log, "outbox")
-		close(beat)
-	}()
+	beat := heartbeat(work, p.Lease/3, &p.held, func(ctx context.Context, ids []int64) error {
+		return p.store.RenewOutbox(ctx, p.clock.Now().Add(p.Lease), p.owner, ids)
+	}, p.log, "outbox")
 	poll := time.NewTicker(p.Poll)
 	defer poll.Stop()
 	for ctx.Err() == nil {

@@ -158,13 +158,9 @@ func (w *Worker) Run(ctx context.Context) error {
 		lanes[i] = make(chan leased, w.Batch*4)
 		wg.Go(func() { w.lane(work, lanes[i]) })
 	}
-	beat := make(chan struct{})
-	go func() {
-		heartbeat(work, w.Lease/3, &w.held, func(ctx context.Context, ids []int64) error {
-			return w.store.RenewInbound(ctx, w.clock.Now().Add(w.Lease), w.owner, ids)
-		}, w.log, "inbound")
-		close(beat)
-	}()
+	beat := heartbeat(work, w.Lease/3, &w.held, func(ctx context.Context, ids []int64) error {
+		return w.store.RenewInbound(ctx, w.clock.Now().Add(w.Lease), w.owner, ids)
+	}, w.log, "inbound")
 	poll := time.NewTicker(w.Poll)
 	defer poll.Stop()
 	for ctx.Err() == nil {
