@@ -18,9 +18,9 @@ import (
 type OutboxStore interface {
 	LeaseOutbox(ctx context.Context, now, until time.Time, owner string, limit int, lowest baobei.Priority) ([]baobei.OutboxItem, error)
 	RenewOutbox(ctx context.Context, until time.Time, owner string, ids []int64) error
-	OutboxSent(ctx context.Context, now time.Time, ids []int64) error
+	OutboxSent(ctx context.Context, now time.Time, ids []int64) (int, error)
 	OutboxDefer(ctx context.Context, at time.Time, owner string, ids []int64) error
-	OutboxFailed(ctx context.Context, now time.Time, id int64, next *time.Time, cause string) error
+	OutboxFailed(ctx context.Context, now time.Time, owner string, id int64, next *time.Time, cause string) error
 }
 
 // Limits are what a platform allows: API calls a second (Rate, Burst), how
@@ -83,6 +83,7 @@ type Pusher struct {
 	active  int                            // senders sending (at most Concurrency)
 	held    heldSet                        // leased rows not finished
 	waiting map[baobei.Priority]int        // senders waiting for a slot, by priority
+	waitFor map[string]baobei.Priority     // the priority each waiting sender waits with
 	people  map[string]*recipient
 }
 
@@ -105,7 +106,7 @@ func NewPusher(s OutboxStore, a Adapter, clock baobei.Clock, log *slog.Logger, p
 	p := &Pusher{store: s, adapter: a, clock: clock, log: log, owner: token(), wake: make(chan struct{}, 1),
 		limits: l, api: rate.NewLimiter(l.Rate, max(l.Burst, 1)),
 		Concurrency: 8, Lease: 10 * time.Second, Poll: time.Second, MaxAttempts: 12, Grace: 10 * time.Second,
-		busy: map[string][]baobei.OutboxItem{}, waiting: map[baobei.Priority]int{}, people: map[string]*recipient{}}
+		busy: map[string][]baobei.OutboxItem{}, waiting: map[baobei.Priority]int{}, waitFor: map[string]baobei.Priority{}, people: map[string]*recipient{}}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }
@@ -211,6 +212,12 @@ func (p *Pusher) start(ctx context.Context, items []baobei.OutboxItem) {
 		if !sending {
 			p.senders++
 			go p.sender(ctx, key)
+		} else if old, waits := p.waitFor[key]; waits && it.Notice.Priority > old {
+			// A reply queued behind a waiting digest: its sender now waits as a reply.
+			p.waiting[old]--
+			p.waiting[it.Notice.Priority]++
+			p.waitFor[key] = it.Notice.Priority
+			p.cond.Broadcast()
 		}
 	}
 }
@@ -220,16 +227,9 @@ func (p *Pusher) start(ctx context.Context, items []baobei.OutboxItem) {
 // lets them go first: a reply overtakes a backlog of digests.
 func (p *Pusher) sender(ctx context.Context, key string) {
 	p.mu.Lock()
-	prio := baobei.PriorityBulk
-	for _, it := range p.busy[key] {
-		prio = max(prio, it.Notice.Priority)
-	}
-	p.waiting[prio]++
-	for p.active >= p.Concurrency || p.higherWaiting(prio) {
-		p.cond.Wait()
-	}
-	p.waiting[prio]--
+	p.waitSlot(key)
 	p.active++
+	var after time.Time // once a push was put back, the rest follow it, in order
 	for {
 		queue := p.busy[key]
 		if len(queue) == 0 {
@@ -238,7 +238,11 @@ func (p *Pusher) sender(ctx context.Context, key string) {
 		}
 		p.busy[key] = nil
 		p.mu.Unlock()
-		p.sendAll(ctx, key, queue)
+		if after.IsZero() {
+			after = p.sendAll(ctx, key, queue)
+		} else {
+			p.defer_(ctx, queue, after)
+		}
 		p.mu.Lock()
 		for _, it := range queue {
 			p.held.remove(it.ID)
@@ -248,6 +252,23 @@ func (p *Pusher) sender(ctx context.Context, key string) {
 	p.senders--
 	p.cond.Broadcast()
 	p.mu.Unlock()
+}
+
+// waitSlot waits (holding p.mu) until key's sender may take a slot: one is
+// free and no sender of a higher priority waits. start raises the priority
+// a waiting sender waits with when a more urgent push joins its queue.
+func (p *Pusher) waitSlot(key string) {
+	prio := baobei.PriorityBulk
+	for _, it := range p.busy[key] {
+		prio = max(prio, it.Notice.Priority)
+	}
+	p.waitFor[key] = prio
+	p.waiting[prio]++
+	for p.active >= p.Concurrency || p.higherWaiting(p.waitFor[key]) {
+		p.cond.Wait()
+	}
+	p.waiting[p.waitFor[key]]--
+	delete(p.waitFor, key)
 }
 
 func recipientKey(n baobei.Notice) string {
@@ -267,9 +288,14 @@ func (p *Pusher) higherWaiting(prio baobei.Priority) bool {
 }
 
 // sendAll sends one recipient's pushes in order, merging texts. When the
-// recipient's windows say not yet, or a send fails, the rest wait with it.
-func (p *Pusher) sendAll(ctx context.Context, key string, queue []baobei.OutboxItem) {
+// recipient's windows say not yet, or a send fails, or the pusher stops, the
+// rest are put back with it; sendAll returns when they are due again (zero
+// when all were sent).
+func (p *Pusher) sendAll(ctx context.Context, key string, queue []baobei.OutboxItem) time.Time {
 	for len(queue) > 0 {
+		if ctx.Err() != nil { // stopping: another replica (or the next start) sends them
+			return p.defer_(ctx, queue, p.clock.Now())
+		}
 		n := p.merged(queue)
 		batch := queue[:n]
 		prio := baobei.PriorityBulk
@@ -277,17 +303,22 @@ func (p *Pusher) sendAll(ctx context.Context, key string, queue []baobei.OutboxI
 			prio = max(prio, it.Notice.Priority)
 		}
 		if wait := p.reserve(key, batch[0].Notice, prio); wait > 0 {
-			p.defer_(ctx, queue, p.clock.Now().Add(wait))
-			return
+			return p.defer_(ctx, queue, p.clock.Now().Add(wait))
 		}
 		if err := p.send(ctx, batch); err != nil {
-			if len(queue) > n { // keep the order: the rest go with the failed one's retry
-				p.defer_(ctx, queue[n:], p.clock.Now().Add(Backoff(batch[0].Attempts)))
+			now := p.clock.Now()
+			if ctx.Err() != nil { // cut off by the stop, not refused: no attempt counted
+				return p.defer_(ctx, queue, now)
 			}
-			return
+			for _, it := range batch {
+				p.failed(ctx, now, it, err)
+			}
+			// Keep the order: the rest go with the failed one's retry.
+			return p.defer_(ctx, queue[n:], now.Add(Backoff(batch[0].Attempts)))
 		}
 		queue = queue[n:]
 	}
+	return time.Time{}
 }
 
 // merged is how many of the queue's first pushes go out as one message:
@@ -384,7 +415,8 @@ func (p *Pusher) prune(now time.Time) {
 	}
 }
 
-// send delivers pushes merged into one message and records the outcome.
+// send delivers pushes merged into one message; a success is recorded here,
+// a failure by the caller.
 func (p *Pusher) send(ctx context.Context, batch []baobei.OutboxItem) error {
 	o, err := OutOf(batch[0].Notice)
 	for _, it := range batch[1:] {
@@ -404,8 +436,11 @@ func (p *Pusher) send(ctx context.Context, batch []baobei.OutboxItem) error {
 		for i, it := range batch {
 			ids[i] = it.ID
 		}
-		if merr := p.store.OutboxSent(context.WithoutCancel(ctx), now, ids); merr != nil {
+		n, merr := p.store.OutboxSent(context.WithoutCancel(ctx), now, ids)
+		if merr != nil {
 			p.log.Error("outbox: sent but not marked; it will be sent again", "outbox_ids", ids, "err", merr)
+		} else if n < len(ids) {
+			p.log.Warn("outbox: sent after its lease ran out; another replica may have sent it too", "outbox_ids", ids, "marked", n)
 		}
 		return nil
 	}
@@ -418,9 +453,6 @@ func (p *Pusher) send(ctx context.Context, batch []baobei.OutboxItem) error {
 		}
 	}
 	metrics.PlatformErrors.WithLabelValues(platform, code).Inc()
-	for _, it := range batch {
-		p.failed(ctx, now, it, err)
-	}
 	return err
 }
 
@@ -433,13 +465,17 @@ func (p *Pusher) failed(ctx context.Context, now time.Time, it baobei.OutboxItem
 	}
 	metrics.Pushes.WithLabelValues(p.adapter.Name(), result).Inc()
 	p.log.Warn("push failed", "outbox_id", it.ID, "attempt", it.Attempts+1, "dead", next == nil, "err", err)
-	if ferr := p.store.OutboxFailed(context.WithoutCancel(ctx), now, it.ID, next, err.Error()); ferr != nil {
+	if ferr := p.store.OutboxFailed(context.WithoutCancel(ctx), now, p.owner, it.ID, next, err.Error()); ferr != nil {
 		p.log.Error("outbox: failure not recorded; the lease will run out", "outbox_id", it.ID, "err", ferr)
 	}
 }
 
-// defer_ puts pushes back until at, without counting an attempt.
-func (p *Pusher) defer_(ctx context.Context, items []baobei.OutboxItem, at time.Time) {
+// defer_ puts pushes back until at, without counting an attempt, and
+// returns at.
+func (p *Pusher) defer_(ctx context.Context, items []baobei.OutboxItem, at time.Time) time.Time {
+	if len(items) == 0 {
+		return at
+	}
 	ids := make([]int64, len(items))
 	for i, it := range items {
 		ids[i] = it.ID
@@ -448,6 +484,7 @@ func (p *Pusher) defer_(ctx context.Context, items []baobei.OutboxItem, at time.
 	if err := p.store.OutboxDefer(context.WithoutCancel(ctx), at, p.owner, ids); err != nil {
 		p.log.Error("outbox defer; the lease will run out", "err", err)
 	}
+	return at
 }
 
 // Rate is the API rate the pusher keeps to now.

@@ -290,3 +290,165 @@ func TestBulkLeavesWindowForReplies(t *testing.T) {
 		t.Fatalf("the reply waited: %q", texts)
 	}
 }
+
+// gated records what it sends; a text with a gate waits for it (or for the
+// context), then sends, or fails with the gate's error.
+type gated struct {
+	mu      sync.Mutex
+	sent    []string
+	entered chan string
+	gates   map[string]chan error
+}
+
+func newGated(gates ...string) *gated {
+	g := &gated{entered: make(chan string, 100), gates: map[string]chan error{}}
+	for _, text := range gates {
+		g.gates[text] = make(chan error, 1)
+	}
+	return g
+}
+
+func (g *gated) Name() string                      { return "gated" }
+func (g *gated) Mount(gin.IRouter, bot.Dispatcher) {}
+func (g *gated) Send(ctx context.Context, o bot.Out) error {
+	g.entered <- o.Text
+	if gate := g.gates[o.Text]; gate != nil {
+		select {
+		case err := <-gate:
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.sent = append(g.sent, o.Text)
+	return nil
+}
+
+func (g *gated) texts() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.sent...)
+}
+
+// runPusher runs p until the returned stop is called; stop returns when Run did.
+func runPusher(t *testing.T, p *bot.Pusher) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	return func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the pusher did not stop")
+		}
+	}
+}
+
+func waitLeased(t *testing.T, s interface {
+	Count(context.Context, string, ...any) (int, error)
+}, text string) {
+	for {
+		n, err := s.Count(context.Background(), "SELECT COUNT(*) FROM outbox WHERE lease_owner <> '' AND payload LIKE ?", `%"`+text+`"%`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Stopping puts back what was not sent, queued or cut off, without
+// counting an attempt: nothing goes dead because the process stopped.
+func TestPusherStopPutsBackWithoutAttempts(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.OpenSQLite(t, baobei.DefaultPolicy())
+	var ns []baobei.Notice
+	for i := range 20 {
+		ns = append(ns, baobei.Notice{ToUser: fmt.Sprint("rep", i), Text: "日报"})
+	}
+	if err := s.Notify(ctx, storetest.T0, ns...); err != nil {
+		t.Fatal(err)
+	}
+	a := newGated("日报")
+	p := bot.NewPusher(s, a, &fixedClock{t: storetest.T0}, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
+	p.Concurrency, p.Grace = 2, 50*time.Millisecond
+	stop := runPusher(t, p)
+	<-a.entered
+	stop()
+	if n, _ := s.Count(ctx, "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts = 0 AND lease_owner = ''"); n != 20 {
+		t.Fatalf("put back without an attempt: %d of 20", n)
+	}
+}
+
+// A reply that joins a recipient's queue while its digest waits for a slot
+// makes that sender wait as a reply: it goes before other notices.
+func TestReplyRaisesWaitingSender(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.OpenSQLite(t, baobei.DefaultPolicy())
+	clock := &fixedClock{t: storetest.T0}
+	a := newGated("A")
+	p := bot.NewPusher(s, a, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
+	p.Concurrency = 1
+	s.OnQueued(p.Wake)
+	defer runPusher(t, p)()
+	notify := func(n baobei.Notice) {
+		if err := s.Notify(ctx, clock.t, n); err != nil {
+			t.Fatal(err)
+		}
+		waitLeased(t, s, n.Text)
+	}
+	notify(baobei.Notice{ToUser: "a", Text: "A", Priority: baobei.PriorityReply})
+	<-a.entered // A holds the only slot
+	notify(baobei.Notice{ToUser: "b", Text: "B日报", Priority: baobei.PriorityBulk})
+	notify(baobei.Notice{ToUser: "c", Text: "C提醒"})
+	notify(baobei.Notice{ToUser: "b", Text: "B回复", Priority: baobei.PriorityReply})
+	for bot.Queued(p, "user:b") < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	a.gates["A"] <- nil
+	for len(a.texts()) < 4 {
+		time.Sleep(time.Millisecond)
+	}
+	if got := fmt.Sprint(a.texts()); got != "[A B日报 B回复 C提醒]" {
+		t.Fatalf("order = %s, want b's queue (now with a reply) before c's notice", got)
+	}
+}
+
+// After a failed send a recipient's later pushes wait behind it, even the
+// ones queued while it was failing.
+func TestFailedSendKeepsRecipientOrder(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.OpenSQLite(t, baobei.DefaultPolicy())
+	clock := &fixedClock{t: storetest.T0}
+	a := newGated("1")
+	p := bot.NewPusher(s, a, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
+	s.OnQueued(p.Wake)
+	stop := runPusher(t, p)
+	if err := s.Notify(ctx, clock.t, baobei.Notice{ToUser: "x", Text: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	<-a.entered
+	if err := s.Notify(ctx, clock.t, baobei.Notice{ToUser: "x", Text: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	waitLeased(t, s, "2")
+	a.gates["1"] <- errors.New("503 from platform")
+	stop()
+	if sent := a.texts(); len(sent) != 0 {
+		t.Fatalf("sent %q ahead of the failed push", sent)
+	}
+	var due []time.Time
+	if err := s.DB().SelectContext(ctx, &due, "SELECT next_attempt_at FROM outbox ORDER BY id"); err != nil {
+		t.Fatal(err)
+	}
+	if len(due) != 2 || !due[1].Equal(due[0]) || !due[0].Equal(clock.t.Add(bot.Backoff(0))) {
+		t.Fatalf("due = %v, want both at the failed push's retry", due)
+	}
+}

@@ -155,7 +155,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	lanes := make([]chan leased, w.Lanes)
 	var wg sync.WaitGroup
 	for i := range lanes {
-		lanes[i] = make(chan leased, w.Batch*4)
+		lanes[i] = make(chan leased, w.maxHeld()) // room for all held: handing over never blocks
 		wg.Go(func() { w.lane(work, lanes[i]) })
 	}
 	beat := heartbeat(work, w.Lease/3, &w.held, func(ctx context.Context, ids []int64) error {
@@ -220,7 +220,7 @@ func (w *Worker) Drain(ctx context.Context) error {
 // lease takes due messages while there is room and hands them to lanes.
 func (w *Worker) lease(ctx context.Context, lanes []chan leased) {
 	for {
-		room := w.Lanes*w.Batch*2 - w.held.len()
+		room := w.maxHeld() - w.held.len()
 		if room <= 0 {
 			return
 		}
@@ -233,13 +233,16 @@ func (w *Worker) lease(ctx context.Context, lanes []chan leased) {
 			return
 		}
 		for _, it := range w.take(ctx, items) {
-			lanes[laneOf(it.msg, len(lanes))] <- it
+			lanes[laneOf(it.msg, len(lanes))] <- it // never blocks: a lane's buffer holds every held message
 		}
 		if len(items) < w.Batch {
 			return
 		}
 	}
 }
+
+// maxHeld is how many leased messages the worker holds at most.
+func (w *Worker) maxHeld() int { return w.Lanes * w.Batch * 2 }
 
 // take decodes leased rows and holds them; an unreadable one is dead.
 func (w *Worker) take(ctx context.Context, items []baobei.InboundItem) []leased {

@@ -51,8 +51,9 @@ func (s *Store) LeaseInbound(ctx context.Context, now, until time.Time, owner st
 
 // RenewInbound extends owner's lease on messages being processed.
 func (s *Store) RenewInbound(ctx context.Context, until time.Time, owner string, ids []int64) error {
-	return s.byIDs(ctx, "UPDATE inbound SET lease_until = ? WHERE id IN (?) AND lease_owner = ? AND status = ?",
+	_, err := s.byIDs(ctx, "UPDATE inbound SET lease_until = ? WHERE id IN (?) AND lease_owner = ? AND status = ?",
 		ids, ts(until), owner, baobei.InboundPending)
+	return err
 }
 
 // InboundRetry releases a message whose unit failed, due again at `at`.

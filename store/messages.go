@@ -118,25 +118,32 @@ func (s *Store) leaseOutbox(ctx context.Context, now, until time.Time, owner str
 // RenewOutbox extends owner's lease on the given pushes (the heartbeat of
 // sends in progress).
 func (s *Store) RenewOutbox(ctx context.Context, until time.Time, owner string, ids []int64) error {
-	return s.byIDs(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id IN (?) AND lease_owner = ? AND status = ?`,
+	_, err := s.byIDs(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id IN (?) AND lease_owner = ? AND status = ?`,
 		ids, ts(until), owner, OutboxPending)
+	return err
 }
 
-// OutboxSent marks pushes delivered.
-func (s *Store) OutboxSent(ctx context.Context, now time.Time, ids []int64) error {
-	return s.byIDs(ctx, "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ? WHERE id IN (?)", ids, OutboxSent, ts(now))
+// OutboxSent marks pushes delivered and returns how many it marked: fewer
+// than ids when another replica marked some first (its lease had run out).
+func (s *Store) OutboxSent(ctx context.Context, now time.Time, ids []int64) (int, error) {
+	n, err := s.byIDs(ctx, "UPDATE outbox SET status = ?, attempts = attempts + 1, sent_at = ?, lease_owner = '' WHERE id IN (?) AND status = ?",
+		ids, OutboxSent, ts(now), OutboxPending)
+	return int(n), err
 }
 
 // OutboxDefer puts pushes back, due at `at`, without counting an attempt
 // (a recipient's rate limit said not yet).
 func (s *Store) OutboxDefer(ctx context.Context, at time.Time, owner string, ids []int64) error {
-	return s.byIDs(ctx, "UPDATE outbox SET next_attempt_at = ?, lease_owner = '' WHERE id IN (?) AND lease_owner = ? AND status = ?",
+	_, err := s.byIDs(ctx, "UPDATE outbox SET next_attempt_at = ?, lease_owner = '' WHERE id IN (?) AND lease_owner = ? AND status = ?",
 		ids, ts(at), owner, OutboxPending)
+	return err
 }
 
 // byIDs runs q, whose "IN (?)" takes ids and whose other placeholders
-// take args (those before the IN first), in chunks of 500 ids.
-func (s *Store) byIDs(ctx context.Context, q string, ids []int64, args ...any) error {
+// take args (those before the IN first), in chunks of 500 ids; it returns
+// the rows changed.
+func (s *Store) byIDs(ctx context.Context, q string, ids []int64, args ...any) (int64, error) {
+	var changed int64
 	before := strings.Count(q[:strings.Index(q, "IN (?)")], "?")
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), 500)]
@@ -144,18 +151,21 @@ func (s *Store) byIDs(ctx context.Context, q string, ids []int64, args ...any) e
 		all := append(append(append([]any{}, args[:before]...), chunk), args[before:]...)
 		query, qargs, err := sqlx.In(q, all...)
 		if err != nil {
-			return err
+			return changed, err
 		}
-		if _, err := s.db.ExecContext(ctx, query, qargs...); err != nil {
-			return err
+		res, err := s.db.ExecContext(ctx, query, qargs...)
+		if err != nil {
+			return changed, err
 		}
+		n, _ := res.RowsAffected()
+		changed += n
 	}
-	return nil
+	return changed, nil
 }
 
 // OutboxFailed schedules another attempt at next, or marks the push dead
-// when next is nil. Nothing is deleted.
-func (s *Store) OutboxFailed(ctx context.Context, now time.Time, id int64, next *time.Time, cause string) error {
+// when next is nil, if owner still holds its lease. Nothing is deleted.
+func (s *Store) OutboxFailed(ctx context.Context, now time.Time, owner string, id int64, next *time.Time, cause string) error {
 	status, at := OutboxDead, now
 	if next != nil {
 		status, at = OutboxPending, *next
@@ -163,8 +173,8 @@ func (s *Store) OutboxFailed(ctx context.Context, now time.Time, id int64, next 
 	if len(cause) > 500 {
 		cause = strings.ToValidUTF8(cause[:500], "")
 	}
-	_, err := s.db.ExecContext(ctx, "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_owner = '' WHERE id = ?",
-		status, ts(at), cause, id)
+	_, err := s.db.ExecContext(ctx, "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_owner = '' WHERE id = ? AND lease_owner = ? AND status = ?",
+		status, ts(at), cause, id, owner, OutboxPending)
 	return err
 }
 

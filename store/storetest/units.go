@@ -170,8 +170,13 @@ func testOutboxLease(t *testing.T, b Backend) {
 		t.Fatalf("leased pushes leased again: %d", len(again))
 	}
 	// p1 sends two, defers one; its heartbeat keeps nothing else.
-	if err := errors.Join(f.S.OutboxSent(f.Ctx, T0, []int64{got[0].ID, got[1].ID}),
-		f.S.OutboxDefer(f.Ctx, T0.Add(time.Minute), "p1", []int64{got[2].ID}),
+	if n, err := f.S.OutboxSent(f.Ctx, T0, []int64{got[0].ID, got[1].ID}); n != 2 || err != nil {
+		t.Fatalf("marked sent %d %v, want 2", n, err)
+	}
+	if n, _ := f.S.OutboxSent(f.Ctx, T0, []int64{got[0].ID}); n != 0 {
+		t.Fatalf("a push marked sent twice (%d): a replica whose lease ran out counts it again", n)
+	}
+	if err := errors.Join(f.S.OutboxDefer(f.Ctx, T0.Add(time.Minute), "p1", []int64{got[2].ID}),
 		f.S.RenewOutbox(f.Ctx, T0.Add(time.Hour), "p1", []int64{rest[0].ID})); err != nil {
 		t.Fatal(err)
 	}
@@ -185,10 +190,14 @@ func testOutboxLease(t *testing.T, b Backend) {
 		t.Fatalf("deferred = %+v (a deferral is no attempt)", deferred)
 	}
 	retry := T0.Add(2 * time.Minute)
-	if err := f.S.OutboxFailed(f.Ctx, T0, deferred[0].ID, &retry, "503"); err != nil {
+	if err := f.S.OutboxFailed(f.Ctx, T0, "p4", deferred[0].ID, &retry, "503"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.S.OutboxFailed(f.Ctx, retry, late[0].ID, nil, "gave up"); err != nil {
+	// p2 comes back and reports a failure of a push p3 holds now: ignored.
+	if err := f.S.OutboxFailed(f.Ctx, retry, "p2", late[1].ID, nil, "gave up"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.S.OutboxFailed(f.Ctx, retry, "p3", late[0].ID, nil, "gave up"); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE status = ?", store.OutboxDead); n != 1 {
