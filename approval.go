@@ -92,7 +92,8 @@ func (a *Approval) StatusLabel() string {
 }
 
 // MayDecide reports whether u may decide a request of someone in
-// requesterTeam: a manager of that team, or an admin.
+// requesterTeam: a manager of that team, or an admin. Nobody decides their
+// own request (CheckDecide).
 func (u *User) MayDecide(requesterTeam *int64) bool {
 	return u.Role == RoleAdmin || (u.Role == RoleManager && u.SameTeam(requesterTeam))
 }
@@ -108,6 +109,9 @@ func CheckDecide(a *Approval, actor *User, p Policy) *Error {
 			who = "系统"
 		}
 		return Errorf(ECONFLICT, "A%d 已由 %s%s %s，无需再处理。发「审批」查看其他待审批。", a.ID, who, when, a.StatusLabel())
+	}
+	if actor.ID == a.RequesterID {
+		return Errorf(EFORBIDDEN, "A%d 是你自己的申请，不能自己审批；它已发给其他审批人。发「我的申请」查看进度。", a.ID)
 	}
 	if !actor.MayDecide(a.RequesterTeam) {
 		return Errorf(EFORBIDDEN, "你不是该审批的审批人。A%d 由 %s 所在团队的经理或管理员审批。", a.ID, a.RequesterName)
@@ -131,4 +135,39 @@ func CheckExtend(c *Customer, actor *User, days, approved, pending int, now time
 		return Errorf(ELIMIT, "#%d 已延期 %d 次，达到上限。请抓紧推进成交，或请经理协调。", c.ID, approved)
 	}
 	return nil
+}
+
+// CheckApprovers refuses a request nobody but its requester could decide:
+// approvers never include the requester, and nothing is approved by default.
+func CheckApprovers(approvers []User) *Error {
+	if len(approvers) > 0 {
+		return nil
+	}
+	return Errorf(EINVALID, "没有其他人能审批这条申请：自己的申请不能自己审批，你的团队没有其他经理，也没有其他管理员。请在组织配置（org）里再加一位经理或管理员后重试。")
+}
+
+// CheckTransferRequest decides whether requester may ask to give c to `to`:
+// requester owns c, and at least one of the approvers could make the
+// transfer (CheckTransfer), which is checked again when one approves.
+func CheckTransferRequest(c *Customer, requester, to *User, approvers []User, now time.Time) *Error {
+	if owner, owned := c.Owner(now); !owned || owner != requester.ID {
+		return Errorf(EFORBIDDEN, "只有客户的负责人能申请转移 #%d。如需接手请找你的经理。", c.ID)
+	}
+	if to.ID == requester.ID {
+		return Errorf(EINVALID, "请转给另一位在职同事，例如：转移 #%d @李四 原因:…", c.ID)
+	}
+	var first *Error
+	for i := range approvers {
+		err := CheckTransfer(c, &approvers[i], to, now)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if first == nil {
+		return CheckApprovers(approvers)
+	}
+	return first
 }

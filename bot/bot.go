@@ -67,14 +67,33 @@ func OutOf(n baobei.Notice) (Out, error) {
 
 // Reply is what a handler answers to the sender. Outcome, when set, is what
 // a tapped platform card should now show instead of its buttons (已同意).
+// Masked, when set, is what a group chat may see of the reply: Text or Card
+// show more than everyone there may see (full phones, follow-ups, amounts).
 type Reply struct {
 	Text    string
 	Card    *cards.Card
 	Outcome string
+	Masked  string
 }
 
 // Text builds a text reply.
 func Text(s string) *Reply { return &Reply{Text: s} }
+
+// PrivateNote ends a group's masked reply.
+const PrivateNote = "（完整信息已私信发你。）"
+
+// outs addresses a reply to the chat the message came from. From a group
+// chat, a reply with a Masked view shows that in the group and goes in
+// full to the sender privately.
+func (rep *Reply) outs(m Message) []Out {
+	if m.ChatID == "" || rep.Masked == "" {
+		return []Out{{ToUser: m.UserID, ToChat: m.ChatID, Text: rep.Text, Card: rep.Card}}
+	}
+	return []Out{
+		{ToUser: m.UserID, ToChat: m.ChatID, Text: rep.Masked + "\n" + PrivateNote},
+		{ToUser: m.UserID, Text: rep.Text, Card: rep.Card},
+	}
+}
 
 // Request is one parsed command from a known user. Svc is bound to the
 // message's unit of work: whatever the handler does through it commits with

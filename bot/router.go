@@ -148,7 +148,7 @@ func (r *Router) unit(ctx context.Context, it Inbound, now time.Time) (baobei.Un
 			return nil, err
 		}
 		run.cmd, run.outcome, run.card = cmd, outcome, rep.Outcome
-		outs := []Out{{ToUser: m.UserID, ToChat: m.ChatID, Text: rep.Text, Card: rep.Card}}
+		outs := rep.outs(m)
 		if m.CardRef != "" {
 			card := rep.Outcome
 			if card == "" {

@@ -54,7 +54,8 @@ func (h *Handlers) decide(ctx context.Context, req *bot.Request, approve bool, n
 		return nil, err
 	}
 	text := fmt.Sprintf("A%d %s：%s的%s申请（#%d %s），已通知%s。", a.ID, a.StatusLabel(), a.RequesterName, a.Kind.Label(), c.ID, c.Name, a.RequesterName)
-	return &bot.Reply{Text: text, Card: cards.Approval(a, c, h.signer, h.policy, req.Now), Outcome: a.StatusLabel()}, nil
+	// The card shows the full phone: in a group chat it goes privately.
+	return &bot.Reply{Text: text, Card: cards.Approval(a, c, h.signer, h.policy, req.Now), Outcome: a.StatusLabel(), Masked: text}, nil
 }
 
 // Approvals handles 审批: the requests the sender may decide.

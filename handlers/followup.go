@@ -35,12 +35,24 @@ func (h *Handlers) followUp(ctx context.Context, req *bot.Request, content strin
 	if err != nil {
 		return nil, err
 	}
-	switch cu.Stage {
-	case baobei.StageWon:
-		return bot.Text(fmt.Sprintf("恭喜成交！#%d %s 金额 ¥%s，客户长期归 %s。\n售后沟通可继续发「跟进 #%d 内容」。",
-			cu.ID, cu.Name, baobei.FormatCents(cu.AmountCents), cu.OwnerNameOr(req.Actor.Name), cu.ID)), nil
-	case baobei.StageLost:
-		return bot.Text(fmt.Sprintf("#%d %s 已标记流失（原因：%s），已退回公海。\n发「我的客户」看看其他客户。", cu.ID, cu.Name, cu.LostReason)), nil
+	return shown(req, func(viewer *baobei.User) (string, error) {
+		return h.followedUp(viewer == req.Actor, req.Actor, cu), nil
+	})
+}
+
+// followedUp is the reply to a follow-up; the amount and the reason only
+// in the sender's own copy, not in a group's.
+func (h *Handlers) followedUp(own bool, actor *baobei.User, cu *baobei.Customer) string {
+	switch {
+	case cu.Stage == baobei.StageWon && own:
+		return fmt.Sprintf("恭喜成交！#%d %s 金额 ¥%s，客户长期归 %s。\n售后沟通可继续发「跟进 #%d 内容」。",
+			cu.ID, cu.Name, baobei.FormatCents(cu.AmountCents), cu.OwnerNameOr(actor.Name), cu.ID)
+	case cu.Stage == baobei.StageWon:
+		return fmt.Sprintf("恭喜成交！#%d %s，客户长期归 %s。", cu.ID, cu.Name, cu.OwnerNameOr(actor.Name))
+	case cu.Stage == baobei.StageLost && own:
+		return fmt.Sprintf("#%d %s 已标记流失（原因：%s），已退回公海。\n发「我的客户」看看其他客户。", cu.ID, cu.Name, cu.LostReason)
+	case cu.Stage == baobei.StageLost:
+		return fmt.Sprintf("#%d %s 已标记流失，已退回公海。", cu.ID, cu.Name)
 	}
 	text := fmt.Sprintf("已记录跟进：#%d %s · 阶段 %s", cu.ID, cu.Name, cu.Stage)
 	if cu.NextFollowupAt != nil {
@@ -48,5 +60,5 @@ func (h *Handlers) followUp(ctx context.Context, req *bot.Request, content strin
 	} else {
 		text += "\n建议约好下次：跟进 #" + fmt.Sprint(cu.ID) + " 内容 下次:周五"
 	}
-	return bot.Text(text), nil
+	return text
 }

@@ -64,6 +64,9 @@ func sayIgnored(f bot.HandlerFunc) bot.HandlerFunc {
 		if err == nil && reply != nil {
 			out := *reply
 			out.Text += "\n" + note
+			if out.Masked != "" {
+				out.Masked += "\n" + note
+			}
 			return &out, nil
 		}
 		return reply, err
@@ -81,10 +84,45 @@ func ref(c *bot.Command) baobei.CustomerRef {
 	return baobei.CustomerRef{Name: c.Ref}
 }
 
+// everyone is the viewer of a reply in a group chat: any member, who may
+// see only what every member may (masked phones, no follow-ups).
+var everyone = &baobei.User{Name: "群成员", Role: baobei.RoleRep}
+
+// shown builds a reply from render, which writes what viewer may see: the
+// sender's text and, when the message came from a group chat, the group's
+// (Masked, rendered for everyone) when it differs.
+func shown(req *bot.Request, render func(viewer *baobei.User) (string, error)) (*bot.Reply, error) {
+	text, err := render(req.Actor)
+	if err != nil {
+		return nil, err
+	}
+	reply := &bot.Reply{Text: text}
+	if req.Msg.ChatID == "" {
+		return reply, nil
+	}
+	if reply.Masked, err = render(everyone); err != nil {
+		return nil, err
+	}
+	if reply.Masked == text {
+		reply.Masked = ""
+	}
+	return reply, nil
+}
+
+// full reports whether viewer may see c's phone, WeChat and follow-ups: its
+// owner (the reporter, while the report waits for approval), a manager of
+// the owner's team, or an admin.
+func full(viewer *baobei.User, c *baobei.Customer, now time.Time) bool {
+	owner, _ := c.Owner(now)
+	if c.Status == baobei.StatusPending && c.OwnerID != nil {
+		owner = *c.OwnerID
+	}
+	return owner != 0 && viewer.CanSeeFull(owner, c.OwnerTeam) || viewer.Role == baobei.RoleAdmin
+}
+
 // phone shows the number in full to those allowed, masked to everyone else.
 func phone(viewer *baobei.User, c *baobei.Customer, now time.Time) string {
-	owner, _ := c.Owner(now)
-	if owner != 0 && viewer.CanSeeFull(owner, c.OwnerTeam) || viewer.Role == baobei.RoleAdmin {
+	if full(viewer, c, now) {
 		return c.Phone
 	}
 	return baobei.MaskPhone(c.Phone)

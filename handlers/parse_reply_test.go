@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -19,9 +20,10 @@ type fixedClock struct{ t time.Time }
 
 func (c fixedClock) Now() time.Time { return c.t }
 
-// chat wires the router and the handlers to a seeded store; say sends one
-// message and returns the reply.
-func chat(t *testing.T, b storetest.Backend) func(user, text string) string {
+// dispatcher wires the router and the handlers to a seeded store; send
+// handles one message from user in chat ("" for a one-to-one chat) and
+// returns what was delivered.
+func dispatcher(t *testing.T, b storetest.Backend) func(user, chat, text string) []bot.Out {
 	p := baobei.DefaultPolicy()
 	p.Approval = baobei.ApprovalPolicy{MaxExtendDays: 30, MaxExtensions: 2, ExpireDays: 7}
 	f := storetest.Seed(t, b, p)
@@ -32,14 +34,24 @@ func chat(t *testing.T, b storetest.Backend) func(user, text string) string {
 	r := bot.NewRouter(f.S, fixedClock{storetest.T0}, p, signer, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	handlers.Register(r, p, signer)
 	n := 0
-	return func(user, text string) string {
+	return func(user, chat, text string) []bot.Out {
 		t.Helper()
 		n++
-		res, err := r.Dispatch(context.Background(), bot.Message{Platform: "console", ID: "m" + string(rune('A'+n)), UserID: user, Text: text})
+		m := bot.Message{Platform: "console", ID: fmt.Sprintf("m%d", n), UserID: user, ChatID: chat, Text: text}
+		res, err := r.Dispatch(context.Background(), m)
 		if err != nil || len(res.Replies) == 0 {
 			t.Fatalf("%s: %q: %v %+v", user, text, err, res)
 		}
-		return res.Replies[0].Text
+		return res.Replies
+	}
+}
+
+// chat is dispatcher for one-to-one chats: say returns the reply's text.
+func chat(t *testing.T, b storetest.Backend) func(user, text string) string {
+	send := dispatcher(t, b)
+	return func(user, text string) string {
+		t.Helper()
+		return send(user, "", text)[0].Text
 	}
 }
 

@@ -22,18 +22,25 @@ func (h *Handlers) Pool(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 	if total == 0 {
 		return bot.Text("公海里暂时没有客户。发「报备 手机号 称呼」报备新客户。"), nil
 	}
-	lines := []string{fmt.Sprintf("公海共 %d 个客户，最新 %d 个：", total, len(cs))}
-	card := cards.New(fmt.Sprintf("公海（%d）", total))
+	reply, err := shown(req, func(viewer *baobei.User) (string, error) {
+		lines := []string{fmt.Sprintf("公海共 %d 个客户，最新 %d 个：", total, len(cs))}
+		for i := range cs {
+			lines = append(lines, h.line(viewer, &cs[i], req.Now))
+		}
+		return strings.Join(append(lines, "发「领取 #编号」领取。"), "\n"), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	reply.Card = cards.New(fmt.Sprintf("公海（%d）", total))
 	for i := range cs {
 		c := &cs[i]
-		lines = append(lines, h.line(req.Actor, c, req.Now))
-		card.Add(fmt.Sprintf("#%d %s", c.ID, c.Name), fmt.Sprintf("%s · %s", baobei.MaskPhone(c.Phone), c.Stage))
-		if len(card.Buttons) < 5 {
-			card.Buttons = append(card.Buttons, h.signer.Button(fmt.Sprintf("领取 #%d", c.ID), fmt.Sprintf("领取 #%d", c.ID), "", req.Now, 24*time.Hour))
+		reply.Card.Add(fmt.Sprintf("#%d %s", c.ID, c.Name), fmt.Sprintf("%s · %s", baobei.MaskPhone(c.Phone), c.Stage))
+		if len(reply.Card.Buttons) < 5 {
+			reply.Card.Buttons = append(reply.Card.Buttons, h.signer.Button(fmt.Sprintf("领取 #%d", c.ID), fmt.Sprintf("领取 #%d", c.ID), "", req.Now, 24*time.Hour))
 		}
 	}
-	lines = append(lines, "发「领取 #编号」领取。")
-	return &bot.Reply{Text: strings.Join(lines, "\n"), Card: card}, nil
+	return reply, nil
 }
 
 // Release handles 释放: the owner, their manager or an admin returns a customer to the pool.
@@ -54,6 +61,8 @@ func (h *Handlers) Claim(ctx context.Context, req *bot.Request) (*bot.Reply, err
 	if err != nil {
 		return nil, err
 	}
-	return bot.Text(fmt.Sprintf("领取成功：#%d %s %s · %s，保护期至 %s。\n下一步：联系后发「跟进 #%d 内容 下次:明天」。",
-		c.ID, c.Name, c.Phone, c.Stage, h.policy.DateTime(*c.ProtectedUntil), c.ID)), nil
+	return shown(req, func(viewer *baobei.User) (string, error) {
+		return fmt.Sprintf("领取成功：#%d %s %s · %s，保护期至 %s。\n下一步：联系后发「跟进 #%d 内容 下次:明天」。",
+			c.ID, c.Name, phone(viewer, c, req.Now), c.Stage, h.policy.DateTime(*c.ProtectedUntil), c.ID), nil
+	})
 }

@@ -21,16 +21,18 @@ func (h *Handlers) Mine(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 	if len(cs) == 0 {
 		return bot.Text("你名下还没有客户。发「报备 13800138000 张先生」报备新客户，或发「公海」领取客户。"), nil
 	}
-	lines := []string{fmt.Sprintf("你名下共 %d 个客户：", len(cs))}
-	for i := range cs {
-		if i == listMax {
-			lines = append(lines, fmt.Sprintf("……还有 %d 个，发「查询 手机号」看单个客户。", len(cs)-listMax))
-			break
+	return shown(req, func(viewer *baobei.User) (string, error) {
+		lines := []string{fmt.Sprintf("你名下共 %d 个客户：", len(cs))}
+		for i := range cs {
+			if i == listMax {
+				lines = append(lines, fmt.Sprintf("……还有 %d 个，发「查询 手机号」看单个客户。", len(cs)-listMax))
+				break
+			}
+			lines = append(lines, h.line(viewer, &cs[i], req.Now))
 		}
-		lines = append(lines, h.line(req.Actor, &cs[i], req.Now))
-	}
-	lines = append(lines, "发「跟进 #编号 内容」记录跟进。")
-	return bot.Text(strings.Join(lines, "\n")), nil
+		lines = append(lines, "发「跟进 #编号 内容」记录跟进。")
+		return strings.Join(lines, "\n"), nil
+	})
 }
 
 // Todo handles 待办: follow-ups due by the end of today and customers whose
@@ -40,23 +42,27 @@ func (h *Handlers) Todo(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 	if err != nil {
 		return nil, err
 	}
-	endOfDay := h.policy.DayStart(req.Now).Add(24 * time.Hour)
+	return shown(req, func(viewer *baobei.User) (string, error) { return h.todo(viewer, cs, req.Now), nil })
+}
+
+func (h *Handlers) todo(viewer *baobei.User, cs []baobei.Customer, now time.Time) string {
+	endOfDay := h.policy.DayStart(now).Add(24 * time.Hour)
 	var due, expiring []string
 	for i := range cs {
 		c := &cs[i]
 		if c.NextFollowupAt != nil && c.NextFollowupAt.Before(endOfDay) {
 			mark := ""
-			if c.NextFollowupAt.Before(req.Now) {
+			if c.NextFollowupAt.Before(now) {
 				mark = "（已逾期）"
 			}
-			due = append(due, h.line(req.Actor, c, req.Now)+mark)
+			due = append(due, h.line(viewer, c, now)+mark)
 		}
-		if c.Status == baobei.StatusOwned && c.ProtectedUntil.Before(req.Now.Add(7*24*time.Hour)) {
-			expiring = append(expiring, h.line(req.Actor, c, req.Now))
+		if c.Status == baobei.StatusOwned && c.ProtectedUntil.Before(now.Add(7*24*time.Hour)) {
+			expiring = append(expiring, h.line(viewer, c, now))
 		}
 	}
 	if len(due)+len(expiring) == 0 {
-		return bot.Text("今天没有待办。发「我的客户」查看全部客户。"), nil
+		return "今天没有待办。发「我的客户」查看全部客户。"
 	}
 	var b strings.Builder
 	if len(due) > 0 {
@@ -66,11 +72,13 @@ func (h *Handlers) Todo(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 		fmt.Fprintf(&b, "7天内保护期到期 %d 个（到期后进入公海）：\n%s\n", len(expiring), strings.Join(expiring, "\n"))
 	}
 	b.WriteString("跟进后发「跟进 #编号 内容 下次:周五」记录。")
-	return bot.Text(b.String()), nil
+	return b.String()
 }
 
 // Query handles 查询: full details for those allowed, otherwise a masked
-// phone, the owner and the protection end, never the follow-ups.
+// phone, the owner and the protection end, never the follow-ups. In a
+// group chat everyone there sees the masked view; the sender gets the
+// full one privately.
 func (h *Handlers) Query(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
 	cs, err := req.Svc.FindCustomers(ctx, ref(req.Cmd))
 	if err != nil {
@@ -79,29 +87,30 @@ func (h *Handlers) Query(ctx context.Context, req *bot.Request) (*bot.Reply, err
 	if len(cs) == 0 {
 		return bot.Text(fmt.Sprintf("没有找到“%s”。新客户请发「报备 手机号 称呼」。", req.Cmd.Ref)), nil
 	}
-	parts := make([]string, 0, len(cs))
-	for i := range cs {
-		s, err := h.detail(ctx, req, &cs[i])
-		if err != nil {
-			return nil, err
+	return shown(req, func(viewer *baobei.User) (string, error) {
+		parts := make([]string, 0, len(cs))
+		for i := range cs {
+			s, err := h.detail(ctx, req, viewer, &cs[i])
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, s)
 		}
-		parts = append(parts, s)
-	}
-	return bot.Text(strings.Join(parts, "\n\n")), nil
+		return strings.Join(parts, "\n\n"), nil
+	})
 }
 
-func (h *Handlers) detail(ctx context.Context, req *bot.Request, c *baobei.Customer) (string, error) {
+func (h *Handlers) detail(ctx context.Context, req *bot.Request, viewer *baobei.User, c *baobei.Customer) (string, error) {
 	switch c.Status {
 	case baobei.StatusPending:
-		return fmt.Sprintf("#%d %s %s · 等待经理审批（%s 报备）。", c.ID, c.Name, phone(req.Actor, c, req.Now), c.OwnerName), nil
+		return fmt.Sprintf("#%d %s %s · 等待经理审批（%s 报备）。", c.ID, c.Name, phone(viewer, c, req.Now), c.OwnerName), nil
 	case baobei.StatusRejected:
 		return fmt.Sprintf("#%d 的报备未通过审批，已作废。", c.ID), nil
 	}
-	owner, owned := c.Owner(req.Now)
-	if !owned {
-		return fmt.Sprintf("#%d %s %s · %s · 在公海，可发「领取 #%d」领取。", c.ID, c.Name, phone(req.Actor, c, req.Now), c.Stage, c.ID), nil
+	if _, owned := c.Owner(req.Now); !owned {
+		return fmt.Sprintf("#%d %s %s · %s · 在公海，可发「领取 #%d」领取。", c.ID, c.Name, phone(viewer, c, req.Now), c.Stage, c.ID), nil
 	}
-	if !req.Actor.CanSeeFull(owner, c.OwnerTeam) {
+	if !full(viewer, c, req.Now) {
 		return fmt.Sprintf("#%d %s %s · 归属 %s · %s。\n如需合作请联系 %s 或你的经理。", c.ID, c.Name, baobei.MaskPhone(c.Phone),
 			c.OwnerName, baobei.ProtectionText(c, h.policy), c.OwnerName), nil
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"baobei"
 	"baobei/bot"
@@ -21,21 +22,28 @@ func (h *Handlers) Report(ctx context.Context, req *bot.Request) (*bot.Reply, er
 	if err != nil {
 		return nil, err
 	}
+	return shown(req, func(viewer *baobei.User) (string, error) { return h.reported(viewer, res, c.Note, req.Now), nil })
+}
+
+// reported is the reply to a report as viewer may see it: the note (kept
+// in 需求) only with the full phone.
+func (h *Handlers) reported(viewer *baobei.User, res *baobei.ReportResult, note string, now time.Time) string {
 	cu := res.Customer
-	note := ""
-	if c.Note != "" {
-		note = "\n备注（已记入需求）：" + c.Note
+	if note != "" && full(viewer, cu, now) {
+		note = "\n备注（已记入需求）：" + note
+	} else {
+		note = ""
 	}
 	if res.Approval != nil {
-		return bot.Text(fmt.Sprintf("已提交报备审批 A%d：#%d %s %s，等待经理审批。%s\n审批期间该客户为你保留，其他人不能报备。发「我的申请」查看进度。",
-			res.Approval.ID, cu.ID, cu.Name, cu.Phone, note)), nil
+		return fmt.Sprintf("已提交报备审批 A%d：#%d %s %s，等待经理审批。%s\n审批期间该客户为你保留，其他人不能报备。发「我的申请」查看进度。",
+			res.Approval.ID, cu.ID, cu.Name, phone(viewer, cu, now), note)
 	}
 	text := fmt.Sprintf("报备成功：#%d %s %s，保护期至 %s。%s\n下一步：联系后发「跟进 #%d 电话沟通 下次:明天」记录跟进。",
-		cu.ID, cu.Name, cu.Phone, h.policy.DateTime(*cu.ProtectedUntil), note, cu.ID)
+		cu.ID, cu.Name, phone(viewer, cu, now), h.policy.DateTime(*cu.ProtectedUntil), note, cu.ID)
 	if res.Took {
 		text = fmt.Sprintf("该客户已登记过（#%d %s），现已无人负责，归你所有。\n%s", cu.ID, cu.Name, text)
 	}
-	return bot.Text(text), nil
+	return text
 }
 
 // report stores the draft, through an approval when the policy asks for

@@ -48,7 +48,11 @@ func (s *Store) RequestReport(ctx context.Context, now time.Time, actor *baobei.
 				return err
 			}
 		}
-		a, c, err := s.request(ctx, tx, now, actor, id, baobei.ApproveReport, 0, nil, "", cards)
+		approvers, err := approversFor(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
+		a, c, err := s.request(ctx, tx, now, actor, approvers, id, baobei.ApproveReport, 0, nil, "", cards)
 		res = &baobei.ReportResult{Customer: c, Approval: a}
 		return err
 	})
@@ -73,7 +77,11 @@ func (s *Store) RequestExtend(ctx context.Context, now time.Time, actor *baobei.
 		if err := baobei.CheckExtend(c, actor, days, approved, pending, now, s.policy); err != nil {
 			return err
 		}
-		out, _, err = s.request(ctx, tx, now, actor, c.ID, baobei.ApproveExtend, days, nil, reason, cards)
+		approvers, err := approversFor(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
+		out, _, err = s.request(ctx, tx, now, actor, approvers, c.ID, baobei.ApproveExtend, days, nil, reason, cards)
 		return err
 	})
 	return out, err
@@ -89,7 +97,8 @@ func extensions(ctx context.Context, tx *sqlx.Tx, customerID int64) (approved, p
 	return
 }
 
-// RequestTransfer asks to give actor's customer to a colleague.
+// RequestTransfer asks to give actor's customer to a colleague; the
+// approvers' transfer rule is checked now and again on approval.
 func (s *Store) RequestTransfer(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, to *baobei.User, reason string, cards baobei.ApprovalNotices) (*baobei.Approval, error) {
 	var out *baobei.Approval
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
@@ -97,22 +106,23 @@ func (s *Store) RequestTransfer(ctx context.Context, now time.Time, actor *baobe
 		if err != nil {
 			return err
 		}
-		if owner, owned := c.Owner(now); !owned || owner != actor.ID {
-			return baobei.Errorf(baobei.EFORBIDDEN, "只有客户的负责人能申请转移 #%d。如需接手请找你的经理。", c.ID)
+		approvers, err := approversOf(ctx, tx, actor)
+		if err != nil {
+			return err
 		}
-		if to.ID == actor.ID || !to.Active {
-			return baobei.Errorf(baobei.EINVALID, "请转给另一位在职同事，例如：转移 #%d @李四 原因:…", c.ID)
+		if err := baobei.CheckTransferRequest(c, actor, to, approvers, now); err != nil {
+			return err
 		}
-		out, _, err = s.request(ctx, tx, now, actor, c.ID, baobei.ApproveTransfer, 0, &to.ID, reason, cards)
+		out, _, err = s.request(ctx, tx, now, actor, approvers, c.ID, baobei.ApproveTransfer, 0, &to.ID, reason, cards)
 		return err
 	})
 	return out, err
 }
 
-// request inserts an approval and asks its approvers (the managers of the
-// requester's team, or the admins) through the outbox.
-func (s *Store) request(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, customerID int64, kind baobei.ApprovalKind,
-	days int, target *int64, reason string, cards baobei.ApprovalNotices) (*baobei.Approval, *baobei.Customer, error) {
+// request inserts an approval and asks its approvers (approversFor)
+// through the outbox.
+func (s *Store) request(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, approvers []baobei.User, customerID int64,
+	kind baobei.ApprovalKind, days int, target *int64, reason string, cards baobei.ApprovalNotices) (*baobei.Approval, *baobei.Customer, error) {
 	r, err := tx.ExecContext(ctx, `INSERT INTO approvals (kind, customer_id, requester_id, status, reason, days, target_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, kind, customerID, actor.ID, baobei.ApprovalPending, reason, days, target, ts(now))
 	if err != nil {
@@ -130,28 +140,34 @@ func (s *Store) request(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *
 	if err != nil {
 		return nil, nil, err
 	}
-	approvers, err := approversOf(ctx, tx, actor)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(approvers) == 0 {
-		return nil, nil, baobei.Errorf(baobei.EINVALID, "找不到审批人（你的团队没有经理，也没有管理员）。请联系管理员配置组织。")
-	}
 	return a, c, enqueue(ctx, tx, now, cards(a, c, approvers)...)
 }
 
-// approversOf lists who decides requests of u: the managers of u's team,
-// or the admins when the team has none.
+// approversOf lists who is asked to decide requests of u: the other
+// managers of u's team, or the other admins when the team has none. It
+// never lists u: nobody decides their own request.
 func approversOf(ctx context.Context, q querier, u *baobei.User) ([]baobei.User, error) {
 	var us []baobei.User
 	if u.TeamID != nil {
-		if err := q.SelectContext(ctx, &us, "SELECT "+userCols+" FROM users WHERE team_id = ? AND role = ? AND active = ? ORDER BY id",
-			*u.TeamID, baobei.RoleManager, true); err != nil || len(us) > 0 {
+		if err := q.SelectContext(ctx, &us, "SELECT "+userCols+" FROM users WHERE team_id = ? AND role = ? AND active = ? AND id <> ? ORDER BY id",
+			*u.TeamID, baobei.RoleManager, true, u.ID); err != nil || len(us) > 0 {
 			return us, err
 		}
 	}
-	err := q.SelectContext(ctx, &us, "SELECT "+userCols+" FROM users WHERE role = ? AND active = ? ORDER BY id", baobei.RoleAdmin, true)
+	err := q.SelectContext(ctx, &us, "SELECT "+userCols+" FROM users WHERE role = ? AND active = ? AND id <> ? ORDER BY id", baobei.RoleAdmin, true, u.ID)
 	return us, err
+}
+
+// approversFor is approversOf, refusing a request nobody else could decide.
+func approversFor(ctx context.Context, q querier, u *baobei.User) ([]baobei.User, error) {
+	us, err := approversOf(ctx, q, u)
+	if err != nil {
+		return nil, err
+	}
+	if err := baobei.CheckApprovers(us); err != nil {
+		return nil, err
+	}
+	return us, nil
 }
 
 // Decide approves or rejects a pending request, applies it and tells the
@@ -304,6 +320,9 @@ func (s *Store) approveTransfer(ctx context.Context, tx *sqlx.Tx, now time.Time,
 	if err != nil {
 		return "", err
 	}
+	if err := baobei.CheckTransfer(c, actor, to, now); err != nil {
+		return "", baobei.Errorf(err.Code, "%s\nA%d 仍待审批；不能同意时请发「驳回 A%d 原因:…」。", err.Message, a.ID, a.ID)
+	}
 	if err := s.assign(ctx, tx, now, c, to.ID, baobei.CustomerDraft{}); err != nil {
 		return "", err
 	}
@@ -334,6 +353,7 @@ func (s *Store) PendingApprovals(ctx context.Context, actor *baobei.User) ([]bao
 	default:
 		return nil, nil
 	}
+	q, args = q+"AND a.requester_id <> ? ", append(args, actor.ID) // nobody decides their own
 	err := s.q().SelectContext(ctx, &as, q+"ORDER BY a.id LIMIT 50", args...)
 	return as, err
 }

@@ -43,7 +43,8 @@ func TestConsoleApprovals(t *testing.T) {
 			t.Fatalf("approval card = %+v", card)
 		}
 		approve, reject := card.Buttons[0].Action, card.Buttons[1].Action
-		wantHas(t, c.tap("zhangsan", approve), "你不是该审批的审批人")
+		wantHas(t, c.tap("zhangsan", approve), "你自己的申请")
+		wantHas(t, c.tap("lisi", approve), "你不是该审批的审批人")
 		wantHas(t, c.tap("wangjl", approve[:len(approve)-2]+"xx"), "无效")
 		wantHas(t, c.tap("wangjl", reject), "驳回需要说明原因")
 
@@ -100,3 +101,32 @@ func inboxTexts(c *consoleClient, user string) []string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Issue 11 items 3 and 4: a manager's request goes to the admin, and his
+// own tap on it is refused; a rep's transfer request to another team is
+// refused as the manager's direct transfer is.
+func TestConsoleNoSelfApprovalNoCrossTeamRequest(t *testing.T) {
+	backends(t, func(t *testing.T, c *consoleClient) {
+		wantHas(t, c.say("wangjl", "报备 13800138000 张先生"), "报备成功")
+		wantHas(t, c.say("wangjl", "延期 #1 10天 原因:等装修"), "已提交延期申请 A1")
+		for _, o := range c.inbox("user=wangjl") {
+			if o.Card != nil {
+				t.Fatalf("wangjl got a card for his own request: %+v", o.Card)
+			}
+		}
+		approve := lastCard(t, c.inbox("user=admin")).Card.Buttons[0].Action
+		wantHas(t, c.tap("wangjl", approve), "你自己的申请", "我的申请")
+		wantHas(t, c.say("wangjl", "同意 A1"), "你自己的申请")
+		wantHas(t, c.say("wangjl", "审批"), "没有待审批")
+		wantHas(t, c.tap("admin", approve), "A1 已同意")
+		wantHas(t, c.say("admin", "报备 13900139000 李总"), "报备成功")
+		wantHas(t, c.say("admin", "延期 #2 10天"), "没有其他人能审批")
+
+		wantHas(t, c.say("zhangsan", "报备 13700137000 赵总"), "报备成功", "#3")
+		wantHas(t, c.say("wangjl", "转移 #3 @孙七"), "不在你的团队")
+		wantHas(t, c.say("zhangsan", "转移 #3 @孙七 原因:休假"), "不在你的团队")
+		if n := c.count("SELECT COUNT(*) FROM approvals WHERE kind = 'transfer'"); n != 0 {
+			t.Fatalf("%d transfer requests stored", n)
+		}
+	})
+}

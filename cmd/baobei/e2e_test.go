@@ -122,6 +122,23 @@ func backends(t *testing.T, fn func(*testing.T, *consoleClient)) {
 	}
 }
 
+// Issue 11 item 6: a 查询 in another team's group shows that group the
+// masked view; the full one reaches the sender privately.
+func TestConsoleGroupQueryMasked(t *testing.T) {
+	backends(t, func(t *testing.T, c *consoleClient) {
+		c.say("zhangsan", "报备 13800138000 张先生 微信:zx123")
+		c.say("zhangsan", "跟进 #1 电话沟通，想看样品")
+		outs := c.send(map[string]string{"user": "zhangsan", "chat": "sales2", "text": "查询 13800138000"})
+		wantHas(t, outs[0].Text, "138****8000", "完整信息已私信发你")
+		for _, o := range c.inbox("chat=sales2") {
+			if strings.Contains(o.Text, "13800138000") || strings.Contains(o.Text, "zx123") || strings.Contains(o.Text, "电话沟通") {
+				t.Fatalf("the group sees %q", o.Text)
+			}
+		}
+		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "13800138000", "zx123", "电话沟通，想看样品")
+	})
+}
+
 // The lifecycle of the issue: report, duplicate (owner told), follow-up,
 // expiry, takeover by another rep, no reclaim by the former owner.
 func TestConsoleLifecycle(t *testing.T) {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -28,6 +29,106 @@ var approvalTests = []struct {
 	{"ApprovalExtensions", testApprovalExtend},
 	{"ApprovalTransferRequest", testApprovalTransfer},
 	{"ApprovalExpiry", testApprovalExpiry},
+	{"ApprovalNotOwnRequest", testApprovalNotOwn},
+	{"ApprovalNobodyElse", testApprovalNobodyElse},
+	{"ApprovalTransferScope", testApprovalTransferScope},
+}
+
+// withMember is the demo org with one more member in team 0 (销售一组) or
+// 1 (销售二组), or moved there when the uid is already in the org.
+func withMember(team int, m baobei.OrgMember) baobei.Org {
+	org := baobei.DemoOrg()
+	for i := range org.Teams {
+		org.Teams[i].Members = slices.DeleteFunc(org.Teams[i].Members, func(x baobei.OrgMember) bool { return x.ID == m.ID })
+	}
+	org.Teams[team].Members = append(org.Teams[team].Members, m)
+	return org
+}
+
+// A manager's request goes to the others who may decide it, never to him,
+// and he cannot decide it: the admins when he is his team's only manager,
+// else the team's other managers.
+func testApprovalNotOwn(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Wangjl, "13800138000", "张先生")
+	a, err := f.S.RequestExtend(f.Ctx, T0, f.Wangjl, baobei.CustomerRef{Number: c.ID}, 10, "等装修", askAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'wangjl'"); n != 0 {
+		t.Fatalf("the requester was asked to approve his own request (%d cards)", n)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'admin'"); n != 1 {
+		t.Fatalf("admin asked %d times, want 1", n)
+	}
+	_, _, err = f.S.Decide(f.Ctx, T0, f.Wangjl, a.ID, true, "")
+	wantCode(t, err, baobei.EFORBIDDEN)
+	if pending, err := f.S.PendingApprovals(f.Ctx, f.Wangjl); err != nil || len(pending) != 0 {
+		t.Fatalf("his own request is listed for him to decide: %+v %v", pending, err)
+	}
+	if _, _, err := f.S.Decide(f.Ctx, T0, f.Admin, a.ID, true, ""); err != nil {
+		t.Fatalf("the admin decides: %v", err)
+	}
+
+	// With a second manager in the team, he is asked instead of the admins.
+	if err := f.S.SyncOrg(f.Ctx, withMember(0, baobei.OrgMember{ID: "liujl", Name: "刘经理", Role: baobei.RoleManager}), T0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.S.RequestExtend(f.Ctx, T0, f.Wangjl, baobei.CustomerRef{Number: c.ID}, 5, "", askAll); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'liujl'"); n != 1 {
+		t.Fatalf("the other manager asked %d times, want 1", n)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user IN ('wangjl', 'admin') AND payload LIKE '%请审批%'"); n != 1 {
+		t.Fatalf("cards to wangjl and admin = %d, want only the first one to admin", n)
+	}
+}
+
+// When the requester is the only one who could decide (the only admin of a
+// small shop), the request is refused when made: nothing is stored, and
+// nobody approves it by default.
+func testApprovalNobodyElse(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Admin, "13800138000", "张先生")
+	_, err := f.S.RequestExtend(f.Ctx, T0, f.Admin, baobei.CustomerRef{Number: c.ID}, 10, "", askAll)
+	wantCode(t, err, baobei.EINVALID)
+	if n := f.Count(t, "SELECT COUNT(*) FROM approvals"); n != 0 {
+		t.Fatalf("%d approvals stored", n)
+	}
+}
+
+// A transfer request obeys CheckTransfer as its approvers would: a request
+// across teams is refused when made, and a request that became one (the
+// receiver moved to another team) cannot be approved by the team's manager.
+func testApprovalTransferScope(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Zhangsan, "13800138000", "张先生")
+	ref := baobei.CustomerRef{Number: c.ID}
+	_, err := f.S.RequestTransfer(f.Ctx, T0, f.Zhangsan, ref, f.Sunqi, "", askAll)
+	wantCode(t, err, baobei.EFORBIDDEN)
+	if n := f.Count(t, "SELECT COUNT(*) FROM approvals"); n != 0 {
+		t.Fatalf("%d approvals stored for a cross-team request", n)
+	}
+
+	a, err := f.S.RequestTransfer(f.Ctx, T0, f.Zhangsan, ref, f.Lisi, "休假", askAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.S.SyncOrg(f.Ctx, withMember(1, baobei.OrgMember{ID: "lisi", Name: "李四"}), T0); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = f.S.Decide(f.Ctx, T0, f.Wangjl, a.ID, true, "")
+	wantCode(t, err, baobei.EFORBIDDEN)
+	if mine, err := f.S.RequestsBy(f.Ctx, f.Zhangsan.ID); err != nil || mine[0].Status != baobei.ApprovalPending {
+		t.Fatalf("refused approval changed the request: %+v %v", mine, err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM customers WHERE id = ? AND owner_id = ?", c.ID, f.Zhangsan.ID); n != 1 {
+		t.Fatal("the customer moved")
+	}
+	if a, _, err := f.S.Decide(f.Ctx, T0, f.Wangjl, a.ID, false, "李四已调到二组"); err != nil || a.Status != baobei.ApprovalRejected {
+		t.Fatalf("the manager can still reject: %+v %v", a, err)
+	}
 }
 
 // A request nobody decides within expire_days expires once: the requester
