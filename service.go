@@ -133,6 +133,9 @@ type Service interface {
 	RecentFollowUps(ctx context.Context, customerID int64, limit int) ([]FollowUp, error)
 
 	FindUser(ctx context.Context, ref string) (*User, error)
+	// RegisterRep adds a platform user unknown to the org as a rep without
+	// a team (org.auto_register).
+	RegisterRep(ctx context.Context, uid, name string, now time.Time) (*User, error)
 	TeamName(ctx context.Context, u *User) (string, error)
 
 	RequestReport(ctx context.Context, now time.Time, actor *User, d CustomerDraft, cards ApprovalNotices) (*ReportResult, error)

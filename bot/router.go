@@ -21,7 +21,6 @@ var ErrUnknownUser = errors.New("unknown user")
 type Store interface {
 	baobei.UnitRunner
 	UserByUID(ctx context.Context, uid string) (*baobei.User, error)
-	RegisterRep(ctx context.Context, uid, name string, now time.Time) (*baobei.User, error)
 }
 
 // Router dedupes, identifies the sender, parses and dispatches to handlers,
@@ -71,7 +70,7 @@ type Inbound struct {
 // before comes back Replayed, with the replies of its first run.
 func (r *Router) Dispatch(ctx context.Context, m Message) (*Result, error) {
 	if m.Canned == "" {
-		if _, err := r.actor(ctx, m, r.clock.Now()); err != nil {
+		if _, _, err := r.actor(ctx, m); err != nil {
 			return nil, err
 		}
 	}
@@ -133,16 +132,28 @@ func (r *Router) unit(ctx context.Context, it Inbound, now time.Time) (baobei.Un
 		reply(Out{ToUser: m.UserID, ToChat: m.ChatID, Text: m.Canned})
 		return unit, run, nil
 	}
-	actor, err := r.actor(ctx, m, now)
-	if errors.Is(err, ErrUnknownUser) {
+	actor, register, err := r.actor(ctx, m)
+	switch {
+	case errors.Is(err, ErrUnknownUser):
 		run.cmd, run.outcome = "stranger", "unknown_user"
 		reply(Out{ToUser: m.UserID, Text: "你还不在报备助手的成员名单里。请联系管理员把你加入组织后再试。"})
 		return unit, run, nil
-	}
-	if err != nil {
+	case err != nil && it.Last: // the database kept failing: tell the user, once
+		run.cmd, run.outcome = "lookup", "internal"
+		reply(Out{ToUser: m.UserID, ToChat: m.ChatID, Text: r.errorReply(err).Text})
+		return unit, run, nil
+	case err != nil:
 		return unit, nil, err
 	}
 	unit.Do = func(ctx context.Context, svc baobei.Service) ([]baobei.Notice, error) {
+		actor := actor
+		if register != "" { // the registration commits with the first message
+			u, err := svc.RegisterRep(ctx, m.UserID, register, now)
+			if err != nil {
+				return nil, err
+			}
+			actor = u
+		}
 		cmd, rep, outcome, err := r.run(ctx, svc, m, actor, now, it.Last)
 		if err != nil {
 			return nil, err
@@ -199,25 +210,29 @@ func (r *Router) result(m Message, run *unitRun, ur baobei.UnitResult) *Result {
 	return res
 }
 
-func (r *Router) actor(ctx context.Context, m Message, now time.Time) (*baobei.User, error) {
+// actor is the sender, or, for a stranger who may register, the name to
+// register under (the registration is part of the message's unit).
+func (r *Router) actor(ctx context.Context, m Message) (u *baobei.User, register string, err error) {
 	if u := r.users.get(m.UserID); u != nil {
-		return u, nil
+		return u, "", nil
 	}
-	u, err := r.store.UserByUID(ctx, m.UserID)
-	if baobei.ErrorCode(err) == baobei.ENOTFOUND {
-		if !r.autoRegister || m.UserID == "" {
-			return nil, ErrUnknownUser
+	u, err = r.store.UserByUID(ctx, m.UserID)
+	switch {
+	case baobei.ErrorCode(err) == baobei.ENOTFOUND && r.autoRegister && m.UserID != "":
+		name := r.displayName(ctx, m)
+		if name == "" {
+			name = m.UserID
 		}
-		u, err = r.store.RegisterRep(ctx, m.UserID, r.displayName(ctx, m), now)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !u.Active {
-		return nil, ErrUnknownUser
+		return nil, name, nil
+	case baobei.ErrorCode(err) == baobei.ENOTFOUND:
+		return nil, "", ErrUnknownUser
+	case err != nil:
+		return nil, "", err
+	case !u.Active:
+		return nil, "", ErrUnknownUser
 	}
 	r.users.put(u)
-	return u, nil
+	return u, "", nil
 }
 
 // displayName is the sender's name from the message or the platform's

@@ -271,3 +271,32 @@ func TestTwoReplicasOneReplyEach(t *testing.T) {
 		})
 	}
 }
+
+// A sender lookup that keeps failing ends like any failed message: on the
+// last attempt the user is told, with an incident number, once.
+func TestFaultsLookupFailsLastAttemptAnswers(t *testing.T) {
+	for _, kind := range backendKinds(t) {
+		t.Run(kind, func(t *testing.T) {
+			fake := wecomtest.Start()
+			t.Cleanup(fake.Close)
+			faults := &storetest.Faults{}
+			s, _ := storetest.OpenFaulty(t, kind, defaultConfig().Policy, faults)
+			e := faultyWeCom(t, fake, s)
+			faults.Fail("FROM users WHERE uid = ?", 1000, nil)
+			e.accept("zhangsan", "报备 13900001111 王先生", "7001")
+			deadline := time.Now().Add(20 * time.Second)
+			for len(fake.Texts("zhangsan")) == 0 && time.Now().Before(deadline) {
+				e.app.worker.Drain(context.Background())
+				e.app.pusher.Flush(context.Background())
+				time.Sleep(20 * time.Millisecond)
+			}
+			texts := fake.Texts("zhangsan")
+			if len(texts) != 1 || !strings.Contains(texts[0], "系统繁忙") {
+				t.Fatalf("replies = %q, want one 系统繁忙 reply with an incident number", texts)
+			}
+			if n, _ := s.Count(context.Background(), "SELECT COUNT(*) FROM inbound WHERE status = 'pending'"); n != 0 {
+				t.Fatalf("%d messages still pending: a failed lookup is retried forever", n)
+			}
+		})
+	}
+}
