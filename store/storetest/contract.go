@@ -340,9 +340,9 @@ func testTransfer(t *testing.T, b Backend) {
 	}
 	_, err = f.S.Handover(f.Ctx, T0, f.Lisi, f.Zhangsan, f.Zhaowu)
 	wantCode(t, err, baobei.EFORBIDDEN)
-	n, err := f.S.Handover(f.Ctx, T0, f.Admin, f.Zhangsan, f.Zhaowu)
-	if err != nil || n != 1 {
-		t.Fatalf("handover moved %d, %v", n, err)
+	h, err := f.S.Handover(f.Ctx, T0, f.Admin, f.Zhangsan, f.Zhaowu)
+	if err != nil || len(h.Moved) != 1 || h.Held != 1 {
+		t.Fatalf("handover moved %+v, %v", h, err)
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActHandover); n != 1 {
 		t.Fatalf("handover audit rows = %d", n)
