@@ -24,6 +24,12 @@ func (c fixedClock) Now() time.Time { return c.t }
 func chat(t *testing.T, b storetest.Backend) func(user, text string) string {
 	p := baobei.DefaultPolicy()
 	p.Approval = baobei.ApprovalPolicy{MaxExtendDays: 30, MaxExtensions: 2, ExpireDays: 7}
+	say, _ := chatWith(t, b, p)
+	return say
+}
+
+// chatWith is chat with a policy, and the fixture for looking at the store.
+func chatWith(t *testing.T, b storetest.Backend, p baobei.Policy) (func(user, text string) string, *storetest.Fixture) {
 	f := storetest.Seed(t, b, p)
 	signer, err := cards.NewSigner([]byte(strings.Repeat("k", 32)))
 	if err != nil {
@@ -40,7 +46,7 @@ func chat(t *testing.T, b storetest.Backend) func(user, text string) string {
 			t.Fatalf("%s: %q: %v %+v", user, text, err, res)
 		}
 		return res.Replies[0].Text
-	}
+	}, f
 }
 
 func wantIn(t *testing.T, text, reply string, parts ...string) {
