@@ -2,6 +2,7 @@ package baobei
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,13 @@ var stageAliases = map[string]Stage{
 	"新": StageNew, "新客户": StageNew, "联系": StageContacted, "已沟通": StageContacted,
 	"需求": StageNeeds, "已报价": StageQuoted, "报价中": StageQuoted, "签约中": StageSigning,
 	"成交": StageWon, "流失": StageLost,
+}
+
+// After reports whether s comes after t in the funnel (新线索 → … → 已成交);
+// 已流失 is outside that order.
+func (s Stage) After(t Stage) bool {
+	i, j := slices.Index(Stages[:6], s), slices.Index(Stages[:6], t)
+	return i >= 0 && j >= 0 && i > j
 }
 
 // Status is the ownership state of a customer as stored.
@@ -87,8 +95,9 @@ type Customer struct {
 	PrevOwnerID    *int64     `db:"prev_owner_id"`
 	ReleasedAt     *time.Time `db:"released_at"`
 	ReleaseReason  string     `db:"release_reason"`
-	OwnedSince     *time.Time `db:"owned_since"` // when the current owner got it
-	Locked         bool       `db:"locked"`      // a manager exempted it from release
+	OwnedSince     *time.Time `db:"owned_since"`    // when the current owner got it
+	Locked         bool       `db:"locked"`         // a manager exempted it from release
+	ExtendedUntil  *time.Time `db:"extended_until"` // the protection end an approved 延期 set
 	Version        int64      `db:"version"`
 
 	// Filled by queries that join the owners; not columns of customers.
@@ -147,6 +156,20 @@ func (c *Customer) FormerOwner(now time.Time) (id int64, since time.Time, ok boo
 		return *c.PrevOwnerID, *c.ReleasedAt, true
 	}
 	return 0, time.Time{}, false
+}
+
+// Extended reports whether c's protection end is the one an approved 延期
+// set: until then the idle rule is suspended.
+func (c *Customer) Extended() bool {
+	return c.ExtendedUntil != nil && c.ProtectedUntil != nil && c.ExtendedUntil.Equal(*c.ProtectedUntil)
+}
+
+// Loss is one row of the ownership history: a user lost the customer at
+// LostAt (its protection ended, it was released, lost or moved away).
+type Loss struct {
+	UserID int64     `db:"user_id"`
+	LostAt time.Time `db:"lost_at"`
+	Reason string    `db:"reason"`
 }
 
 // CustomerDraft is what a report carries before it is stored.

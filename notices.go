@@ -2,6 +2,7 @@ package baobei
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -28,21 +29,58 @@ func NoticeTaken(c *Customer, formerUID string, expired bool, actor *User) Notic
 		c.ID, c.Name, how, actor.Name)}
 }
 
-// NoticesTransfer tells the receiver, and the former owner when there was one.
-func NoticesTransfer(c *Customer, formerUID string, actor, to *User, p Policy) []Notice {
-	ns := []Notice{{ToUser: to.UID, Text: fmt.Sprintf("%s 把客户 #%d %s %s 转给了你，%s。发「查询 #%d」查看详情。",
-		actor.Name, c.ID, c.Name, c.Phone, ProtectionText(c, p), c.ID)}}
+// NoticesTransfer tells the receiver, with the planned follow-up and
+// whether they are now at or over the cap (held), and the former owner when
+// there was one.
+func NoticesTransfer(c *Customer, formerUID string, actor, to *User, held int, p Policy) []Notice {
+	text := fmt.Sprintf("%s 把客户 #%d %s %s 转给了你，%s。", actor.Name, c.ID, c.Name, c.Phone, ProtectionText(c, p))
+	if c.NextFollowupAt != nil {
+		text += "原定下次跟进 " + p.DateTime(*c.NextFollowupAt) + "，已记入你的「待办」。"
+	}
+	text += OverCap("你", held, p) + fmt.Sprintf("发「查询 #%d」查看详情。", c.ID)
+	ns := []Notice{{ToUser: to.UID, Text: text}}
 	if formerUID != "" && formerUID != actor.UID {
 		ns = append(ns, Notice{ToUser: formerUID, Text: fmt.Sprintf("你的客户 #%d %s 已由 %s 转给 %s。", c.ID, c.Name, actor.Name, to.Name)})
 	}
 	return ns
 }
 
-// NoticesHandover tells both sides of a handover of n customers.
-func NoticesHandover(actor, from, to *User, n int) []Notice {
+// PlannedLines lists the planned next follow-ups of cs, soonest first, at
+// most DigestLines of them.
+func PlannedLines(cs []Customer, p Policy) []string {
+	var planned []Customer
+	for _, c := range cs {
+		if c.NextFollowupAt != nil {
+			planned = append(planned, c)
+		}
+	}
+	slices.SortFunc(planned, func(a, b Customer) int { return a.NextFollowupAt.Compare(*b.NextFollowupAt) })
+	var lines []string
+	for i, c := range planned {
+		if i == DigestLines {
+			lines = append(lines, fmt.Sprintf("…另有 %d 个", len(planned)-i))
+			break
+		}
+		lines = append(lines, fmt.Sprintf("#%d %s · 下次跟进 %s", c.ID, c.Name, p.DateTime(*c.NextFollowupAt)))
+	}
+	return lines
+}
+
+// NoticesHandover tells both sides of a handover: the receiver with the
+// planned follow-ups and whether they are now at or over the cap.
+func NoticesHandover(actor, from, to *User, moved []Customer, held int, p Policy) []Notice {
+	lines := []string{fmt.Sprintf("%s 把 %s 的 %d 个客户交接给了你。", actor.Name, from.Name, len(moved))}
+	if planned := PlannedLines(moved, p); len(planned) > 0 {
+		lines = append(lines, "已约的下次跟进（已记入你的「待办」）：")
+		lines = append(lines, planned...)
+	}
+	if over := OverCap("你", held, p); over != "" {
+		lines = append(lines, over)
+	}
+	lines = append(lines, "发「我的客户」查看。")
 	return []Notice{
-		{ToUser: to.UID, Text: fmt.Sprintf("%s 把 %s 的 %d 个客户交接给了你。发「我的客户」查看。", actor.Name, from.Name, n)},
-		{ToUser: from.UID, Text: fmt.Sprintf("你名下的 %d 个客户已由 %s 交接给 %s。", n, actor.Name, to.Name)},
+		{ToUser: to.UID, Text: strings.Join(lines, "\n")},
+		{ToUser: from.UID, Text: fmt.Sprintf("你名下的 %d 个客户已由 %s 交接给 %s。", len(moved), actor.Name, to.Name)},
 	}
 }
 
@@ -79,9 +117,13 @@ func NoticeReleased(cs []Customer, p Policy) Notice {
 	return Notice{ToUser: cs[0].OwnerUID, Text: strings.Join(lines, "\n")}
 }
 
-// NoticeExpiring warns an owner about customers whose protection ends soon.
-func NoticeExpiring(cs []Customer, now time.Time, p Policy) Notice {
+// NoticeExpiring warns an owner about customers a release rule takes soon.
+// It suggests a follow-up where the idle rule fires, and 延期 only when it
+// would help: for the customers in extendable (extensions left, none
+// pending), whose approved 延期 moves the end and suspends the idle rule.
+func NoticeExpiring(cs []Customer, now time.Time, extendable map[int64]bool, p Policy) Notice {
 	lines := []string{fmt.Sprintf("提醒：%d 个客户即将退回公海：", len(cs))}
+	idle, ending, ext := false, false, int64(0)
 	for _, c := range cs {
 		at, why := p.ReleaseAt(&c)
 		left := int(at.Sub(now).Hours()/24 + 0.999)
@@ -89,9 +131,21 @@ func NoticeExpiring(cs []Customer, now time.Time, p Policy) Notice {
 		if why == ReleaseNoFollow {
 			cause = fmt.Sprintf("%d 天未跟进", int(p.Idle(c.Grade).Hours()/24))
 		}
+		idle, ending = idle || why == ReleaseNoFollow, ending || why != ReleaseNoFollow
+		if extendable[c.ID] && ext == 0 {
+			ext = c.ID
+		}
 		lines = append(lines, fmt.Sprintf("#%d %s · %s · 还剩 %d 天（%s %s）", c.ID, c.Name, c.Stage, left, p.DateTime(at), cause))
 	}
-	lines = append(lines, "请尽快跟进推进成交；确需更多时间，发「延期 #编号 15天 原因:…」申请延期。")
+	if idle {
+		lines = append(lines, "未跟进的：发「跟进 #编号 内容」记一次跟进，就不会因此退回。")
+	}
+	if ending {
+		lines = append(lines, "保护期到期的：请尽快推进成交。")
+	}
+	if ext != 0 {
+		lines = append(lines, fmt.Sprintf("确需更多时间，发「延期 #%d 15天 原因:…」申请延期（批准后保护期延长，期间不因未跟进退回）。", ext))
+	}
 	return Notice{ToUser: cs[0].OwnerUID, Text: strings.Join(lines, "\n")}
 }
 

@@ -90,10 +90,14 @@ func (p Policy) Idle(grade string) time.Duration {
 }
 
 // ReleaseAt is when a release rule fires for c: the end of its protection,
-// or its idle limit, whichever comes first; zero for won or locked ones.
+// or its idle limit, whichever comes first (an approved 延期 suspends the
+// idle limit until the new end); zero for won or locked ones.
 func (p Policy) ReleaseAt(c *Customer) (time.Time, string) {
 	if c.Status != StatusOwned || c.Locked || c.ProtectedUntil == nil {
 		return time.Time{}, ""
+	}
+	if c.Extended() {
+		return *c.ProtectedUntil, ReleaseExpired
 	}
 	if idle := c.LastActivity().Add(p.Idle(c.Grade)); idle.Before(*c.ProtectedUntil) {
 		return idle, ReleaseNoFollow

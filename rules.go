@@ -1,6 +1,9 @@
 package baobei
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // checkSettled refuses customers whose report is waiting for approval or
 // was rejected: nobody can take or work them.
@@ -23,10 +26,20 @@ func ownerLabel(c *Customer) string {
 	return "同事"
 }
 
+// Taker is a user about to take a customer, with what the limits need:
+// how many customers they hold (not 已成交; pending reports included), how
+// many they claimed today, and when they last lost this customer according
+// to the ownership history (zero: never).
+type Taker struct {
+	*User
+	Held, ClaimedToday int
+	LostAt             time.Time
+}
+
 // CheckReport decides whether actor may take existing, a customer that
 // shares a dedup key with the report. nil means: take it over. Taking a
 // customer whose protection ended is a claim: the same limits apply.
-func CheckReport(existing *Customer, key Key, actor *User, held, claimedToday int, now time.Time, p Policy) *Error {
+func CheckReport(existing *Customer, key Key, actor Taker, now time.Time, p Policy) *Error {
 	if err := checkSettled(existing); err != nil {
 		return err
 	}
@@ -38,7 +51,7 @@ func CheckReport(existing *Customer, key Key, actor *User, held, claimedToday in
 		return Errorf(ECONFLICT, "%s已被 %s 报备（#%d），%s。已通知%s；如需合作请联系他或你的经理。",
 			KeyLabel(key.Kind), ownerLabel(existing), existing.ID, ProtectionText(existing, p), ownerLabel(existing))
 	}
-	return CheckClaim(existing, actor, held, claimedToday, now, p)
+	return CheckClaim(existing, actor, now, p)
 }
 
 // ProtectionText says until when c is protected, or that it is won for good.
@@ -49,18 +62,46 @@ func ProtectionText(c *Customer, p Policy) string {
 	return "保护期至 " + p.DateTime(*c.ProtectedUntil)
 }
 
-func checkCooldown(c *Customer, actor *User, now time.Time, p Policy) *Error {
-	former, since, ok := c.FormerOwner(now)
-	if !ok || former != actor.ID || !now.Before(since.Add(p.Cooldown())) {
+// checkCooldown refuses a customer to whoever lost it (its protection
+// ended, it was released, lost or moved away) within the cooldown, counted
+// from their own loss: actor.LostAt, or the end of a protection that no job
+// has released yet.
+func checkCooldown(c *Customer, actor Taker, now time.Time, p Policy) *Error {
+	since := actor.LostAt
+	if former, at, ok := c.FormerOwner(now); ok && former == actor.ID && at.After(since) {
+		since = at
+	}
+	if since.IsZero() || !now.Before(since.Add(p.Cooldown())) {
 		return nil
 	}
 	return Errorf(ELIMIT, "#%d %s 于 %s 离开你的名下，%d 天内不能重新领取或报备，%s 后可再领取。先跟进其他客户吧。",
 		c.ID, c.Name, p.Date(since), p.ReclaimCooldown, p.DateTime(since.Add(p.Cooldown())))
 }
 
-// CheckClaim decides whether actor may claim c from the pool, given how many
-// customers actor holds (not counting 已成交) and has claimed today.
-func CheckClaim(c *Customer, actor *User, held, claimedToday int, now time.Time, p Policy) *Error {
+// CheckHeld refuses anything new to a user who holds max_held customers or
+// more: they keep what they have, but take nothing new until below the cap.
+func CheckHeld(held int, p Policy) *Error {
+	if held < p.MaxHeld {
+		return nil
+	}
+	return Errorf(ELIMIT, "你名下已有 %d 个未成交客户（含待审批），达到上限 %d：已有的照常保留，但不能再报备或领取新客户。"+
+		"把不再跟进的客户「释放 #编号」退回公海，或推进成交（已成交不占名额）后再试；发「我的客户」查看。", held, p.MaxHeld)
+}
+
+// OverCap says that name now holds the cap or more (after a manager's
+// transfer or handover, which may go past it), or "".
+func OverCap(name string, held int, p Policy) string {
+	switch {
+	case held > p.MaxHeld:
+		return fmt.Sprintf("%s名下现有 %d 个未成交客户，超过上限 %d，在释放或成交到上限以下之前不能再报备或领取新客户。", name, held, p.MaxHeld)
+	case held == p.MaxHeld:
+		return fmt.Sprintf("%s名下现有 %d 个未成交客户，已达上限，在释放或成交一些之前不能再报备或领取新客户。", name, held)
+	}
+	return ""
+}
+
+// CheckClaim decides whether actor may claim c from the pool.
+func CheckClaim(c *Customer, actor Taker, now time.Time, p Policy) *Error {
 	if err := checkSettled(c); err != nil {
 		return err
 	}
@@ -73,11 +114,11 @@ func CheckClaim(c *Customer, actor *User, held, claimedToday int, now time.Time,
 	if err := checkCooldown(c, actor, now, p); err != nil {
 		return err
 	}
-	if held >= p.MaxHeld {
-		return Errorf(ELIMIT, "你名下已有 %d 个未成交客户，达到上限 %d。先推进成交或释放一些客户再领取。", held, p.MaxHeld)
+	if err := CheckHeld(actor.Held, p); err != nil {
+		return err
 	}
-	if claimedToday >= p.MaxClaimsPerDay {
-		return Errorf(ELIMIT, "你今天已领取 %d 个客户，达到每日上限。明天再来领取吧。", claimedToday)
+	if actor.ClaimedToday >= p.MaxClaimsPerDay {
+		return Errorf(ELIMIT, "你今天已领取 %d 个客户，达到每日上限。明天再来领取吧。", actor.ClaimedToday)
 	}
 	return nil
 }
@@ -98,15 +139,21 @@ func CheckWork(c *Customer, actor *User, now time.Time, p Policy) *Error {
 	return Errorf(EFORBIDDEN, "#%d 归 %s 所有，%s，你不能跟进。如需接手请找你的经理转移。", c.ID, ownerLabel(c), ProtectionText(c, p))
 }
 
-// CheckStage decides whether a follow-up may move c to stage `to` with the
-// given amount and reason. 报价 and 已成交 need an amount, 已流失 a reason.
-func CheckStage(c *Customer, to Stage, amount *int64, reason string) *Error {
+// CheckStage decides whether follow-up f may move c to its stage. 报价 and
+// 已成交 need an amount, 已流失 a reason; going back in the funnel needs an
+// explicit 阶段: (f.StageExplicit).
+func CheckStage(c *Customer, f FollowUpDraft) *Error {
+	to, amount, reason := f.Stage, f.AmountCents, f.Reason
 	if c.Stage == StageWon && (to != "" || amount != nil) {
 		return Errorf(EINVALID, "#%d 已成交（¥%s），阶段和金额不能再改。售后沟通直接发「跟进 #%d 内容」；金额有误请联系管理员。",
 			c.ID, FormatCents(c.AmountCents), c.ID)
 	}
 	if to == "" || to == c.Stage {
 		return nil
+	}
+	if c.Stage.After(to) && !f.StageExplicit {
+		return Errorf(EINVALID, "#%d 现在是「%s」，要退回「%s」请写明 阶段:%s，例如：跟进 #%d 客户预算没批 阶段:%s",
+			c.ID, c.Stage, to, to, c.ID, to)
 	}
 	hasAmount := (amount != nil && *amount > 0) || c.AmountCents > 0
 	switch to {
@@ -120,6 +167,26 @@ func CheckStage(c *Customer, to Stage, amount *int64, reason string) *Error {
 		}
 	}
 	return nil
+}
+
+// CheckGrade decides whether actor may set c's grade (等级 #3 A): whoever
+// may work c, to a grade it does not have yet.
+func CheckGrade(c *Customer, actor *User, grade string, now time.Time, p Policy) *Error {
+	if err := CheckWork(c, actor, now, p); err != nil {
+		return err
+	}
+	if c.Grade == grade {
+		return Errorf(EINVALID, "#%d %s 已经是 %s 级，无需修改。发「查询 #%d」查看详情。", c.ID, c.Name, grade, c.ID)
+	}
+	return nil
+}
+
+// GradeLabel names a grade in a reply or an audit row; no grade is 未定级.
+func GradeLabel(g string) string {
+	if g == "" {
+		return "未定级"
+	}
+	return g
 }
 
 // CheckTransfer decides whether actor may give c to another user: an admin

@@ -1,6 +1,7 @@
 package baobei
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -93,24 +94,28 @@ func TestCheckClaim(t *testing.T) {
 	expiredOther := &Customer{ID: 3, Status: StatusOwned, OwnerID: ptr(int64(2)), ProtectedUntil: &ended}
 	live := t0.Add(time.Hour)
 	ownedOther := &Customer{ID: 3, Status: StatusOwned, OwnerID: ptr(int64(2)), ProtectedUntil: &live, OwnerName: "李四"}
+	lostTwoDaysAgo := t0.Add(-48 * time.Hour)
 	cases := []struct {
 		name        string
 		c           *Customer
 		held, today int
+		lostAt      time.Time
 		now         time.Time
 		want        string
 	}{
-		{"pool", pool, 0, 0, t0, ""},
-		{"expired other", expiredOther, 0, 0, t0, ""},
-		{"owned by other", ownedOther, 0, 0, t0, ECONFLICT},
-		{"former owner in cooldown", expiredMine, 0, 0, t0, ELIMIT},
-		{"former owner after cooldown", expiredMine, 0, 0, ended.Add(7 * 24 * time.Hour), ""},
-		{"held limit", pool, 100, 0, t0, ELIMIT},
-		{"daily limit", pool, 0, 10, t0, ELIMIT},
-		{"below limits", pool, 99, 9, t0, ""},
+		{"pool", pool, 0, 0, time.Time{}, t0, ""},
+		{"expired other", expiredOther, 0, 0, time.Time{}, t0, ""},
+		{"owned by other", ownedOther, 0, 0, time.Time{}, t0, ECONFLICT},
+		{"former owner in cooldown", expiredMine, 0, 0, time.Time{}, t0, ELIMIT},
+		{"former owner after cooldown", expiredMine, 0, 0, time.Time{}, ended.Add(7 * 24 * time.Hour), ""},
+		{"earlier owner in cooldown", pool, 0, 0, lostTwoDaysAgo, t0, ELIMIT},
+		{"earlier owner after cooldown", pool, 0, 0, lostTwoDaysAgo, lostTwoDaysAgo.Add(7 * 24 * time.Hour), ""},
+		{"held limit", pool, 100, 0, time.Time{}, t0, ELIMIT},
+		{"daily limit", pool, 0, 10, time.Time{}, t0, ELIMIT},
+		{"below limits", pool, 99, 9, time.Time{}, t0, ""},
 	}
 	for _, tc := range cases {
-		err := CheckClaim(tc.c, me, tc.held, tc.today, tc.now, p)
+		err := CheckClaim(tc.c, Taker{User: me, Held: tc.held, ClaimedToday: tc.today, LostAt: tc.lostAt}, tc.now, p)
 		if got := codeOf(err); got != tc.want {
 			t.Errorf("%s: code %q (%v), want %q", tc.name, got, err, tc.want)
 		}
@@ -136,7 +141,8 @@ func TestCheckStageAndWork(t *testing.T) {
 		want   string
 	}{
 		{"", nil, "", ""},
-		{StageContacted, nil, "", ""},
+		{StageContacted, nil, "", EINVALID}, // back, without 阶段:
+		{StageSigning, nil, "", ""},
 		{StageQuoted, nil, "", EINVALID},
 		{StageQuoted, ptr(int64(100)), "", ""},
 		{StageWon, nil, "", EINVALID},
@@ -145,12 +151,12 @@ func TestCheckStageAndWork(t *testing.T) {
 		{StageLost, nil, "预算不足", ""},
 	}
 	for _, s := range stages {
-		if got := codeOf(CheckStage(c, s.to, s.amount, s.reason)); got != s.want {
+		if got := codeOf(CheckStage(c, FollowUpDraft{Stage: s.to, AmountCents: s.amount, Reason: s.reason})); got != s.want {
 			t.Errorf("stage %q: %q, want %q", s.to, got, s.want)
 		}
 	}
 	won := &Customer{ID: 4, Stage: StageWon}
-	if codeOf(CheckStage(won, StageContacted, nil, "")) != EINVALID {
+	if codeOf(CheckStage(won, FollowUpDraft{Stage: StageContacted})) != EINVALID {
 		t.Error("a won customer's stage is final")
 	}
 	actors := []struct {
@@ -183,5 +189,74 @@ func TestCanSeeFull(t *testing.T) {
 	}
 	if !(&User{ID: 9, Role: RoleAdmin}).CanSeeFull(5, team) {
 		t.Error("admins see all")
+	}
+}
+
+// Issue 12 item 7: a stage goes back in the funnel only with an explicit 阶段:.
+func TestCheckStageBack(t *testing.T) {
+	quoted := &Customer{ID: 3, Stage: StageQuoted, AmountCents: 100}
+	if err := CheckStage(quoted, FollowUpDraft{Stage: StageNew}); codeOf(err) != EINVALID || !strings.Contains(err.Message, "阶段:新线索") {
+		t.Fatalf("back without 阶段: = %v", err)
+	}
+	for _, f := range []FollowUpDraft{{Stage: StageNew, StageExplicit: true}, {Stage: StageSigning}, {Stage: StageLost, Reason: "预算"}} {
+		if err := CheckStage(quoted, f); err != nil {
+			t.Errorf("%+v: %v", f, err)
+		}
+	}
+	if !StageQuoted.After(StageNew) || StageNew.After(StageQuoted) || StageLost.After(StageNew) || StageQuoted.After(StageLost) {
+		t.Error("funnel order")
+	}
+}
+
+// Issue 12 item 3: at max_held nothing new is taken; the refusal says how
+// many are held and how to free room.
+func TestCheckHeld(t *testing.T) {
+	p := DefaultPolicy()
+	p.MaxHeld = 5
+	if CheckHeld(4, p) != nil {
+		t.Fatal("below the cap")
+	}
+	err := CheckHeld(6, p)
+	if codeOf(err) != ELIMIT || !strings.Contains(err.Message, "已有 6 个") || !strings.Contains(err.Message, "释放 #编号") {
+		t.Fatalf("over the cap: %v", err)
+	}
+	if OverCap("李四", 4, p) != "" || !strings.Contains(OverCap("李四", 6, p), "超过上限 5") || !strings.Contains(OverCap("李四", 5, p), "已达上限") {
+		t.Fatal("OverCap")
+	}
+}
+
+// Issue 12 item 4: an approved 延期 suspends the idle rule until the new end.
+func TestReleaseAtExtended(t *testing.T) {
+	p := DefaultPolicy()
+	until := t0.Add(40 * 24 * time.Hour)
+	c := &Customer{Status: StatusOwned, ReportedAt: t0, ProtectedUntil: &until}
+	if at, why := p.ReleaseAt(c); why != ReleaseNoFollow || !at.Equal(t0.Add(15*24*time.Hour)) {
+		t.Fatalf("not extended: %v %s", at, why)
+	}
+	c.ExtendedUntil = &until
+	if at, why := p.ReleaseAt(c); why != ReleaseExpired || !at.Equal(until) {
+		t.Fatalf("extended: %v %s", at, why)
+	}
+	later := until.Add(24 * time.Hour)
+	c.ProtectedUntil = &later // a new protection (claimed, transferred): the idle rule is back
+	if _, why := p.ReleaseAt(c); why != ReleaseNoFollow {
+		t.Fatalf("after a new protection: %s", why)
+	}
+}
+
+// Issue 12 item 4: the warning for an idle release suggests a follow-up,
+// and 延期 only for customers that can still be extended.
+func TestNoticeExpiringSuggests(t *testing.T) {
+	p := DefaultPolicy()
+	until := t0.Add(30 * 24 * time.Hour)
+	c := Customer{ID: 3, Name: "张先生", Stage: StageNew, Status: StatusOwned, ReportedAt: t0, ProtectedUntil: &until, OwnerUID: "zhangsan"}
+	now := t0.Add(13 * 24 * time.Hour)
+	n := NoticeExpiring([]Customer{c}, now, map[int64]bool{}, p)
+	if strings.Contains(n.Text, "延期") || !strings.Contains(n.Text, "跟进 #编号") {
+		t.Fatalf("no extensions left: %s", n.Text)
+	}
+	n = NoticeExpiring([]Customer{c}, now, map[int64]bool{3: true}, p)
+	if !strings.Contains(n.Text, "延期 #3") {
+		t.Fatalf("extensions left: %s", n.Text)
 	}
 }

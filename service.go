@@ -25,7 +25,22 @@ type FollowUpDraft struct {
 	NextAt      *time.Time
 	AmountCents *int64
 	Reason      string
+	// StageExplicit: the stage was written as 阶段:…, which may move it back
+	// in the funnel.
+	StageExplicit bool
+	Grade         string // "" keeps the grade
 }
+
+// CustomerChange is a customer after a follow-up or a grade change, and
+// its stage and grade before.
+type CustomerChange struct {
+	*Customer
+	StageFrom Stage
+	GradeFrom string
+}
+
+// StageBack reports whether the change moved the customer back in the funnel.
+func (c *CustomerChange) StageBack() bool { return c.StageFrom.After(c.Stage) }
 
 // ReportResult says what a report did: a new customer, a takeover, or a
 // request waiting for approval (Approval set, Customer pending).
@@ -41,6 +56,14 @@ type ReportResult struct {
 type TransferResult struct {
 	Customer   *Customer
 	FormerName string
+	Held       int // what the receiver holds now, not counting 已成交
+}
+
+// HandoverResult is what a handover moved: the customers, and what the
+// receiver holds now (not counting 已成交).
+type HandoverResult struct {
+	Moved []Customer
+	Held  int
 }
 
 // Conflict is returned (wrapping an *Error) when a report names a customer
@@ -122,10 +145,11 @@ type FollowUp struct {
 // changes state runs in one transaction and writes its audit row there.
 type Service interface {
 	Report(ctx context.Context, now time.Time, actor *User, d CustomerDraft) (*ReportResult, error)
-	FollowUp(ctx context.Context, now time.Time, actor *User, ref CustomerRef, f FollowUpDraft) (*Customer, error)
+	FollowUp(ctx context.Context, now time.Time, actor *User, ref CustomerRef, f FollowUpDraft) (*CustomerChange, error)
+	SetGrade(ctx context.Context, now time.Time, actor *User, ref CustomerRef, grade string) (*CustomerChange, error)
 	Claim(ctx context.Context, now time.Time, actor *User, ref CustomerRef) (*Customer, error)
 	Transfer(ctx context.Context, now time.Time, actor *User, ref CustomerRef, to *User, reason string) (*TransferResult, error)
-	Handover(ctx context.Context, now time.Time, actor, from, to *User) (int, error)
+	Handover(ctx context.Context, now time.Time, actor, from, to *User) (*HandoverResult, error)
 
 	FindCustomers(ctx context.Context, ref CustomerRef) ([]Customer, error)
 	OwnedBy(ctx context.Context, now time.Time, userID int64) ([]Customer, error)

@@ -32,6 +32,7 @@ const (
 	CmdLock      = "lock"      // 锁定 #3 (managers)
 	CmdUnlock    = "unlock"    // 解锁 #3
 	CmdRelease   = "release"   // 释放 #3 原因:… (owner, manager, admin)
+	CmdGrade     = "grade"     // 等级 #3 A (owner, manager, admin)
 	CmdUnknown   = "unknown"
 )
 
@@ -42,15 +43,18 @@ type Command struct {
 	// Customer fields (报备).
 	Phone, CustName, Company, Wechat, Source, Demand, Grade string
 
-	Stage   string     // 阶段: value, validated against baobei.Stages
-	Content string     // 跟进 text, verbatim
-	NextAt  *time.Time // 下次: resolved in the configured time zone
-	Amount  *int64     // 金额: in cents (分)
-	Reason  string     // 原因:
-	Days    int        // N天 (延期)
-	Target  string     // @someone: the receiving user of 转移 / 交接
-	Ref     string     // how the customer (or, for 交接, the giving user) was named
-	Number  int64      // Ref as a short customer number (#3, 3), or the approval number of 同意 / 驳回
+	Stage string // 阶段: value, validated against baobei.Stages
+	// StageExplicit: 阶段 was written with a colon (阶段:新线索), which may
+	// move the stage back in the funnel.
+	StageExplicit bool
+	Content       string     // 跟进 text, verbatim
+	NextAt        *time.Time // 下次: resolved in the configured time zone
+	Amount        *int64     // 金额: in cents (分)
+	Reason        string     // 原因:
+	Days          int        // N天 (延期)
+	Target        string     // @someone: the receiving user of 转移 / 交接
+	Ref           string     // how the customer (or, for 交接, the giving user) was named
+	Number        int64      // Ref as a short customer number (#3, 3), or the approval number of 同意 / 驳回
 
 	// Note is what a 报备 carried besides its fields (free text, 备注:, keys
 	// 报备 does not use); it is kept in Demand too, and the reply shows it.

@@ -35,7 +35,8 @@ var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "
 // as ignored (报备 keeps it as a note instead).
 var uses = map[string]string{
 	CmdReport:   "来源 需求 备注 公司 微信 等级 姓名 电话 阶段 下次 金额",
-	CmdFollowUp: "阶段 下次 金额 原因 内容 备注",
+	CmdFollowUp: "阶段 下次 金额 原因 内容 备注 等级",
+	CmdGrade:    "等级",
 	CmdWon:      "金额",
 	CmdLost:     "原因",
 	CmdRelease:  "原因",
@@ -54,7 +55,7 @@ var keyExamples = map[string]string{
 // commands lists the command words, longest first so that 我的客户 wins over 我的.
 var commands = []struct{ word, name string }{
 	{"我的客户", CmdMine}, {"我的申请", CmdRequests}, {"报备", CmdReport}, {"延期", CmdExtend},
-	{"审批", CmdApprovals}, {"同意", CmdApprove}, {"驳回", CmdReject}, {"统计", CmdStats}, {"系统状态", CmdStatus}, {"锁定", CmdLock}, {"解锁", CmdUnlock}, {"释放", CmdRelease}, {"跟进", CmdFollowUp}, {"成交", CmdWon},
+	{"审批", CmdApprovals}, {"同意", CmdApprove}, {"驳回", CmdReject}, {"统计", CmdStats}, {"系统状态", CmdStatus}, {"锁定", CmdLock}, {"解锁", CmdUnlock}, {"释放", CmdRelease}, {"等级", CmdGrade}, {"跟进", CmdFollowUp}, {"成交", CmdWon},
 	{"流失", CmdLost}, {"我的", CmdMine}, {"待办", CmdTodo}, {"查询", CmdQuery},
 	{"公海", CmdPool}, {"领取", CmdClaim}, {"转移", CmdTransfer}, {"交接", CmdHandover},
 	{"帮助", CmdHelp}, {"help", CmdHelp}, {"查", CmdQuery}, {"?", CmdHelp},
@@ -92,9 +93,10 @@ var examples = map[string]string{
 	CmdLock:      "锁定 #3",
 	CmdUnlock:    "解锁 #3",
 	CmdRelease:   "释放 #3 原因:客户已找别家",
+	CmdGrade:     "等级 #3 A",
 }
 
-const helpLine = "可用命令：报备、跟进、成交、流失、我的客户、待办、查询、公海、领取、转移、交接、延期、审批、我的申请、统计、锁定、解锁、释放、帮助。"
+const helpLine = "可用命令：报备、跟进、成交、流失、我的客户、待办、查询、公海、领取、转移、交接、延期、审批、我的申请、统计、锁定、解锁、释放、等级、帮助。"
 
 // span is a token: rune offsets into the message; phone marks a run found
 // by the phone scan.
@@ -105,9 +107,10 @@ type span struct {
 
 // item is a token after keys are joined to their values.
 type item struct {
-	key  string // canonical key, "" for a free token
-	val  span   // the key's value, or the free token itself
-	from int    // where the item starts: its key, or the free token
+	key   string // canonical key, "" for a free token
+	val   span   // the key's value, or the free token itself
+	from  int    // where the item starts: its key, or the free token
+	colon bool   // the key was written with a colon (阶段:报价), not glued or spaced
 }
 
 // msg holds the message as typed and, rune for rune, width-folded.
@@ -456,8 +459,9 @@ func (m *msg) items(cmd string, toks []span) ([]item, error) {
 	for i := 0; i < len(toks); i++ {
 		from := toks[i].start
 		key, val := m.splitKey(toks[i])
+		colon := key != "" && m.fold[val.start-1] == ':'
 		if key == "" && i+1 < len(toks) && m.bareKey(toks[i]) && m.fold[toks[i+1].start] == ':' {
-			key, val = m.keyOf(toks[i]), m.trimColons(toks[i+1])
+			key, val, colon = m.keyOf(toks[i]), m.trimColons(toks[i+1]), true
 			i++
 		} else if key == "" && i+1 < len(toks) && m.bareKey(toks[i]) && m.spacedKey(cmd, m.keyOf(toks[i]), toks[i+1]) {
 			key, val = m.keyOf(toks[i]), toks[i+1]
@@ -492,7 +496,7 @@ func (m *msg) items(cmd string, toks []span) ([]item, error) {
 		if val.start == val.end {
 			return nil, baobei.Errorf(baobei.EINVALID, "「%s:」后面没有内容。例如 %s", key, keyExamples[key])
 		}
-		out = append(out, item{key: key, val: val, from: from})
+		out = append(out, item{key: key, val: val, from: from, colon: colon})
 	}
 	return out, nil
 }
@@ -578,8 +582,8 @@ func validValue(key, v string) bool {
 		_, err := ParseDate(v, time.Time{}, time.UTC)
 		return err == nil
 	case "等级":
-		g := strings.ToUpper(baobei.FoldWidth(v))
-		return g == "A" || g == "B" || g == "C"
+		_, ok := gradeOf(v)
+		return ok
 	case "阶段":
 		_, ok := baobei.ParseStage(v)
 		return ok
@@ -652,6 +656,7 @@ func (m *msg) apply(c *Command, items []item, now time.Time, loc *time.Location)
 		if err := setField(c, it.key, m.raw(it.val), now, loc); err != nil {
 			return err
 		}
+		c.StageExplicit = c.StageExplicit || it.key == "阶段" && it.colon
 	}
 	return nil
 }
@@ -691,8 +696,8 @@ func setField(c *Command, key, v string, now time.Time, loc *time.Location) erro
 func setValue(c *Command, key, f string, now time.Time, loc *time.Location) error {
 	switch key {
 	case "等级":
-		g := strings.ToUpper(f)
-		if g != "A" && g != "B" && g != "C" {
+		g, ok := gradeOf(f)
+		if !ok {
 			return baobei.Errorf(baobei.EINVALID, "等级“%s”不对，只能是 A、B 或 C。例如 等级:A", f)
 		}
 		c.Grade = g
@@ -716,6 +721,12 @@ func setValue(c *Command, key, f string, now time.Time, loc *time.Location) erro
 		c.Amount = &a
 	}
 	return nil
+}
+
+// gradeOf reads a grade: A, b, Ａ, A级.
+func gradeOf(v string) (string, bool) {
+	g := strings.ToUpper(strings.TrimSuffix(strings.TrimSpace(baobei.FoldWidth(v)), "级"))
+	return g, g == "A" || g == "B" || g == "C"
 }
 
 func stageList() string {
@@ -836,6 +847,8 @@ func (m *msg) args(c *Command, items []item, lim limits) error {
 		return m.handover(c, items, lim)
 	case CmdApprove, CmdReject:
 		return m.decision(c, items)
+	case CmdGrade:
+		return m.grade(c, items, lim)
 	}
 	ri := firstFree(items, func(s span) bool { return c.Name != CmdTransfer || !m.isMention(s) })
 	switch c.Name {
@@ -924,6 +937,32 @@ func (m *msg) decision(c *Command, items []item) error {
 		c.Reason = m.verbatim(items, ri, "原因")
 	} else if c.Name == CmdApprove {
 		m.ignoreFree(c, items, ri)
+	}
+	return nil
+}
+
+// grade reads 等级 #3 A (also 等级 A #3, 等级 #3 等级:A): the customer and
+// the new grade.
+func (m *msg) grade(c *Command, items []item, lim limits) error {
+	isGrade := func(s span) bool { _, ok := gradeOf(m.text(m.trimValue(s))); return ok && !s.phone }
+	ri := firstFree(items, func(s span) bool { return !isGrade(s) })
+	if ri < 0 {
+		return baobei.Errorf(baobei.EINVALID, "没有写是哪个客户。请写手机号、称呼或编号，例如：%s", examples[CmdGrade])
+	}
+	if err := m.setRef(c, items[ri].val, lim); err != nil {
+		return err
+	}
+	for i, it := range items {
+		if i == ri || it.key != "" {
+			continue
+		}
+		if !isGrade(it.val) || c.Grade != "" {
+			return baobei.Errorf(baobei.EINVALID, "没看懂“%s”。等级只能是 A、B 或 C，例如：%s", m.raw(it.val), examples[CmdGrade])
+		}
+		c.Grade, _ = gradeOf(m.text(m.trimValue(it.val)))
+	}
+	if c.Grade == "" {
+		return baobei.Errorf(baobei.EINVALID, "要改成哪个等级（A、B 或 C）？例如：%s", examples[CmdGrade])
 	}
 	return nil
 }

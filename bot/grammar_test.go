@@ -315,3 +315,42 @@ func TestParseLooksLikePhone(t *testing.T) {
 		}
 	}
 }
+
+// Issue 12 items 6 and 7: 跟进 reads 等级; 等级 #3 A is a command; a stage
+// written 阶段:… (or 【阶段】…) is explicit, one glued or spaced is not.
+func TestParseGradeAndExplicitStage(t *testing.T) {
+	ok := []struct {
+		in       string
+		name     string
+		want     fields
+		explicit bool
+	}{
+		{"跟进 #3 电话 等级:A", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "电话", "grade": "A"}, false},
+		{"跟进 #3 电话 等级 b", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "电话", "grade": "B"}, false},
+		{"等级 #3 A", CmdGrade, fields{"ref": "#3", "number": "3", "grade": "A"}, false},
+		{"等级 A #3", CmdGrade, fields{"ref": "#3", "number": "3", "grade": "A"}, false},
+		{"等级：13800138000 c级", CmdGrade, fields{"ref": "13800138000", "phone": "13800138000", "grade": "C"}, false},
+		{"等级 张先生 等级:B", CmdGrade, fields{"ref": "张先生", "grade": "B"}, false},
+		{"跟进 #3 重新谈 阶段:新线索", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "重新谈", "stage": "新线索"}, true},
+		{"跟进 #3 重新谈 阶段： 新线索", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "重新谈", "stage": "新线索"}, true},
+		{"跟进 #3 重新谈 【阶段】新线索", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "重新谈", "stage": "新线索"}, true},
+		{"跟进 #3 重新谈 阶段=新线索", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "重新谈", "stage": "新线索"}, true},
+		{"跟进 #3 重新谈 阶段新线索", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "重新谈", "stage": "新线索"}, false},
+		{"跟进 #3 重新谈 阶段 新线索", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "重新谈", "stage": "新线索"}, false},
+	}
+	for _, tt := range ok {
+		c, err := parse(tt.in)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.in, err)
+			continue
+		}
+		if got := c.Fields(shanghai); c.Name != tt.name || !maps.Equal(got, tt.want) || c.StageExplicit != tt.explicit {
+			t.Errorf("Parse(%q) = %s %v explicit=%v,\n want %s %v explicit=%v", tt.in, c.Name, got, c.StageExplicit, tt.name, tt.want, tt.explicit)
+		}
+	}
+	for _, in := range []string{"等级 #3", "等级 #3 D", "等级 A", "等级 #3 A B", "跟进 #3 电话 等级:D"} {
+		if _, err := parse(in); baobei.ErrorCode(err) != baobei.EINVALID || !strings.Contains(err.Error(), "例如") {
+			t.Errorf("Parse(%q) = %v, want a refusal with an example", in, err)
+		}
+	}
+}

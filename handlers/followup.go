@@ -30,7 +30,8 @@ func (h *Handlers) Lost(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 
 func (h *Handlers) followUp(ctx context.Context, req *bot.Request, content string, stage baobei.Stage) (*bot.Reply, error) {
 	c := req.Cmd
-	f := baobei.FollowUpDraft{Content: content, Stage: stage, NextAt: c.NextAt, AmountCents: c.Amount, Reason: c.Reason}
+	f := baobei.FollowUpDraft{Content: content, Stage: stage, NextAt: c.NextAt, AmountCents: c.Amount, Reason: c.Reason,
+		StageExplicit: c.StageExplicit, Grade: c.Grade}
 	cu, err := req.Svc.FollowUp(ctx, req.Now, req.Actor, ref(c), f)
 	if err != nil {
 		return nil, err
@@ -42,23 +43,49 @@ func (h *Handlers) followUp(ctx context.Context, req *bot.Request, content strin
 
 // followedUp is the reply to a follow-up; the amount and the reason only
 // in the sender's own copy, not in a group's.
-func (h *Handlers) followedUp(own bool, actor *baobei.User, cu *baobei.Customer) string {
+func (h *Handlers) followedUp(own bool, actor *baobei.User, cu *baobei.CustomerChange) string {
 	switch {
 	case cu.Stage == baobei.StageWon && own:
-		return fmt.Sprintf("恭喜成交！#%d %s 金额 ¥%s，客户长期归 %s。\n售后沟通可继续发「跟进 #%d 内容」。",
-			cu.ID, cu.Name, baobei.FormatCents(cu.AmountCents), cu.OwnerNameOr(actor.Name), cu.ID)
+		return fmt.Sprintf("恭喜成交！#%d %s 金额 ¥%s，客户长期归 %s。%s\n售后沟通可继续发「跟进 #%d 内容」。",
+			cu.ID, cu.Name, baobei.FormatCents(cu.AmountCents), cu.OwnerNameOr(actor.Name), h.gradeNote(cu), cu.ID)
 	case cu.Stage == baobei.StageWon:
-		return fmt.Sprintf("恭喜成交！#%d %s，客户长期归 %s。", cu.ID, cu.Name, cu.OwnerNameOr(actor.Name))
+		return fmt.Sprintf("恭喜成交！#%d %s，客户长期归 %s。%s", cu.ID, cu.Name, cu.OwnerNameOr(actor.Name), h.gradeNote(cu))
 	case cu.Stage == baobei.StageLost && own:
-		return fmt.Sprintf("#%d %s 已标记流失（原因：%s），已退回公海。\n发「我的客户」看看其他客户。", cu.ID, cu.Name, cu.LostReason)
+		return fmt.Sprintf("#%d %s 已标记流失（原因：%s），已退回公海。%s\n发「我的客户」看看其他客户。", cu.ID, cu.Name, cu.LostReason, h.gradeNote(cu))
 	case cu.Stage == baobei.StageLost:
-		return fmt.Sprintf("#%d %s 已标记流失，已退回公海。", cu.ID, cu.Name)
+		return fmt.Sprintf("#%d %s 已标记流失，已退回公海。%s", cu.ID, cu.Name, h.gradeNote(cu))
 	}
 	text := fmt.Sprintf("已记录跟进：#%d %s · 阶段 %s", cu.ID, cu.Name, cu.Stage)
+	if cu.StageBack() {
+		text += fmt.Sprintf("（由「%s」退回，已记录）", cu.StageFrom)
+	}
+	text += h.gradeNote(cu)
 	if cu.NextFollowupAt != nil {
 		text += fmt.Sprintf("\n下次跟进 %s，到时会出现在「待办」里。", h.policy.DateTime(*cu.NextFollowupAt))
 	} else {
 		text += "\n建议约好下次：跟进 #" + fmt.Sprint(cu.ID) + " 内容 下次:周五"
 	}
 	return text
+}
+
+// Grade handles 等级 #3 A: the owner, their manager or an admin sets the grade.
+func (h *Handlers) Grade(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	cu, err := req.Svc.SetGrade(ctx, req.Now, req.Actor, ref(req.Cmd), req.Cmd.Grade)
+	if err != nil {
+		return nil, err
+	}
+	text := fmt.Sprintf("#%d %s%s", cu.ID, cu.Name, h.gradeNote(cu))
+	if at, why := h.policy.ReleaseAt(cu.Customer); why == baobei.ReleaseNoFollow && !at.After(req.Now) {
+		return bot.Text(text + fmt.Sprintf("\n按新等级已超过未跟进期限，整点会退回公海；请马上发「跟进 #%d 内容」。", cu.ID)), nil
+	}
+	return bot.Text(text + fmt.Sprintf("\n发「跟进 #%d 内容 下次:周五」记录跟进。", cu.ID)), nil
+}
+
+// gradeNote confirms a grade change with the windows it brings, or is "".
+func (h *Handlers) gradeNote(cu *baobei.CustomerChange) string {
+	if cu.Grade == cu.GradeFrom {
+		return ""
+	}
+	return fmt.Sprintf("\n等级 %s → %s：从现在起 %d 天未跟进提醒、%d 天未跟进退回公海。", baobei.GradeLabel(cu.GradeFrom), cu.Grade,
+		int(h.policy.Stale(cu.Grade).Hours()/24), int(h.policy.Idle(cu.Grade).Hours()/24))
 }

@@ -47,6 +47,7 @@ func Register(router *bot.Router, p baobei.Policy, signer *cards.Signer) {
 	reg(bot.CmdLock, h.Lock)
 	reg(bot.CmdUnlock, h.Unlock)
 	reg(bot.CmdRelease, h.Release)
+	reg(bot.CmdGrade, h.Grade)
 }
 
 // sayIgnored adds to a reply (or a refusal) the text the command did not

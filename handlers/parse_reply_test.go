@@ -20,12 +20,23 @@ type fixedClock struct{ t time.Time }
 
 func (c fixedClock) Now() time.Time { return c.t }
 
+// testPolicy is the default policy with approvals on.
+func testPolicy() baobei.Policy {
+	p := baobei.DefaultPolicy()
+	p.Approval = baobei.ApprovalPolicy{MaxExtendDays: 30, MaxExtensions: 2, ExpireDays: 7}
+	return p
+}
+
 // dispatcher wires the router and the handlers to a seeded store; send
 // handles one message from user in chat ("" for a one-to-one chat) and
 // returns what was delivered.
 func dispatcher(t *testing.T, b storetest.Backend) func(user, chat, text string) []bot.Out {
-	p := baobei.DefaultPolicy()
-	p.Approval = baobei.ApprovalPolicy{MaxExtendDays: 30, MaxExtensions: 2, ExpireDays: 7}
+	send, _ := dispatcherWith(t, b, testPolicy())
+	return send
+}
+
+// dispatcherWith is dispatcher with a policy, and the fixture for looking at the store.
+func dispatcherWith(t *testing.T, b storetest.Backend, p baobei.Policy) (func(user, chat, text string) []bot.Out, *storetest.Fixture) {
 	f := storetest.Seed(t, b, p)
 	signer, err := cards.NewSigner([]byte(strings.Repeat("k", 32)))
 	if err != nil {
@@ -43,16 +54,22 @@ func dispatcher(t *testing.T, b storetest.Backend) func(user, chat, text string)
 			t.Fatalf("%s: %q: %v %+v", user, text, err, res)
 		}
 		return res.Replies
-	}
+	}, f
 }
 
 // chat is dispatcher for one-to-one chats: say returns the reply's text.
 func chat(t *testing.T, b storetest.Backend) func(user, text string) string {
-	send := dispatcher(t, b)
+	say, _ := chatWith(t, b, testPolicy())
+	return say
+}
+
+// chatWith is chat with a policy, and the fixture for looking at the store.
+func chatWith(t *testing.T, b storetest.Backend, p baobei.Policy) (func(user, text string) string, *storetest.Fixture) {
+	send, f := dispatcherWith(t, b, p)
 	return func(user, text string) string {
 		t.Helper()
 		return send(user, "", text)[0].Text
-	}
+	}, f
 }
 
 func wantIn(t *testing.T, text, reply string, parts ...string) {

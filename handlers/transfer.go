@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"baobei"
 	"baobei/bot"
@@ -29,7 +30,11 @@ func (h *Handlers) Transfer(ctx context.Context, req *bot.Request) (*bot.Reply, 
 	if res.FormerName != "" {
 		told += "和原负责人 " + res.FormerName
 	}
-	return bot.Text(fmt.Sprintf("已将 #%d %s 转给 %s，保护期至 %s，已通知%s。", c.ID, c.Name, to.Name, h.policy.DateTime(*c.ProtectedUntil), told)), nil
+	text := fmt.Sprintf("已将 #%d %s 转给 %s，保护期至 %s，已通知%s。", c.ID, c.Name, to.Name, h.policy.DateTime(*c.ProtectedUntil), told)
+	if c.NextFollowupAt != nil {
+		text += fmt.Sprintf("\n原定下次跟进 %s 已转给 %s。", h.policy.DateTime(*c.NextFollowupAt), to.Name)
+	}
+	return bot.Text(text + overCapNote(to, res.Held, h.policy)), nil
 }
 
 // Handover handles 交接 (manager or admin): all of one rep's customers to another.
@@ -42,14 +47,27 @@ func (h *Handlers) Handover(ctx context.Context, req *bot.Request) (*bot.Reply, 
 	if err != nil {
 		return nil, err
 	}
-	n, err := req.Svc.Handover(ctx, req.Now, req.Actor, from, to)
+	res, err := req.Svc.Handover(ctx, req.Now, req.Actor, from, to)
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 {
-		return bot.Text(fmt.Sprintf("%s 名下没有客户，无需交接。", from.Name)), nil
+	if len(res.Moved) == 0 {
+		return bot.Text(fmt.Sprintf("%s 名下没有客户，无需交接。发「我的客户」或「公海」查看客户。", from.Name)), nil
 	}
-	return bot.Text(fmt.Sprintf("已将 %s 的 %d 个客户交接给 %s，已通知双方。", from.Name, n, to.Name)), nil
+	text := fmt.Sprintf("已将 %s 的 %d 个客户交接给 %s，已通知双方。", from.Name, len(res.Moved), to.Name)
+	if planned := baobei.PlannedLines(res.Moved, h.policy); len(planned) > 0 {
+		text += fmt.Sprintf("\n已约的下次跟进一并转给 %s：\n%s", to.Name, strings.Join(planned, "\n"))
+	}
+	return bot.Text(text + overCapNote(to, res.Held, h.policy)), nil
+}
+
+// overCapNote tells a manager that the receiver of a transfer is now at or
+// over max_held, or is "".
+func overCapNote(to *baobei.User, held int, p baobei.Policy) string {
+	if over := baobei.OverCap(to.Name+" ", held, p); over != "" {
+		return "\n注意：" + over
+	}
+	return ""
 }
 
 // Lock handles 锁定 (managers, admins): the customer stays with its owner.

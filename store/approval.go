@@ -33,6 +33,10 @@ func (s *Store) RequestReport(ctx context.Context, now time.Time, actor *baobei.
 	keys := d.Keys(s.policy)
 	var res *baobei.ReportResult
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		taker, err := s.taker(ctx, tx, now, actor)
+		if err != nil {
+			return err
+		}
 		r, err := tx.ExecContext(ctx, `INSERT INTO customers (name, phone, wechat, company, source, demand, grade, stage, status,
 			owner_id, reporter_id, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			d.Name, d.Phone, d.Wechat, d.Company, d.Source, d.Demand, d.Grade, baobei.StageNew, baobei.StatusPending, actor.ID, actor.ID, ts(now))
@@ -47,6 +51,9 @@ func (s *Store) RequestReport(ctx context.Context, now time.Time, actor *baobei.
 			if _, err := tx.ExecContext(ctx, "INSERT INTO customer_keys (kind, value, customer_id) VALUES (?, ?, ?)", k.Kind, k.Value, id); err != nil {
 				return err
 			}
+		}
+		if herr := baobei.CheckHeld(taker.Held, s.policy); herr != nil {
+			return herr // a new customer (its keys were free): refused, undone
 		}
 		approvers, err := approversFor(ctx, tx, actor)
 		if err != nil {
@@ -308,8 +315,8 @@ func (s *Store) approveExtend(ctx context.Context, tx *sqlx.Tx, now time.Time, a
 		return "", baobei.Errorf(baobei.ELIMIT, "#%d 已延期 %d 次，达到上限，不能再批准。请发「驳回 A%d 原因:…」。", c.ID, approved, a.ID)
 	}
 	until := c.ProtectedUntil.Add(time.Duration(a.Days) * 24 * time.Hour)
-	if err := affected(tx.ExecContext(ctx, "UPDATE customers SET protected_until = ?, version = version + 1 WHERE id = ? AND version = ?",
-		ts(until), c.ID, c.Version)); err != nil {
+	if err := affected(tx.ExecContext(ctx, "UPDATE customers SET protected_until = ?, extended_until = ?, version = version + 1 WHERE id = ? AND version = ?",
+		ts(until), ts(until), c.ID, c.Version)); err != nil {
 		return "", err
 	}
 	return baobei.ApprovalApproved, audit(ctx, tx, now, c.ID, actor.ID, ActApprove, c.OwnerID, c.OwnerID, fmt.Sprintf("%s +%dd", detail, a.Days))
@@ -333,7 +340,11 @@ func (s *Store) approveTransfer(ctx context.Context, tx *sqlx.Tx, now time.Time,
 	if err != nil {
 		return "", err
 	}
-	return baobei.ApprovalApproved, enqueue(ctx, tx, now, baobei.NoticesTransfer(moved, "", actor, to, s.policy)...)
+	held, err := heldBy(ctx, tx, now, to.ID)
+	if err != nil {
+		return "", err
+	}
+	return baobei.ApprovalApproved, enqueue(ctx, tx, now, baobei.NoticesTransfer(moved, "", actor, to, held, s.policy)...)
 }
 
 func (s *Store) getUserTx(ctx context.Context, q querier, id int64) (*baobei.User, error) {

@@ -26,11 +26,24 @@ type reportJob struct {
 
 // insertNew stores a new customer; nil when one of its keys exists (the
 // unique index has decided who was first; the caller takes the takeover
-// path).
+// path). A reporter at max_held is refused a new customer; the lock taken
+// on their users row keeps concurrent reports from passing the cap together.
 func (s *Store) insertNew(ctx context.Context, now time.Time, actor *baobei.User, d baobei.CustomerDraft, keys []baobei.Key) (*baobei.Customer, error) {
 	j := &reportJob{now: now, actor: actor, d: d, keys: keys}
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		_, err := writeBatch(ctx, tx, s.policy, []*reportJob{j})
+		j.id = 0
+		taker, err := s.taker(ctx, tx, now, actor)
+		if err != nil {
+			return err
+		}
+		if herr := baobei.CheckHeld(taker.Held, s.policy); herr != nil {
+			fresh, err := freeJobs(ctx, tx, []*reportJob{j})
+			if err != nil || len(fresh) == 0 {
+				return err // a key is taken: the takeover path decides
+			}
+			return herr
+		}
+		_, err = writeBatch(ctx, tx, s.policy, []*reportJob{j})
 		return err
 	})
 	if isDuplicate(err) || (err == nil && j.id == 0) {

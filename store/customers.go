@@ -13,7 +13,7 @@ import (
 // customerSelect joins the owner so that replies can name them.
 const customerSelect = `SELECT c.id, c.name, c.phone, c.wechat, c.company, c.source, c.demand, c.grade,
 	c.stage, c.status, c.owner_id, c.protected_until, c.reporter_id, c.reported_at, c.last_followup_at,
-	c.next_followup_at, c.amount_cents, c.lost_reason, c.prev_owner_id, c.released_at, c.release_reason, c.owned_since, c.locked,
+	c.next_followup_at, c.amount_cents, c.lost_reason, c.prev_owner_id, c.released_at, c.release_reason, c.owned_since, c.locked, c.extended_until,
 	c.version, COALESCE(u.name, '') AS owner_name, COALESCE(u.uid, '') AS owner_uid, u.team_id AS owner_team_id,
 	COALESCE(pu.uid, '') AS prev_owner_uid
 	FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN users pu ON pu.id = c.prev_owner_id `
@@ -144,17 +144,19 @@ func audits(ctx context.Context, tx *sqlx.Tx, now time.Time, events []auditEvent
 
 // Audit actions.
 const (
-	ActReport   = "report"
-	ActClaim    = "claim"
-	ActRelease  = "release"
-	ActTransfer = "transfer"
-	ActHandover = "handover"
-	ActWon      = "won"
-	ActApprove  = "approve"
-	ActReject   = "reject"
-	ActLock     = "lock"
-	ActUnlock   = "unlock"
-	ActExpire   = "expire"
+	ActReport    = "report"
+	ActClaim     = "claim"
+	ActRelease   = "release"
+	ActTransfer  = "transfer"
+	ActHandover  = "handover"
+	ActWon       = "won"
+	ActApprove   = "approve"
+	ActReject    = "reject"
+	ActLock      = "lock"
+	ActUnlock    = "unlock"
+	ActExpire    = "expire"
+	ActGrade     = "grade"      // detail "C→A"
+	ActStageBack = "stage_back" // detail "报价→新线索": a follow-up moved the stage back with 阶段:
 )
 
 // AuditEvent is one row of audit_events.

@@ -9,10 +9,12 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// FollowUp logs a follow-up by actor and moves the stage: to 已成交 the
-// customer stays with its owner for good; to 已流失 it returns to the pool.
-func (s *Store) FollowUp(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, f baobei.FollowUpDraft) (*baobei.Customer, error) {
-	var out *baobei.Customer
+// FollowUp logs a follow-up by actor, moves the stage and sets the grade:
+// to 已成交 the customer stays with its owner for good; to 已流失 it
+// returns to the pool. A grade change and a move back in the funnel get an
+// audit row each.
+func (s *Store) FollowUp(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, f baobei.FollowUpDraft) (*baobei.CustomerChange, error) {
+	var out *baobei.CustomerChange
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		c, err := resolve(ctx, tx, ref)
 		if err != nil {
@@ -21,16 +23,68 @@ func (s *Store) FollowUp(ctx context.Context, now time.Time, actor *baobei.User,
 		if err := baobei.CheckWork(c, actor, now, s.policy); err != nil {
 			return err
 		}
-		if err := baobei.CheckStage(c, f.Stage, f.AmountCents, f.Reason); err != nil {
+		if err := baobei.CheckStage(c, f); err != nil {
 			return err
 		}
 		if err := s.applyFollowUp(ctx, tx, now, actor, c, f); err != nil {
 			return err
 		}
-		out, err = getCustomer(ctx, tx, c.ID)
+		if c.Stage.After(f.Stage) {
+			if err := audit(ctx, tx, now, c.ID, actor.ID, ActStageBack, c.OwnerID, c.OwnerID, string(c.Stage)+"→"+string(f.Stage)); err != nil {
+				return err
+			}
+		}
+		if err := changeGrade(ctx, tx, now, actor, c, c.Version+1, f.Grade); err != nil {
+			return err
+		}
+		out, err = changed(ctx, tx, c)
 		return err
 	})
 	return out, err
+}
+
+// SetGrade changes a customer's grade (等级 #3 A): its owner, a manager of
+// the owner's team or an admin, with an audit row. The new grade's release
+// and stale windows apply from then on.
+func (s *Store) SetGrade(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, grade string) (*baobei.CustomerChange, error) {
+	var out *baobei.CustomerChange
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		c, err := resolve(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if err := baobei.CheckGrade(c, actor, grade, now, s.policy); err != nil {
+			return err
+		}
+		if err := changeGrade(ctx, tx, now, actor, c, c.Version, grade); err != nil {
+			return err
+		}
+		out, err = changed(ctx, tx, c)
+		return err
+	})
+	return out, err
+}
+
+// changeGrade sets c's grade when it differs, if c is at version, with an
+// audit row "C→A".
+func changeGrade(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, c *baobei.Customer, version int64, grade string) error {
+	if grade == "" || grade == c.Grade {
+		return nil
+	}
+	if err := affected(tx.ExecContext(ctx, "UPDATE customers SET grade = ?, version = version + 1 WHERE id = ? AND version = ?",
+		grade, c.ID, version)); err != nil {
+		return err
+	}
+	return audit(ctx, tx, now, c.ID, actor.ID, ActGrade, c.OwnerID, c.OwnerID, baobei.GradeLabel(c.Grade)+"→"+grade)
+}
+
+// changed reloads c after a change and says what it was before.
+func changed(ctx context.Context, tx *sqlx.Tx, before *baobei.Customer) (*baobei.CustomerChange, error) {
+	c, err := getCustomer(ctx, tx, before.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &baobei.CustomerChange{Customer: c, StageFrom: before.Stage, GradeFrom: before.Grade}, nil
 }
 
 func (s *Store) applyFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, c *baobei.Customer, f baobei.FollowUpDraft) error {
@@ -78,6 +132,9 @@ func (s *Store) release(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *
 		prev_owner_id = ?, released_at = ?, release_reason = ?, lost_reason = ?, amount_cents = ?, last_followup_at = ?,
 		next_followup_at = NULL, version = version + 1 WHERE id = ? AND version = ?`,
 		stage, baobei.StatusPool, false, c.OwnerID, ts(now), why, lost, amount, tsp(followed), c.ID, c.Version)); err != nil {
+		return err
+	}
+	if err := recordLosses(ctx, tx, []loss{{c.ID, *c.OwnerID, now, why}}); err != nil {
 		return err
 	}
 	return audit(ctx, tx, now, c.ID, actor.ID, ActRelease, c.OwnerID, nil, why+": "+reason)

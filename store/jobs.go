@@ -258,9 +258,10 @@ func (s *Store) eachBatch(ctx context.Context, cands []candidate, fn func([]baob
 }
 
 // idleWhere matches the owned, unlocked customers whose idle limit (by
-// grade) is reached at t.
+// grade) is reached at t, but for those whose protection end an approved
+// 延期 set: their idle rule is suspended until then.
 func (s *Store) idleWhere(t time.Time) (string, []any) {
-	where := "c.status = ? AND c.locked = ? AND c.last_activity <= ?"
+	where := "c.status = ? AND c.locked = ? AND c.last_activity <= ? AND (c.extended_until IS NULL OR c.extended_until <> c.protected_until)"
 	args := []any{baobei.StatusOwned, false, ts(t.Add(-s.minIdle()))}
 	if len(s.policy.IdleRelease) == 0 {
 		return where, args
@@ -331,15 +332,20 @@ func (s *Store) releaseBatch(ctx context.Context, now time.Time, cs []baobei.Cus
 		}
 		byWhy := map[string][]baobei.Customer{}
 		events := make([]auditEvent, len(released))
+		losses := make([]loss, len(released)) // each owner lost theirs when the rule fired
 		for i, c := range released {
-			_, why := s.policy.ReleaseAt(&c)
+			at, why := s.policy.ReleaseAt(&c)
 			byWhy[why] = append(byWhy[why], c)
 			events[i] = auditEvent{customer: c.ID, action: ActRelease, from: c.OwnerID, detail: why}
+			losses[i] = loss{c.ID, *c.OwnerID, at, why}
 		}
 		for why, cs := range byWhy {
 			if err := s.releaseRows(ctx, tx, why, cs); err != nil {
 				return err
 			}
+		}
+		if err := recordLosses(ctx, tx, losses); err != nil {
+			return err
 		}
 		if err := audits(ctx, tx, now, events); err != nil {
 			return err
@@ -481,9 +487,13 @@ func (s *Store) warnBatch(ctx context.Context, now time.Time, cs []baobei.Custom
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
+		extendable, err := s.extendable(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
 		var ns []baobei.Notice
 		for _, group := range byOwner(warn) {
-			ns = append(ns, baobei.NoticeExpiring(group, now, s.policy))
+			ns = append(ns, baobei.NoticeExpiring(group, now, extendable, s.policy))
 		}
 		return enqueue(ctx, tx, now, ns...)
 	})
@@ -491,6 +501,39 @@ func (s *Store) warnBatch(ctx context.Context, now time.Time, cs []baobei.Custom
 		return 0, err
 	}
 	return len(warn), nil
+}
+
+// extendable tells which of the customers a 延期 could still help: those
+// with extensions left and none pending.
+func (s *Store) extendable(ctx context.Context, tx *sqlx.Tx, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if s.policy.Approval.MaxExtendDays <= 0 || s.policy.Approval.MaxExtensions <= 0 {
+		return out, nil
+	}
+	q, args, err := sqlx.In(`SELECT customer_id, status FROM approvals WHERE kind = ? AND status IN (?, ?) AND customer_id IN (?)`,
+		baobei.ApproveExtend, baobei.ApprovalApproved, baobei.ApprovalPending, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		ID     int64  `db:"customer_id"`
+		Status string `db:"status"`
+	}
+	if err := tx.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	approved, pending := map[int64]int{}, map[int64]bool{}
+	for _, r := range rows {
+		if r.Status == baobei.ApprovalPending {
+			pending[r.ID] = true
+		} else {
+			approved[r.ID]++
+		}
+	}
+	for _, id := range ids {
+		out[id] = !pending[id] && approved[id] < s.policy.Approval.MaxExtensions
+	}
+	return out, nil
 }
 
 func byOwner(cs []baobei.Customer) [][]baobei.Customer {

@@ -15,15 +15,18 @@ import (
 func (s *Store) Claim(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef) (*baobei.Customer, error) {
 	var out *baobei.Customer
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		taker, err := s.taker(ctx, tx, now, actor)
+		if err != nil {
+			return err
+		}
 		c, err := resolve(ctx, tx, ref)
 		if err != nil {
 			return err
 		}
-		held, today, err := s.lockQuota(ctx, tx, now, actor.ID)
-		if err != nil {
+		if taker.LostAt, err = lastLoss(ctx, tx, c.ID, actor.ID); err != nil {
 			return err
 		}
-		if err := baobei.CheckClaim(c, actor, held, today, now, s.policy); err != nil {
+		if err := baobei.CheckClaim(c, taker, now, s.policy); err != nil {
 			return err
 		}
 		from := formerOwnerPtr(c, now)
@@ -61,22 +64,4 @@ func (s *Store) Release(ctx context.Context, now time.Time, actor *baobei.User, 
 		return enqueue(ctx, tx, now, baobei.NoticeReleasedBy(c, actor, reason, s.policy))
 	})
 	return out, err
-}
-
-// lockQuota serialises one user's claims (so that two at once cannot both
-// pass the limits) and counts the customers userID holds (not 已成交) and
-// the claims, including reports that took a customer, made today.
-func (s *Store) lockQuota(ctx context.Context, tx *sqlx.Tx, now time.Time, userID int64) (held, today int, err error) {
-	if _, err = tx.ExecContext(ctx, "UPDATE users SET active = active WHERE id = ?", userID); err != nil {
-		return
-	}
-	err = tx.GetContext(ctx, &held, "SELECT COUNT(*) FROM customers WHERE owner_id = ? AND status = ? AND (protected_until > ? OR locked = 1)",
-		userID, baobei.StatusOwned, ts(now))
-	if err != nil {
-		return
-	}
-	err = tx.GetContext(ctx, &today, `SELECT COUNT(*) FROM audit_events WHERE actor_id = ? AND at >= ?
-		AND (action = ? OR (action = ? AND detail = ?))`,
-		userID, ts(s.policy.DayStart(now)), ActClaim, ActReport, DetailTakeover)
-	return
 }

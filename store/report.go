@@ -41,15 +41,18 @@ func (s *Store) takeOver(ctx context.Context, now time.Time, actor *baobei.User,
 	var conflict *baobei.Conflict
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		conflict = nil
+		taker, err := s.taker(ctx, tx, now, actor)
+		if err != nil {
+			return err
+		}
 		c, key, err := customerByKeys(ctx, tx, keys)
 		if err != nil {
 			return err
 		}
-		held, today, err := s.lockQuota(ctx, tx, now, actor.ID)
-		if err != nil {
+		if taker.LostAt, err = lastLoss(ctx, tx, c.ID, actor.ID); err != nil {
 			return err
 		}
-		if rerr := baobei.CheckReport(c, key, actor, held, today, now, s.policy); rerr != nil {
+		if rerr := baobei.CheckReport(c, key, taker, now, s.policy); rerr != nil {
 			owner, owned := c.Owner(now)
 			if !owned || owner == actor.ID {
 				return rerr
@@ -141,13 +144,16 @@ func formerOwnerPtr(c *baobei.Customer, now time.Time) *int64 {
 }
 
 // assign gives c to userID for a fresh protection period, if c is still at
-// the version that was read. The former owner is kept as prev_owner_id.
+// the version that was read. The former owner is kept as prev_owner_id,
+// and their loss goes to the ownership history: now when c is moved away
+// from them (转移, 交接), the end of their protection when it had run out.
 // Taken from the pool, a customer starts afresh: a lost one as 新线索, with
-// no amount; empty fields are filled from d.
+// no amount, no planned follow-up; moved from an owner it keeps its stage,
+// amount and planned follow-up. Empty fields are filled from d.
 func (s *Store) assign(ctx context.Context, tx *sqlx.Tx, now time.Time, c *baobei.Customer, userID int64, d baobei.CustomerDraft) error {
-	stage, amount, status := c.Stage, c.AmountCents, baobei.StatusOwned
+	stage, amount, status, next := c.Stage, c.AmountCents, baobei.StatusOwned, c.NextFollowupAt
 	if c.InPool(now) {
-		amount = 0
+		amount, next = 0, nil
 		if stage == baobei.StageLost {
 			stage = baobei.StageNew
 		}
@@ -159,11 +165,29 @@ func (s *Store) assign(ctx context.Context, tx *sqlx.Tx, now time.Time, c *baobe
 	if prev == nil {
 		prev = c.PrevOwnerID
 	}
-	return affected(tx.ExecContext(ctx, `UPDATE customers SET owner_id = ?, status = ?, stage = ?, amount_cents = ?, protected_until = ?,
-		prev_owner_id = ?, lost_reason = '', next_followup_at = NULL, owned_since = ?, last_activity = ?,
+	if err := affected(tx.ExecContext(ctx, `UPDATE customers SET owner_id = ?, status = ?, stage = ?, amount_cents = ?, protected_until = ?,
+		prev_owner_id = ?, lost_reason = '', next_followup_at = ?, owned_since = ?, last_activity = ?,
 		wechat = CASE WHEN wechat = '' THEN ? ELSE wechat END, company = CASE WHEN company = '' THEN ? ELSE company END,
 		source = CASE WHEN source = '' THEN ? ELSE source END, demand = CASE WHEN demand = '' THEN ? ELSE demand END,
 		version = version + 1 WHERE id = ? AND version = ?`,
-		userID, status, stage, amount, ts(now.Add(s.policy.Protection())), prev, ts(now), ts(now),
-		d.Wechat, d.Company, d.Source, d.Demand, c.ID, c.Version))
+		userID, status, stage, amount, ts(now.Add(s.policy.Protection())), prev, tsp(next), ts(now), ts(now),
+		d.Wechat, d.Company, d.Source, d.Demand, c.ID, c.Version)); err != nil {
+		return err
+	}
+	if l, ok := lossOnAssign(c, userID, now); ok {
+		return recordLosses(ctx, tx, []loss{l})
+	}
+	return nil
+}
+
+// lossOnAssign is the loss of c's holder when c goes to userID: moved away
+// at now, or expired at the end of the protection; none from the pool.
+func lossOnAssign(c *baobei.Customer, userID int64, now time.Time) (loss, bool) {
+	if c.OwnerID == nil || *c.OwnerID == userID || (c.Status != baobei.StatusOwned && c.Status != baobei.StatusWon) {
+		return loss{}, false
+	}
+	if _, owned := c.Owner(now); owned || c.ProtectedUntil == nil {
+		return loss{c.ID, *c.OwnerID, now, ActTransfer}, true
+	}
+	return loss{c.ID, *c.OwnerID, *c.ProtectedUntil, baobei.ReleaseExpired}, true
 }

@@ -10,7 +10,9 @@ import (
 )
 
 // Transfer gives a customer to another user with a fresh protection period
-// (see baobei.CheckTransfer); the receiver and the former owner are told.
+// and its planned follow-up (see baobei.CheckTransfer); the receiver and the
+// former owner are told. A manager may give past the receiver's max_held:
+// the result says what the receiver holds now.
 func (s *Store) Transfer(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, to *baobei.User, reason string) (*baobei.TransferResult, error) {
 	var out *baobei.TransferResult
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
@@ -41,28 +43,33 @@ func (s *Store) Transfer(ctx context.Context, now time.Time, actor *baobei.User,
 		if formerUID == actor.UID {
 			formerName = ""
 		}
-		out = &baobei.TransferResult{Customer: c, FormerName: formerName}
-		return enqueue(ctx, tx, now, baobei.NoticesTransfer(c, formerUID, actor, to, s.policy)...)
+		held, err := heldBy(ctx, tx, now, to.ID)
+		if err != nil {
+			return err
+		}
+		out = &baobei.TransferResult{Customer: c, FormerName: formerName, Held: held}
+		return enqueue(ctx, tx, now, baobei.NoticesTransfer(c, formerUID, actor, to, held, s.policy)...)
 	})
 	return out, err
 }
 
 // Handover moves every customer that `from` holds at now (won ones too) to
-// `to`, in one transaction with one audit row per customer. It returns how
-// many moved.
-func (s *Store) Handover(ctx context.Context, now time.Time, actor, from, to *baobei.User) (int, error) {
+// `to`, with their planned follow-ups, in one transaction with one audit row
+// per customer; it may go past the receiver's max_held. The receiver is told
+// what came with a planned follow-up.
+func (s *Store) Handover(ctx context.Context, now time.Time, actor, from, to *baobei.User) (*baobei.HandoverResult, error) {
 	if from.ID == to.ID {
-		return 0, baobei.Errorf(baobei.EINVALID, "交接双方是同一人。格式：交接 @离职同事 @接手同事")
+		return nil, baobei.Errorf(baobei.EINVALID, "交接双方是同一人。格式：交接 @离职同事 @接手同事")
 	}
 	if !actor.CanManage(from.TeamID) {
-		return 0, baobei.Errorf(baobei.EFORBIDDEN, "交接需要 %s 所在团队的经理或管理员操作。请联系你的经理。", from.Name)
+		return nil, baobei.Errorf(baobei.EFORBIDDEN, "交接需要 %s 所在团队的经理或管理员操作。请联系你的经理。", from.Name)
 	}
-	n := 0
+	var out *baobei.HandoverResult
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
-		n = 0
+		out = &baobei.HandoverResult{}
 		var cs []baobei.Customer
-		if err := tx.SelectContext(ctx, &cs, customerSelect+`WHERE c.owner_id = ? AND (c.status = ? OR (c.status = ? AND (c.protected_until > ? OR c.locked = 1)))`,
-			from.ID, baobei.StatusWon, baobei.StatusOwned, ts(now)); err != nil {
+		if err := tx.SelectContext(ctx, &cs, customerSelect+`WHERE c.owner_id = ? AND (c.status = ? OR (c.status = ? AND (c.protected_until > ? OR c.locked = 1)))
+			ORDER BY c.id`, from.ID, baobei.StatusWon, baobei.StatusOwned, ts(now)); err != nil {
 			return err
 		}
 		for i := range cs {
@@ -76,12 +83,16 @@ func (s *Store) Handover(ctx context.Context, now time.Time, actor, from, to *ba
 			if err := audit(ctx, tx, now, c.ID, actor.ID, ActHandover, c.OwnerID, &to.ID, ""); err != nil {
 				return err
 			}
-			n++
 		}
-		if n == 0 {
+		if len(cs) == 0 {
 			return nil
 		}
-		return enqueue(ctx, tx, now, baobei.NoticesHandover(actor, from, to, n)...)
+		held, err := heldBy(ctx, tx, now, to.ID)
+		if err != nil {
+			return err
+		}
+		out = &baobei.HandoverResult{Moved: cs, Held: held}
+		return enqueue(ctx, tx, now, baobei.NoticesHandover(actor, from, to, cs, held, s.policy)...)
 	})
-	return n, err
+	return out, err
 }

@@ -111,7 +111,7 @@ func Run(t *testing.T, b Backend) {
 		{"ManualRelease", testManualRelease},
 		{"Cleanup", testCleanup},
 	}
-	for _, tc := range append(tests, approvalTests...) {
+	for _, tc := range append(append(tests, approvalTests...), ownershipTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
 	}
 }
@@ -225,7 +225,11 @@ func testClaimLimits(t *testing.T, b Backend) {
 	f := Seed(t, b, p)
 	var ids []int64
 	for i, ph := range []string{"13800000001", "13800000002", "13800000003", "13800000004"} {
-		ids = append(ids, f.Report(t, T0.Add(time.Duration(i)*time.Minute), f.Zhangsan, ph, "客户").ID)
+		by := f.Zhangsan
+		if i == 3 {
+			by = f.Sunqi // zhangsan is at the cap
+		}
+		ids = append(ids, f.Report(t, T0.Add(time.Duration(i)*time.Minute), by, ph, "客户").ID)
 	}
 	now := T0.Add(31 * day) // all four in the pool now
 	for _, id := range ids[:2] {
@@ -340,9 +344,9 @@ func testTransfer(t *testing.T, b Backend) {
 	}
 	_, err = f.S.Handover(f.Ctx, T0, f.Lisi, f.Zhangsan, f.Zhaowu)
 	wantCode(t, err, baobei.EFORBIDDEN)
-	n, err := f.S.Handover(f.Ctx, T0, f.Admin, f.Zhangsan, f.Zhaowu)
-	if err != nil || n != 1 {
-		t.Fatalf("handover moved %d, %v", n, err)
+	h, err := f.S.Handover(f.Ctx, T0, f.Admin, f.Zhangsan, f.Zhaowu)
+	if err != nil || len(h.Moved) != 1 || h.Held != 1 {
+		t.Fatalf("handover moved %+v, %v", h, err)
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActHandover); n != 1 {
 		t.Fatalf("handover audit rows = %d", n)
