@@ -33,6 +33,7 @@ type app struct {
 	worker  *bot.Worker
 	sched   *scheduler.Scheduler
 	stream  func(ctx context.Context) error // the DingTalk stream, when configured
+	ding    *dingtalk.Adapter               // the DingTalk channel, when configured
 	ready   func() error                    // nil when the platform connection is up
 	clock   *baobei.OffsetClock
 	handler http.Handler
@@ -84,8 +85,9 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 		out = wc
 	case cfg.DingTalk.Configured():
 		dt := dingtalk.New(cfg.DingTalk, (*lazyWorker)(a), log)
+		dt.Signatures = s
 		dt.Mount(engine, router)
-		out, a.stream = dt, dt.Start
+		out, a.stream, a.ding = dt, dt.Start, dt
 		if cfg.DingTalk.Mode != "http" {
 			a.ready = dt.StreamReady
 		}

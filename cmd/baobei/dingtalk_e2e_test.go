@@ -32,6 +32,7 @@ func TestDingTalkReportAndApprovalCard(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			a.ding.SessionBase = fake.URL // the fake's session webhooks are on 127.0.0.1
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			go a.stream(ctx)
