@@ -25,6 +25,7 @@ func TestDingTalkReportAndApprovalCard(t *testing.T) {
 			defer fake.Close()
 			cfg := defaultConfig()
 			cfg.DingTalk = dingtalk.Config{ClientID: fake.ClientID, ClientSecret: fake.ClientSecret, CardTemplateID: "tpl.schema", APIBase: fake.URL}
+			cfg.secret = testSecret
 			if err := cfg.finish(); err != nil {
 				t.Fatal(err)
 			}
