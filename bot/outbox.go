@@ -425,7 +425,7 @@ func (p *Pusher) send(ctx context.Context, batch []baobei.OutboxItem) error {
 	platform := p.adapter.Name()
 	if err == nil {
 		if err = p.api.Wait(ctx); err == nil {
-			err = p.adapter.Send(ctx, o)
+			err = StripURLQueries(p.adapter.Send(ctx, o))
 		}
 	}
 	now := p.clock.Now()

@@ -10,13 +10,18 @@ import (
 
 // How long records that only guard against redelivery, and sent pushes, are kept.
 const (
-	DedupeDays = 7  // processed_messages, handled inbound messages: platforms redeliver within minutes
+	// processed_messages, handled inbound messages, callback_signatures:
+	// platforms redeliver within minutes, WeCom callbacks older than 5
+	// minutes and DingTalk signatures older than an hour are refused, so a
+	// week outlives every window by far.
+	DedupeDays = 7
 	SentDays   = 30 // pushes delivered; dead ones stay for 系统状态
 )
 
-// Cleanup deletes what no longer serves: dedupe records and handled inbound
-// messages older than DedupeDays, and pushes sent more than SentDays ago,
-// a few thousand rows per statement so no lock is held for long.
+// Cleanup deletes what no longer serves: dedupe records, handled inbound
+// messages and callback signatures older than DedupeDays, and pushes sent
+// more than SentDays ago, a few thousand rows per statement so no lock is
+// held for long.
 func (s *Store) Cleanup(ctx context.Context, now time.Time) (int, error) {
 	dedupe, sent := ts(now.AddDate(0, 0, -DedupeDays)), ts(now.AddDate(0, 0, -SentDays))
 	total := 0
@@ -26,6 +31,7 @@ func (s *Store) Cleanup(ctx context.Context, now time.Time) (int, error) {
 	}{
 		{"processed_messages", "created_at < ?", []any{dedupe}},
 		{"inbound", "status = ? AND lease_until < ?", []any{baobei.InboundDone, dedupe}},
+		{"callback_signatures", "seen_at < ?", []any{dedupe}},
 		// A sent push's next_attempt_at is its last lease, within a minute of sent_at, and indexed.
 		{"outbox", "status = ? AND next_attempt_at < ?", []any{OutboxSent, sent}},
 	} {

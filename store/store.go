@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"time"
 
@@ -59,6 +60,11 @@ func OpenPool(ctx context.Context, dsn string, p baobei.Policy, pool Pool) (*Sto
 	if err != nil {
 		return nil, err
 	}
+	if dialect == SQLite {
+		if err := privateFiles(sqlitePath(dsn)); err != nil {
+			return nil, err
+		}
+	}
 	name := dialect
 	if pool.Driver != "" {
 		name = pool.Driver
@@ -86,7 +92,39 @@ func OpenPool(ctx context.Context, dsn string, p baobei.Policy, pool Pool) (*Sto
 		db.Close()
 		return nil, err
 	}
+	if dialect == SQLite { // the WAL and its index exist now; older ones may be world-readable
+		if err := privateFiles(sqlitePath(dsn)); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// privateFiles makes the SQLite database at path readable by its owner only
+// (0600): it holds the customers, the org and, in console-only setups, the
+// card-signing secret. The file is created 0600 before SQLite opens it, so
+// SQLite creates the -wal and -shm files with the same mode; files left by
+// an older version are narrowed to 0600.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.Mode().Perm() != 0o600 {
+			err = os.Chmod(p, 0o600)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: make %s private (chmod 600): %w", p, err)
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
@@ -152,12 +190,17 @@ func driverDSN(dsn string) (dialect, driver string, err error) {
 	case strings.Contains(dsn, "://") && !strings.HasPrefix(dsn, "sqlite://"):
 		return "", "", fmt.Errorf("unsupported database %q: use sqlite:///path/baobei.db or mysql://user:pass@tcp(host:3306)/db", dsn)
 	}
-	path := strings.TrimPrefix(dsn, "sqlite://")
-	if path == "" {
-		path = "baobei.db"
-	}
+	path := sqlitePath(dsn)
 	q := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 	return SQLite, "file:" + path + "?" + q, nil
+}
+
+// sqlitePath is the file of a SQLite DSN.
+func sqlitePath(dsn string) string {
+	if path := strings.TrimPrefix(dsn, "sqlite://"); path != "" {
+		return path
+	}
+	return "baobei.db"
 }
 
 // errStale means a conditional write matched no row because someone changed

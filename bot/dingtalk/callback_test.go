@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"baobei"
 	"baobei/bot"
+	"baobei/store"
+	"baobei/store/storetest"
 
 	"github.com/gin-gonic/gin"
 )
@@ -51,17 +54,23 @@ func TestSignKnownVector(t *testing.T) {
 
 const appSecret = "app-secret-for-tests"
 
-func httpModeServer(t *testing.T, now time.Time) (*httptest.Server, *recorder) {
+// httpModeServer serves an HTTP-mode adapter whose signature log is s (a
+// fresh SQLite store when nil), as one replica of the service.
+func httpModeServer(t *testing.T, now time.Time, s *store.Store) (*httptest.Server, *recorder, *Adapter) {
 	gin.SetMode(gin.ReleaseMode)
 	rec := &recorder{}
 	log, _ := newLog()
 	a := New(Config{ClientID: "ding", ClientSecret: appSecret, Mode: ModeHTTP}, rec, log)
 	a.now = func() time.Time { return now }
+	if s == nil {
+		s = storetest.OpenSQLite(t, baobei.DefaultPolicy())
+	}
+	a.Signatures = s
 	e := gin.New()
 	a.Mount(e, nil)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return srv, rec
+	return srv, rec, a
 }
 
 const outgoingBody = `{"conversationId":"cidP","conversationType":"1","msgId":"msgH1","msgtype":"text","text":{"content":"帮助"},` +
@@ -83,7 +92,7 @@ func postCallback(t *testing.T, srv *httptest.Server, ts, sign, body string) int
 
 func TestHTTPModeCallback(t *testing.T) {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	srv, rec := httpModeServer(t, now)
+	srv, rec, _ := httpModeServer(t, now, nil)
 	ms := func(d time.Duration) int64 { return now.Add(d).UnixMilli() }
 	ts := func(d time.Duration) string { return strconv.FormatInt(ms(d), 10) }
 	refused := []struct{ name, ts, sign, body string }{
@@ -123,5 +132,43 @@ func TestStreamModeMountsNoCallback(t *testing.T) {
 	e.ServeHTTP(w, httptest.NewRequest("POST", "/dingtalk/callback", strings.NewReader(outgoingBody)))
 	if w.Code != http.StatusNotFound {
 		t.Fatalf("stream mode served the callback: %d", w.Code)
+	}
+}
+
+// A captured timestamp/sign pair is valid for an hour with any body
+// (DingTalk signs only the timestamp): it is taken again with the body it
+// came with (a redelivery) and refused with any other, on every replica.
+func TestHTTPModeRefusesASignatureReusedWithAnotherBody(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := b.Open(t, baobei.DefaultPolicy())
+			srv, rec, a := httpModeServer(t, now, s)
+			other, otherRec, _ := httpModeServer(t, now, s) // a second replica on the same database
+			ts, sign := strconv.FormatInt(now.UnixMilli(), 10), documentedSign(appSecret, now.UnixMilli())
+			for i := 0; i < 2; i++ {
+				if code := postCallback(t, srv, ts, sign, outgoingBody); code != http.StatusOK {
+					t.Fatalf("DingTalk's callback (delivery %d): %d", i+1, code)
+				}
+			}
+			hijack := `{"conversationType":"1","msgId":"msgF1","msgtype":"text","text":{"content":"待办"},"senderNick":"王经理","senderStaffId":"wangjl",` +
+				`"sessionWebhook":"https://oapi.dingtalk.com/robot/sendBySession?session=attacker","sessionWebhookExpiredTime":` +
+				strconv.FormatInt(now.Add(240*time.Hour).UnixMilli(), 10) + `}`
+			asZhangsan := strings.Replace(outgoingBody, `"msgId":"msgH1"`, `"msgId":"msgF2"`, 1)
+			asZhangsan = strings.Replace(asZhangsan, "帮助", "流失 #1 原因:测试", 1)
+			for name, body := range map[string]string{"as 王经理": hijack, "as 张三": asZhangsan} {
+				for _, target := range []*httptest.Server{srv, other} {
+					if code := postCallback(t, target, ts, sign, body); code != http.StatusForbidden {
+						t.Errorf("forged body %s with a reused signature: %d, want 403", name, code)
+					}
+				}
+			}
+			if got := rec.messages(); len(got) != 2 || got[0].UserID != "zhangsan" || got[1].Text != "帮助" || len(otherRec.messages()) != 0 {
+				t.Fatalf("accepted %+v and %+v, want DingTalk's message twice", got, otherRec.messages())
+			}
+			if hook := a.sessions.get(userKey("wangjl"), now); hook != "" {
+				t.Fatalf("a forged body registered 王经理's session webhook %s", hook)
+			}
+		})
 	}
 }

@@ -119,8 +119,24 @@ type Acceptor interface {
 	Accept(ctx context.Context, m bot.Message) (bool, error)
 }
 
+// SignatureLog remembers the signatures of HTTP-mode callbacks with the
+// digest of their body, across replicas (store.Store).
+type SignatureLog interface {
+	// UseSignature reports whether sig may be taken with body: never seen,
+	// or seen with the same body (a redelivery).
+	UseSignature(ctx context.Context, sig, body string, now time.Time) (bool, error)
+}
+
 // Adapter is the DingTalk channel.
 type Adapter struct {
+	// Signatures is required in HTTP mode: without it every callback is
+	// refused.
+	Signatures SignatureLog
+	// SessionBase is the scheme and host a session webhook must have to be
+	// used: DingTalk's (DefaultSessionBase) unless a test points it at its
+	// fake.
+	SessionBase string
+
 	cfg      Config
 	inbox    Acceptor
 	log      *slog.Logger
@@ -147,7 +163,7 @@ func New(cfg Config, inbox Acceptor, log *slog.Logger) *Adapter {
 	if cfg.RobotCode == "" {
 		cfg.RobotCode = cfg.ClientID
 	}
-	return &Adapter{cfg: cfg, inbox: inbox, log: log, http: &http.Client{Timeout: 10 * time.Second}, now: time.Now}
+	return &Adapter{cfg: cfg, inbox: inbox, log: log, http: &http.Client{Timeout: 10 * time.Second}, now: time.Now, SessionBase: DefaultSessionBase}
 }
 
 // Name is "dingtalk".
@@ -178,8 +194,8 @@ func (a *Adapter) incoming(d *chatbot.BotCallbackDataModel) bot.Message {
 		m.ChatID = a.chatOf(d.ConversationId)
 		key = chatKey(m.ChatID)
 	}
-	if d.SessionWebhook != "" && key != "" {
-		a.sessions.put(key, d.SessionWebhook, time.UnixMilli(d.SessionWebhookExpiredTime), a.now())
+	if key != "" && a.onDingTalk(d.SessionWebhook) {
+		a.sessions.put(key, d.SessionWebhook, sessionExpiry(d.SessionWebhookExpiredTime, a.now()), a.now())
 	}
 	if d.Msgtype == "text" {
 		m.Text = stripMention(d.Text.Content)

@@ -102,6 +102,7 @@ func TestStripMention(t *testing.T) {
 func TestIncoming(t *testing.T) {
 	log, _ := newLog()
 	a := New(Config{ClientID: "ding", Groups: map[string]GroupTarget{"sales1": {ConversationID: "cidS1"}}}, nil, log)
+	a.SessionBase = "http://127.0.0.1"
 	exp := time.Now().Add(time.Hour).UnixMilli()
 	p2p := &chatbot.BotCallbackDataModel{MsgId: "m1", SenderStaffId: "zhangsan", SenderNick: "张三", ConversationType: "1",
 		ConversationId: "cidP", Msgtype: "text", Text: chatbot.BotCallbackDataTextModel{Content: " 帮助 "},
@@ -181,5 +182,41 @@ func TestTitle(t *testing.T) {
 		if got := title(in); got != want {
 			t.Errorf("title(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A message names its own session webhook: only https on DingTalk's host
+// is used, and never for longer than DingTalk's 90 minutes.
+func TestSessionWebhookOnlyOnDingTalk(t *testing.T) {
+	log, logs := newLog()
+	a := New(Config{ClientID: "ding"}, nil, log)
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	a.now = func() time.Time { return now }
+	in := func(uid, hook string) {
+		a.incoming(&chatbot.BotCallbackDataModel{MsgId: "m-" + uid, SenderStaffId: uid, ConversationType: "1", Msgtype: "text",
+			SessionWebhook: hook, SessionWebhookExpiredTime: now.Add(240 * time.Hour).UnixMilli()})
+	}
+	for uid, hook := range map[string]string{
+		"local":  "http://127.0.0.1:1/hijack",
+		"plain":  "http://oapi.dingtalk.com/robot/sendBySession?session=x",
+		"suffix": "https://oapi.dingtalk.com.example.cn/robot/sendBySession?session=x",
+		"user":   "https://me@oapi.dingtalk.com/robot/sendBySession?session=x",
+		"other":  "https://api.example.com/robot/sendBySession?session=x",
+	} {
+		in(uid, hook)
+		if got := a.sessions.get(userKey(uid), now); got != "" {
+			t.Errorf("%s: session webhook %s was kept", uid, got)
+		}
+	}
+	if !strings.Contains(logs.String(), "session webhook not on DingTalk") || strings.Contains(logs.String(), "session=x") {
+		t.Errorf("refusals must be logged without the session: %s", logs.String())
+	}
+	const good = "https://oapi.dingtalk.com/robot/sendBySession?session=ok"
+	in("wangjl", good)
+	if got := a.sessions.get(userKey("wangjl"), now.Add(89*time.Minute)); got != good {
+		t.Fatalf("DingTalk's session webhook = %q", got)
+	}
+	if got := a.sessions.get(userKey("wangjl"), now.Add(91*time.Minute)); got != "" {
+		t.Fatalf("a claimed expiry of 10 days must be cut to 90 minutes; still %q", got)
 	}
 }

@@ -29,6 +29,7 @@ func sender(t *testing.T, groups map[string]GroupTarget) (*dingtalktest.Fake, *A
 	log, logs := newLog()
 	a := New(Config{ClientID: fake.ClientID, ClientSecret: fake.ClientSecret, CardTemplateID: "tpl.schema",
 		APIBase: fake.URL + "/", Groups: groups}, &recorder{}, log)
+	a.SessionBase = fake.URL
 	return fake, a, logs
 }
 

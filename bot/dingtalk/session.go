@@ -1,13 +1,58 @@
 package dingtalk
 
 import (
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
 
-// Session webhooks are kept in memory: they live for about 90 minutes and
-// are only a shortcut; without one (another replica, a restart) replies go
+// Session webhooks are kept in memory: they live for 90 minutes and are
+// only a shortcut; without one (another replica, a restart) replies go
 // through the OpenAPI.
+//
+// A message names its own session webhook, so one that is not DingTalk's
+// could send every later push to that user elsewhere: only https URLs on
+// DingTalk's host are used, for at most sessionLifetime from when the
+// message came. DingTalk's documentation of the robot's received message
+// (企业内部机器人 接收消息; copied at https://kk.hackerjk.top/study/72.html)
+// shows sessionWebhook https://oapi.dingtalk.com/robot/sendBySession?session=…
+// with createAt 1613630252678 and sessionWebhookExpiredTime 1613635652738,
+// 90 minutes later; guides give "about 1.5 hours".
+const (
+	DefaultSessionBase = "https://oapi.dingtalk.com"
+	sessionLifetime    = 90 * time.Minute
+)
+
+// onDingTalk reports whether hook has the scheme and host of a.SessionBase
+// (and no user info); another one is logged and not used.
+func (a *Adapter) onDingTalk(hook string) bool {
+	if hook == "" {
+		return false
+	}
+	u, err := url.Parse(hook)
+	base, berr := url.Parse(a.SessionBase)
+	if err == nil && berr == nil && u.User == nil && u.Scheme == base.Scheme && strings.EqualFold(u.Host, base.Host) {
+		return true
+	}
+	host := "(unparsable)"
+	if err == nil {
+		host = u.Scheme + "://" + u.Host
+	}
+	a.log.Warn("dingtalk: session webhook not on DingTalk; not used", "webhook", host)
+	return false
+}
+
+// sessionExpiry is the expiry a message claims for its session webhook,
+// capped at sessionLifetime from now.
+func sessionExpiry(claimedMs int64, now time.Time) time.Time {
+	exp, limit := time.UnixMilli(claimedMs), now.Add(sessionLifetime)
+	if exp.After(limit) {
+		return limit
+	}
+	return exp
+}
+
 type sessions struct {
 	mu sync.Mutex
 	m  map[string]session

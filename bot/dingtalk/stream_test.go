@@ -23,6 +23,7 @@ func startStream(t *testing.T) (*dingtalktest.Fake, *Adapter, *recorder, *logBuf
 	rec := &recorder{}
 	log, logs := newLog()
 	a := New(Config{ClientID: fake.ClientID, ClientSecret: fake.ClientSecret, CardTemplateID: "tpl.schema", APIBase: fake.URL}, rec, log)
+	a.SessionBase = fake.URL
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Start(ctx) }()

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -223,18 +222,14 @@ func errCode(err error) int64 {
 	return 0
 }
 
-var tokenInURL = regexp.MustCompile(`access_token=[^&\s]*`)
-
-// clean keeps access tokens out of errors, which end up in logs and the
-// outbox, and gives WeCom's refusals their code.
+// clean keeps the secret and access tokens (in the URLs the client quotes)
+// out of errors, which end up in logs and the outbox, and gives WeCom's
+// refusals their code.
 func clean(err error) error {
-	if err == nil {
-		return nil
-	}
 	if code := errCode(err); code != 0 {
 		return &apiError{code: code, err: err}
 	}
-	return errors.New(tokenInURL.ReplaceAllString(err.Error(), "access_token=***"))
+	return bot.StripURLQueries(err)
 }
 
 // apiError is a WeCom errcode (bot.CodedError).

@@ -55,6 +55,7 @@ type Adapter struct {
 	tokens *tokenCache
 	inbox  Acceptor
 	log    *slog.Logger
+	now    func() time.Time
 }
 
 // New returns the adapter. All WeCom API calls go to cfg.APIBase, so an
@@ -72,7 +73,7 @@ func New(cfg Config, inbox Acceptor, log *slog.Logger) *Adapter {
 	tokens := &tokenCache{}
 	w := work.NewWork(&wcfg.Config{CorpID: cfg.CorpID, CorpSecret: cfg.Secret, AgentID: strconv.Itoa(cfg.AgentID),
 		Cache: tokens, Token: cfg.Token, EncodingAESKey: cfg.AESKey})
-	return &Adapter{cfg: cfg, work: w, tokens: tokens, inbox: inbox, log: log}
+	return &Adapter{cfg: cfg, work: w, tokens: tokens, inbox: inbox, log: log, now: time.Now}
 }
 
 // Name is "wecom".
@@ -110,8 +111,12 @@ func (a *Adapter) callback(c *gin.Context) {
 		return
 	}
 	var ev event
-	if err := xml.Unmarshal(plain, &ev); err != nil || ev.FromUserName == "" {
+	switch err := xml.Unmarshal(plain, &ev); {
+	case err != nil || ev.FromUserName == "":
 		a.refuse(c, "malformed message")
+		return
+	case ev.CreateTime != 0 && a.stale(ev.CreateTime):
+		a.refuse(c, "stale CreateTime")
 		return
 	}
 	if _, err := a.inbox.Accept(c.Request.Context(), ev.message()); err != nil {
@@ -123,13 +128,28 @@ func (a *Adapter) callback(c *gin.Context) {
 	c.String(http.StatusOK, "")
 }
 
-// open checks the signature over (token, timestamp, nonce, data) and
-// decrypts data, which must be addressed to our CorpID. On failure it
-// answers 403 and returns false.
+// callbackWindow is how far a callback's timestamp and its message's
+// CreateTime may be from now. WeCom signs and sends a callback at once and
+// retries it within seconds; without a window a captured callback could be
+// replayed once its dedupe record is gone (store.DedupeDays, far longer).
+const callbackWindow = 5 * time.Minute
+
+// stale reports whether a Unix time in seconds is outside callbackWindow.
+func (a *Adapter) stale(unix int64) bool {
+	return a.now().Sub(time.Unix(unix, 0)).Abs() > callbackWindow
+}
+
+// open checks the signature over (token, timestamp, nonce, data) and the
+// timestamp's window, and decrypts data, which must be addressed to our
+// CorpID. On failure it answers 403 and returns false.
 func (a *Adapter) open(c *gin.Context, data string) ([]byte, bool) {
 	sig := util.Signature(a.cfg.Token, c.Query("timestamp"), c.Query("nonce"), data)
 	if data == "" || subtle.ConstantTimeCompare([]byte(sig), []byte(c.Query("msg_signature"))) != 1 {
 		a.refuse(c, "bad signature")
+		return nil, false
+	}
+	if ts, err := strconv.ParseInt(c.Query("timestamp"), 10, 64); err != nil || a.stale(ts) {
+		a.refuse(c, "stale timestamp")
 		return nil, false
 	}
 	_, plain, err := util.DecryptMsg(a.cfg.CorpID, data, a.cfg.AESKey)

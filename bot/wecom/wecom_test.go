@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"baobei/bot"
 	"baobei/cards"
@@ -44,10 +46,19 @@ func (r *recorder) Accept(_ context.Context, m bot.Message) (bool, error) {
 	return true, nil
 }
 
+// sampleTime is when the official sample was sealed (between getTS and postTS).
+var sampleTime = time.Unix(1409659700, 0)
+
 func sampleServer(t *testing.T, corpID string) (*httptest.Server, *recorder) {
+	return sampleServerAt(t, corpID, sampleTime)
+}
+
+// sampleServerAt serves the sample's adapter with its clock at now.
+func sampleServerAt(t *testing.T, corpID string, now time.Time) (*httptest.Server, *recorder) {
 	gin.SetMode(gin.ReleaseMode)
 	rec := &recorder{}
 	a := New(Config{CorpID: corpID, AgentID: 218, Token: sampleToken, AESKey: sampleAESKey}, rec, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a.now = func() time.Time { return now }
 	e := gin.New()
 	a.Mount(e, nil)
 	srv := httptest.NewServer(e)
@@ -86,6 +97,27 @@ func TestOfficialVectors(t *testing.T) {
 	want := bot.Message{Platform: "wecom", ID: "4561255354251345929", UserID: "mycreate", Text: "hello"}
 	if resp.StatusCode != http.StatusOK || len(rec.got) != 1 || rec.got[0] != want {
 		t.Fatalf("callback: %d, accepted %+v", resp.StatusCode, rec.got)
+	}
+}
+
+// A validly signed callback is taken only within 5 minutes of its
+// timestamp, either way: a captured one cannot be replayed later.
+func TestCallbacksOutsideTheTimeWindowAreRefused(t *testing.T) {
+	post, _ := strconv.ParseInt(postTS, 10, 64)
+	for _, tc := range []struct {
+		off  time.Duration
+		want int
+	}{{-4 * time.Minute, http.StatusOK}, {4 * time.Minute, http.StatusOK}, {10 * time.Minute, http.StatusForbidden},
+		{-10 * time.Minute, http.StatusForbidden}, {6 * 365 * 24 * time.Hour, http.StatusForbidden}} {
+		srv, rec := sampleServerAt(t, sampleCorpID, time.Unix(post, 0).Add(tc.off))
+		resp, err := http.Post(srv.URL+query(postSig, postTS, postNonce), "text/xml", strings.NewReader(postBody(postEncrypt)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want || (tc.want != http.StatusOK) != (len(rec.got) == 0) {
+			t.Errorf("callback seen %v after it was sealed: %d, accepted %d, want %d", tc.off, resp.StatusCode, len(rec.got), tc.want)
+		}
 	}
 }
 

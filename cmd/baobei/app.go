@@ -33,6 +33,7 @@ type app struct {
 	worker  *bot.Worker
 	sched   *scheduler.Scheduler
 	stream  func(ctx context.Context) error // the DingTalk stream, when configured
+	ding    *dingtalk.Adapter               // the DingTalk channel, when configured
 	ready   func() error                    // nil when the platform connection is up
 	clock   *baobei.OffsetClock
 	handler http.Handler
@@ -42,6 +43,9 @@ type app struct {
 
 // newApp opens the store and wires everything.
 func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
+	if err := requireSecret(cfg); err != nil {
+		return nil, err // before the database is touched
+	}
 	s, err := store.OpenPool(ctx, cfg.DB, cfg.Policy, cfg.Pool)
 	if err != nil {
 		return nil, err
@@ -84,8 +88,9 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 		out = wc
 	case cfg.DingTalk.Configured():
 		dt := dingtalk.New(cfg.DingTalk, (*lazyWorker)(a), log)
+		dt.Signatures = s
 		dt.Mount(engine, router)
-		out, a.stream = dt, dt.Start
+		out, a.stream, a.ding = dt, dt.Start, dt
 		if cfg.DingTalk.Mode != "http" {
 			a.ready = dt.StreamReady
 		}
@@ -117,12 +122,9 @@ func newRouter(ctx context.Context, cfg Config, s *store.Store, clock baobei.Clo
 	if err := s.SyncOrg(ctx, org, clock.Now()); err != nil {
 		return nil, org, fmt.Errorf("org: %w", err)
 	}
-	secret := []byte(cfg.secret)
-	if len(secret) == 0 {
-		var err error
-		if secret, err = s.Secret(ctx, "card_secret"); err != nil {
-			return nil, org, err
-		}
+	secret, err := cardSecret(ctx, cfg, s)
+	if err != nil {
+		return nil, org, err
 	}
 	signer, err := cards.NewSigner(secret)
 	if err != nil {
@@ -131,6 +133,30 @@ func newRouter(ctx context.Context, cfg Config, s *store.Store, clock baobei.Clo
 	router := bot.NewRouter(s, clock, cfg.Policy, signer, org.AutoRegister, log)
 	handlers.Register(router, cfg.Policy, signer)
 	return router, org, nil
+}
+
+// requireSecret refuses a platform without BAOBEI_SECRET: the card-signing
+// secret would otherwise live in the database (settings.card_secret), where
+// whoever reads a backup or the SQLite file could sign any button tap.
+func requireSecret(cfg Config) error {
+	if cfg.secret == "" && (cfg.WeCom.Configured() || cfg.DingTalk.Configured()) {
+		return errors.New("BAOBEI_SECRET is required with WeCom or DingTalk configured (it signs card buttons); " +
+			"generate one with `openssl rand -hex 32` and set it in the environment of every replica / " +
+			"配置了企业微信或钉钉时必须设置 BAOBEI_SECRET：用 openssl rand -hex 32 生成，每个副本设置相同的值")
+	}
+	return nil
+}
+
+// cardSecret is BAOBEI_SECRET, or, in a console-only setup without it, a
+// secret generated once and kept in the database.
+func cardSecret(ctx context.Context, cfg Config, s *store.Store) ([]byte, error) {
+	if err := requireSecret(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.secret != "" {
+		return []byte(cfg.secret), nil
+	}
+	return s.Secret(ctx, "card_secret")
 }
 
 // newEngine serves the operator's endpoints: /healthz (the process is

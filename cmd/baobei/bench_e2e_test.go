@@ -179,7 +179,7 @@ func startE2E(b *testing.B, p e2eParams) *e2e {
 		b.Fatal(err)
 	}
 	e.start("baobei", baobeiBin, []string{"BAOBEI_CONFIG=" + cfgPath, "BAOBEI_DB=" + dsn, "BAOBEI_ADDR=" + addr,
-		"BAOBEI_WECOM_SECRET=benchsecret", "BAOBEI_WECOM_TOKEN=" + testToken, "BAOBEI_WECOM_AES_KEY=" + testAESKey}, "serve")
+		"BAOBEI_SECRET=" + testSecret, "BAOBEI_WECOM_SECRET=benchsecret", "BAOBEI_WECOM_TOKEN=" + testToken, "BAOBEI_WECOM_AES_KEY=" + testAESKey}, "serve")
 	waitHTTP(b, "http://"+addr+"/healthz", time.Minute)
 	e.callback = "http://" + addr + "/wecom/callback"
 	e.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024}}

@@ -25,6 +25,7 @@ func TestDingTalkReportAndApprovalCard(t *testing.T) {
 			defer fake.Close()
 			cfg := defaultConfig()
 			cfg.DingTalk = dingtalk.Config{ClientID: fake.ClientID, ClientSecret: fake.ClientSecret, CardTemplateID: "tpl.schema", APIBase: fake.URL}
+			cfg.secret = testSecret
 			if err := cfg.finish(); err != nil {
 				t.Fatal(err)
 			}
@@ -32,6 +33,7 @@ func TestDingTalkReportAndApprovalCard(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			a.ding.SessionBase = fake.URL // the fake's session webhooks are on 127.0.0.1
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			go a.stream(ctx)

@@ -22,6 +22,7 @@ import (
 func faultyWeCom(t *testing.T, fake *wecomtest.Fake, s *store.Store) *wecomEnv {
 	cfg := defaultConfig()
 	cfg.WeCom = wecom.Config{CorpID: testCorp, AgentID: 1000002, Secret: "appsecret", Token: testToken, AESKey: testAESKey, APIBase: fake.URL}
+	cfg.secret = testSecret
 	if err := cfg.finish(); err != nil {
 		t.Fatal(err)
 	}

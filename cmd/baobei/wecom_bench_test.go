@@ -31,6 +31,7 @@ func BenchmarkWeComCallbackAck(b *testing.B) {
 	defer drop()
 	cfg := defaultConfig()
 	cfg.WeCom = wecom.Config{CorpID: testCorp, AgentID: 1000002, Secret: "s", Token: testToken, AESKey: testAESKey, APIBase: "http://127.0.0.1:1"}
+	cfg.secret = testSecret
 	if err := cfg.finish(); err != nil {
 		b.Fatal(err)
 	}

@@ -21,6 +21,7 @@ const (
 	testCorp   = "wwbaobeitest"
 	testToken  = "callbacktoken"
 	testAESKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	testSecret = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" // BAOBEI_SECRET, required with a platform
 )
 
 // wecomEnv is the service wired to a fake WeCom on 127.0.0.1.
@@ -35,20 +36,29 @@ type wecomEnv struct {
 func newWeCom(t *testing.T, b storetest.Backend, org *baobei.Org) *wecomEnv {
 	fake := wecomtest.Start()
 	t.Cleanup(fake.Close)
+	e := wireWeCom(t, b, org, fake.URL, "appsecret", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e.fake = fake
+	return e
+}
+
+// wireWeCom is the service with WeCom's API at apiBase and the app secret
+// secret, serving its callbacks on 127.0.0.1.
+func wireWeCom(t *testing.T, b storetest.Backend, org *baobei.Org, apiBase, secret string, log *slog.Logger) *wecomEnv {
 	cfg := defaultConfig()
 	cfg.Org = org
-	cfg.WeCom = wecom.Config{CorpID: testCorp, AgentID: 1000002, Secret: "appsecret", Token: testToken, AESKey: testAESKey,
-		APIBase: fake.URL, Robots: map[string]string{"sales1": "robot-key-1"}}
+	cfg.WeCom = wecom.Config{CorpID: testCorp, AgentID: 1000002, Secret: secret, Token: testToken, AESKey: testAESKey,
+		APIBase: apiBase, Robots: map[string]string{"sales1": "robot-key-1"}}
+	cfg.secret = testSecret
 	if err := cfg.finish(); err != nil {
 		t.Fatal(err)
 	}
-	a, err := wire(context.Background(), cfg, b.Open(t, cfg.Policy), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := wire(context.Background(), cfg, b.Open(t, cfg.Policy), log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(a.handler)
 	t.Cleanup(srv.Close)
-	return &wecomEnv{t: t, fake: fake, app: a, srv: srv, at: time.Now().Unix()}
+	return &wecomEnv{t: t, app: a, srv: srv, at: time.Now().Unix()}
 }
 
 // deliver posts a sealed callback and returns the HTTP status.
@@ -223,6 +233,7 @@ func TestConsoleNextToWeCom(t *testing.T) {
 	cfg.WeCom = wecom.Config{CorpID: testCorp, AgentID: 1, Secret: "s", Token: testToken, AESKey: testAESKey, APIBase: "http://127.0.0.1:1"}
 	cfg.Console.Enabled = true
 	cfg.Addr = ":8080"
+	cfg.secret = testSecret
 	if err := cfg.finish(); err != nil {
 		t.Fatal(err)
 	}

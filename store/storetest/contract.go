@@ -110,6 +110,7 @@ func Run(t *testing.T, b Backend) {
 		{"Locks", testLocks},
 		{"ManualRelease", testManualRelease},
 		{"Cleanup", testCleanup},
+		{"CallbackSignatures", testCallbackSignatures},
 	}
 	for _, tc := range append(append(tests, approvalTests...), ownershipTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
@@ -849,6 +850,7 @@ func testCleanup(t *testing.T, b Backend) {
 	}
 	for i, at := range []time.Time{old, old, recent} {
 		exec("INSERT INTO processed_messages (platform, msg_id, created_at) VALUES ('wecom', ?, ?)", fmt.Sprint(i), at.UTC())
+		exec("INSERT INTO callback_signatures (sig, body, seen_at) VALUES (?, 'b', ?)", fmt.Sprint(i), at.UTC())
 	}
 	for i, row := range []struct {
 		status string
@@ -864,16 +866,37 @@ func testCleanup(t *testing.T, b Backend) {
 		exec("INSERT INTO outbox (to_user, payload, status, next_attempt_at, created_at) VALUES ('zhangsan', '{}', ?, ?, ?)",
 			row.status, row.at.UTC(), row.at.UTC())
 	}
-	if n, err := f.S.Cleanup(f.Ctx, T0); err != nil || n != 4 {
-		t.Fatalf("cleanup deleted %d, want 4: %v", n, err)
+	if n, err := f.S.Cleanup(f.Ctx, T0); err != nil || n != 6 {
+		t.Fatalf("cleanup deleted %d, want 6: %v", n, err)
 	}
 	for q, want := range map[string]int{
-		"SELECT COUNT(*) FROM processed_messages": 1,
-		"SELECT COUNT(*) FROM inbound":            3,
-		"SELECT COUNT(*) FROM outbox":             3,
+		"SELECT COUNT(*) FROM processed_messages":  1,
+		"SELECT COUNT(*) FROM callback_signatures": 1,
+		"SELECT COUNT(*) FROM inbound":             3,
+		"SELECT COUNT(*) FROM outbox":              3,
 	} {
 		if n := f.Count(t, q); n != want {
 			t.Errorf("%s = %d, want %d", q, n, want)
 		}
+	}
+}
+
+// A callback signature is taken once per body: again with the same body (a
+// redelivery), never with another, on whichever replica it arrives.
+func testCallbackSignatures(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	use := func(sig, body string) bool {
+		t.Helper()
+		ok, err := f.S.UseSignature(f.Ctx, sig, body, T0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !use("sig1", "body1") || !use("sig1", "body1") || !use("sig2", "body2") {
+		t.Fatal("a new signature, or one redelivered with its body, must be taken")
+	}
+	if use("sig1", "body2") || use("sig2", "body1") {
+		t.Fatal("a signature seen with another body must be refused")
 	}
 }
