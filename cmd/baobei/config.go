@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"baobei/bot/wecom"
 	"baobei/store"
 
+	"github.com/go-sql-driver/mysql"
 	"gopkg.in/yaml.v3"
 )
 
@@ -40,24 +44,17 @@ type Config struct {
 
 // dbSection is the file's db: a DSN, or {dsn, max_open_conns, max_idle_conns}.
 type dbSection struct {
-	DSN  string `yaml:"dsn"`
-	Pool store.Pool
+	DSN     string `yaml:"dsn"`
+	MaxOpen int    `yaml:"max_open_conns"`
+	MaxIdle int    `yaml:"max_idle_conns"`
 }
 
 func (d *dbSection) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		return n.Decode(&d.DSN)
 	}
-	var v struct {
-		DSN     string `yaml:"dsn"`
-		MaxOpen int    `yaml:"max_open_conns"`
-		MaxIdle int    `yaml:"max_idle_conns"`
-	}
-	if err := n.Decode(&v); err != nil {
-		return err
-	}
-	d.DSN, d.Pool = v.DSN, store.Pool{MaxOpen: v.MaxOpen, MaxIdle: v.MaxIdle}
-	return nil
+	type plain dbSection
+	return n.Decode((*plain)(d))
 }
 
 // PushConfig tunes the pusher.
@@ -74,7 +71,7 @@ type ConsoleConfig struct {
 }
 
 func defaultConfig() Config {
-	return Config{DB: "sqlite://baobei.db", Addr: "127.0.0.1:8080", Timezone: "Asia/Shanghai", Policy: baobei.DefaultPolicy(),
+	return Config{DBFile: dbSection{DSN: "sqlite://baobei.db"}, Addr: "127.0.0.1:8080", Timezone: "Asia/Shanghai", Policy: baobei.DefaultPolicy(),
 		Push: PushConfig{Concurrency: 8}}
 }
 
@@ -92,37 +89,12 @@ func loadConfig(name string, args []string) (Config, error) {
 	if err := readYAML(*path, &cfg); err != nil {
 		return cfg, err
 	}
-	if cfg.DBFile.DSN != "" {
-		cfg.DB = cfg.DBFile.DSN
+	if err := overrideFromEnv(reflect.ValueOf(&cfg).Elem(), "BAOBEI"); err != nil {
+		return cfg, err
 	}
-	cfg.Pool = cfg.DBFile.Pool
-	for env, dst := range map[string]*string{"BAOBEI_DB": &cfg.DB, "BAOBEI_ADDR": &cfg.Addr, "BAOBEI_TIMEZONE": &cfg.Timezone,
-		"BAOBEI_LOG_FORMAT": &cfg.LogFormat, "BAOBEI_CHART_FONT": &cfg.ChartFont, "BAOBEI_SECRET": &cfg.secret, "BAOBEI_CONSOLE_PASSWORD": &cfg.Console.password,
-		"BAOBEI_WECOM_CORP_ID": &cfg.WeCom.CorpID, "BAOBEI_WECOM_API_BASE": &cfg.WeCom.APIBase,
-		"BAOBEI_WECOM_SECRET": &cfg.WeCom.Secret, "BAOBEI_WECOM_TOKEN": &cfg.WeCom.Token, "BAOBEI_WECOM_AES_KEY": &cfg.WeCom.AESKey,
-		"BAOBEI_DINGTALK_CLIENT_ID": &cfg.DingTalk.ClientID, "BAOBEI_DINGTALK_CLIENT_SECRET": &cfg.DingTalk.ClientSecret,
-		"BAOBEI_DINGTALK_API_BASE": &cfg.DingTalk.APIBase} {
-		if v := os.Getenv(env); v != "" {
-			*dst = v
-		}
-	}
-	robots, err := keyValues(os.Getenv("BAOBEI_WECOM_ROBOTS"))
-	if err != nil {
-		return cfg, fmt.Errorf("BAOBEI_WECOM_ROBOTS: %w", err)
-	}
-	cfg.WeCom.Robots = robots
-	if err := cfg.DingTalk.AddRobots(os.Getenv("BAOBEI_DINGTALK_ROBOTS")); err != nil {
-		return cfg, fmt.Errorf("BAOBEI_DINGTALK_ROBOTS: %w", err)
-	}
-	for env, dst := range map[string]*int{"BAOBEI_DB_MAX_OPEN_CONNS": &cfg.Pool.MaxOpen, "BAOBEI_DB_MAX_IDLE_CONNS": &cfg.Pool.MaxIdle,
-		"BAOBEI_PUSH_CONCURRENCY": &cfg.Push.Concurrency} {
-		if v := os.Getenv(env); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return cfg, fmt.Errorf("%s: %q is not a number", env, v)
-			}
-			*dst = n
-		}
+	cfg.DB, cfg.Pool = cfg.DBFile.DSN, store.Pool{MaxOpen: cfg.DBFile.MaxOpen, MaxIdle: cfg.DBFile.MaxIdle}
+	if err := readSecrets(&cfg); err != nil {
+		return cfg, err
 	}
 	if *db != "" {
 		cfg.DB = *db
@@ -133,6 +105,8 @@ func loadConfig(name string, args []string) (Config, error) {
 	return cfg, cfg.finish()
 }
 
+// readYAML decodes the file strictly: an unknown key is an error naming the
+// closest known one, and a secret is refused with its environment variable.
 func readYAML(path string, cfg *Config) error {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -141,8 +115,225 @@ func readYAML(path string, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	if err := yaml.Unmarshal(b, cfg); err != nil {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	if err := checkKeys(doc.Content[0], reflect.TypeOf(*cfg), ""); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := doc.Decode(cfg); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if dsn, err := mysql.ParseDSN(strings.TrimPrefix(cfg.DBFile.DSN, "mysql://")); err == nil && dsn.Passwd != "" && strings.HasPrefix(cfg.DBFile.DSN, "mysql://") {
+		return fmt.Errorf("%s: db holds a password; keep the DSN out of the file and set BAOBEI_DB=%s in the environment", path, redact(cfg.DBFile.DSN))
+	}
+	return nil
+}
+
+// secretKeys are keys a user may write into the file that must come from
+// the environment instead (* stands for any map key or list item).
+var secretKeys = map[string]string{
+	"secret": "BAOBEI_SECRET", "console.password": "BAOBEI_CONSOLE_PASSWORD",
+	"wecom.secret": "BAOBEI_WECOM_SECRET", "wecom.token": "BAOBEI_WECOM_TOKEN", "wecom.aes_key": "BAOBEI_WECOM_AES_KEY",
+	"wecom.encoding_aes_key": "BAOBEI_WECOM_AES_KEY", "wecom.robots": "BAOBEI_WECOM_ROBOTS",
+	"dingtalk.client_secret": "BAOBEI_DINGTALK_CLIENT_SECRET", "dingtalk.app_secret": "BAOBEI_DINGTALK_CLIENT_SECRET",
+	"dingtalk.robots": "BAOBEI_DINGTALK_ROBOTS", "dingtalk.groups.*.webhook": "BAOBEI_DINGTALK_ROBOTS",
+	"dingtalk.groups.*.secret": "BAOBEI_DINGTALK_ROBOTS",
+}
+
+// checkKeys walks a YAML node along the Go type it will decode into and
+// reports every key the type does not have.
+func checkKeys(n *yaml.Node, t reflect.Type, path string) error {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var errs []error
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			f, ok := fields[k.Value]
+			if ok {
+				errs = append(errs, checkKeys(n.Content[i+1], f.Type, path+k.Value+"."))
+				continue
+			}
+			key := path + k.Value
+			if env, secret := secretKeys[key]; secret {
+				errs = append(errs, fmt.Errorf("line %d: %s is a secret and does not belong in the file; set %s in the environment", k.Line, key, env))
+			} else {
+				errs = append(errs, fmt.Errorf("line %d: unknown key %s%s", k.Line, key, closest(k.Value, fields)))
+			}
+		}
+	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			errs = append(errs, checkKeys(n.Content[i], t.Elem(), path+"*."))
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for _, c := range n.Content {
+			errs = append(errs, checkKeys(c, t.Elem(), path+"*."))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// yamlFields maps a struct's YAML keys to its fields (yaml.v3's naming:
+// the tag's name, else the lower-cased field name; "-" and unexported skipped).
+func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	m := map[string]reflect.StructField{}
+	for _, f := range reflect.VisibleFields(t) {
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		m[name] = f
+	}
+	return m
+}
+
+// closest suggests the known key nearest to an unknown one.
+func closest(key string, fields map[string]reflect.StructField) string {
+	best, dist := "", 0
+	for k := range fields {
+		d := editDistance(key, k)
+		if d > max(len(key), len(k))/2 {
+			continue // too far to be a typo of it
+		}
+		if best == "" || d < dist || d == dist && k < best {
+			best, dist = k, d
+		}
+	}
+	if best == "" {
+		known := slices.Sorted(maps.Keys(fields))
+		return " (known keys here: " + strings.Join(known, ", ") + ")"
+	}
+	return "; did you mean " + best + "?"
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	row := make([]int, len(rb)+1)
+	for j := range row {
+		row[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		prev := row[0]
+		row[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			prev, row[j] = row[j], min(row[j]+1, row[j-1]+1, prev+cost)
+		}
+	}
+	return row[len(rb)]
+}
+
+// overrideFromEnv sets every scalar setting from BAOBEI_<PATH> (the YAML
+// path upper-cased, dots as underscores: BAOBEI_POLICY_PROTECTION_DAYS);
+// lists are comma-separated, and a map of scalars takes one variable per
+// key (BAOBEI_POLICY_STALE_DAYS_A=5).
+func overrideFromEnv(v reflect.Value, prefix string) error {
+	var errs []error
+	for name, f := range yamlFields(v.Type()) {
+		fv, env := v.FieldByIndex(f.Index), prefix+"_"+strings.ToUpper(name)
+		switch {
+		case fv.Kind() == reflect.Struct:
+			errs = append(errs, overrideFromEnv(fv, env))
+		case fv.Kind() == reflect.Map && isScalar(fv.Type().Elem().Kind()) && fv.Type().Key().Kind() == reflect.String:
+			for _, kv := range os.Environ() {
+				k, val, _ := strings.Cut(kv, "=")
+				key, ok := strings.CutPrefix(k, env+"_")
+				if !ok || key == "" {
+					continue
+				}
+				if fv.IsNil() {
+					fv.Set(reflect.MakeMap(fv.Type()))
+				}
+				e := reflect.New(fv.Type().Elem()).Elem()
+				errs = append(errs, setScalar(e, k, val))
+				fv.SetMapIndex(reflect.ValueOf(key).Convert(fv.Type().Key()), e)
+			}
+		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.String:
+			if val, ok := os.LookupEnv(env); ok {
+				items := strings.FieldsFunc(val, func(r rune) bool { return r == ',' || r == '，' })
+				list := reflect.MakeSlice(fv.Type(), 0, len(items))
+				for _, it := range items {
+					list = reflect.Append(list, reflect.ValueOf(strings.TrimSpace(it)).Convert(fv.Type().Elem()))
+				}
+				fv.Set(list)
+			}
+		case isScalar(fv.Kind()):
+			if val, ok := os.LookupEnv(env); ok && val != "" {
+				errs = append(errs, setScalar(fv, env, val))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func isScalar(k reflect.Kind) bool {
+	switch k {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+func setScalar(v reflect.Value, env, s string) error {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not true or false", env, s)
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a whole number", env, s)
+		}
+		v.SetInt(n)
+	case reflect.Float64:
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a number", env, s)
+		}
+		v.SetFloat(f)
+	}
+	return nil
+}
+
+// readSecrets takes the secrets, and the DSN that may carry one, from the
+// environment; they never come from the file.
+func readSecrets(cfg *Config) error {
+	for env, dst := range map[string]*string{"BAOBEI_DB": &cfg.DB, "BAOBEI_SECRET": &cfg.secret, "BAOBEI_CONSOLE_PASSWORD": &cfg.Console.password,
+		"BAOBEI_WECOM_SECRET": &cfg.WeCom.Secret, "BAOBEI_WECOM_TOKEN": &cfg.WeCom.Token, "BAOBEI_WECOM_AES_KEY": &cfg.WeCom.AESKey,
+		"BAOBEI_DINGTALK_CLIENT_SECRET": &cfg.DingTalk.ClientSecret} {
+		if v := os.Getenv(env); v != "" {
+			*dst = v
+		}
+	}
+	robots, err := keyValues(os.Getenv("BAOBEI_WECOM_ROBOTS"))
+	if err != nil {
+		return fmt.Errorf("BAOBEI_WECOM_ROBOTS: %w", err)
+	}
+	cfg.WeCom.Robots = robots
+	if err := cfg.DingTalk.AddRobots(os.Getenv("BAOBEI_DINGTALK_ROBOTS")); err != nil {
+		return fmt.Errorf("BAOBEI_DINGTALK_ROBOTS: %w", err)
 	}
 	return nil
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRedact(t *testing.T) {
@@ -43,4 +45,94 @@ func TestLoadConfig(t *testing.T) {
 	if _, err := loadConfig("serve", []string{"--config", path}); err == nil {
 		t.Fatal("an unknown time zone must be refused")
 	}
+}
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "baobei.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestConfigStrict(t *testing.T) {
+	for _, c := range []struct{ file, want string }{
+		{"policy:\n  protection_day: 15\n", "line 2: unknown key policy.protection_day; did you mean protection_days?"},
+		{"adr: 127.0.0.1:9000\n", "unknown key adr; did you mean addr?"},
+		{"org:\n  teams:\n    - name: 一组\n      members:\n        - {id: u1, nmae: 甲}\n", "unknown key org.teams.*.members.*.nmae; did you mean name?"},
+		{"wecom:\n  corp_id: ww1\n  secret: abc\n", "line 3: wecom.secret is a secret and does not belong in the file; set BAOBEI_WECOM_SECRET in the environment"},
+		{"secret: abc\n", "set BAOBEI_SECRET in the environment"},
+		{"dingtalk:\n  groups:\n    sales1: {conversation_id: c1, webhook: https://x}\n", "set BAOBEI_DINGTALK_ROBOTS"},
+		{"db: mysql://root:hunter2@tcp(db:3306)/baobei\n", "set BAOBEI_DB=mysql://root:***@tcp(db:3306)/baobei"},
+		{"db:\n  dsn: sqlite://x.db\n  max_open: 4\n", "did you mean max_open_conns?"},
+		{"policy:\n  protection_days: \"15\"\n", "cannot unmarshal"},
+		{"push:\n  zzzzzzzzzz: 1\n", "known keys here: concurrency, rate"},
+	} {
+		_, err := loadConfig("serve", []string{"--config", writeConfig(t, c.file)})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err = %v, want %q", c.file, err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	}
+	cfg, err := loadConfig("serve", []string{"--config", writeConfig(t, "db:\n  max_open_conns: 4\n")})
+	if err != nil || cfg.DB != "sqlite://baobei.db" || cfg.Pool.MaxOpen != 4 {
+		t.Fatalf("db without dsn: %v %+v", err, cfg.Pool)
+	}
+}
+
+func TestConfigEnvOverridesEveryScalar(t *testing.T) {
+	path := writeConfig(t, "policy:\n  protection_days: 15\n  stale_days: {A: 3}\n")
+	t.Setenv("BAOBEI_POLICY_PROTECTION_DAYS", "20")
+	t.Setenv("BAOBEI_POLICY_APPROVAL_COMPANY", "false")
+	t.Setenv("BAOBEI_POLICY_APPROVAL_GRADES", "A,B")
+	t.Setenv("BAOBEI_POLICY_STALE_DAYS_A", "5")
+	t.Setenv("BAOBEI_PUSH_RATE", "2.5")
+	t.Setenv("BAOBEI_DB_MAX_IDLE_CONNS", "3")
+	t.Setenv("BAOBEI_WECOM_CALLBACK_PATH", "/wx")
+	cfg, err := loadConfig("serve", []string{"--config", path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Policy
+	if p.ProtectionDays != 20 || p.Approval.Company || strings.Join(p.Approval.Grades, ",") != "A,B" || p.StaleDays["A"] != 5 ||
+		cfg.Push.Rate != 2.5 || cfg.Pool.MaxIdle != 3 || cfg.WeCom.CallbackPath != "/wx" {
+		t.Fatalf("config = %+v", cfg)
+	}
+	t.Setenv("BAOBEI_POLICY_MAX_HELD", "many")
+	if _, err := loadConfig("serve", []string{"--config", path}); err == nil || !strings.Contains(err.Error(), "BAOBEI_POLICY_MAX_HELD") {
+		t.Fatalf("a bad number: %v", err)
+	}
+}
+
+// TestConfigREADME holds the README's configuration block to the code:
+// every key the file may hold is shown there.
+func TestConfigREADME(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var readme string // the YAML blocks only
+	for _, part := range strings.Split(string(b), "```yaml")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		readme += block
+	}
+	var walk func(rt reflect.Type, path string)
+	walk = func(rt reflect.Type, path string) {
+		for rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Slice || rt.Kind() == reflect.Map {
+			rt = rt.Elem()
+		}
+		if rt.Kind() != reflect.Struct || rt == reflect.TypeOf(time.Time{}) {
+			return
+		}
+		for name, f := range yamlFields(rt) {
+			if !strings.Contains(readme, name+":") {
+				t.Errorf("README does not show the config key %s%s", path, name)
+			}
+			walk(f.Type, path+name+".")
+		}
+	}
+	walk(reflect.TypeOf(Config{}), "")
 }
