@@ -102,6 +102,11 @@ type Notice struct {
 	Markdown bool            `json:"markdown,omitempty"` // Text is markdown
 	Image    []byte          `json:"image,omitempty"`    // a PNG, where the channel shows images
 	Priority Priority        `json:"-"`                  // kept in its own outbox column
+
+	// A webhook delivery (an outbox row of its own kind): the webhook's id
+	// and the JSON body to post, kept in the outbox's webhook_id and payload.
+	Webhook int64           `json:"-"`
+	Body    json.RawMessage `json:"-"`
 }
 
 // OutboxItem is one queued push and how often sending it was tried.
@@ -195,6 +200,7 @@ type SystemStatus struct {
 	DeadPushes                                             []DeadPush
 	Jobs                                                   []JobRun
 	FailingJobs                                            []JobFailure
+	FailingWebhooks                                        []WebhookFailure
 }
 
 // DeadPush is a push that was given up on after its last attempt.

@@ -60,6 +60,10 @@ type CodedError interface {
 // order by one goroutine at a time, and texts due together are merged into
 // one message. A failed send is tried again with exponential backoff (10s,
 // 20s, … capped at 1h); after MaxAttempts the push is kept as dead.
+//
+// Webhook deliveries are outbox rows too: each webhook is a recipient (its
+// deliveries go in order), posted by Hooks outside the platform's limits,
+// and retried with the same backoff for ever (never dead).
 type Pusher struct {
 	store   OutboxStore
 	adapter Adapter
@@ -75,6 +79,7 @@ type Pusher struct {
 	Poll        time.Duration
 	MaxAttempts int
 	Grace       time.Duration // on stop, how long started sends may take
+	Hooks       HookSender    // posts webhook deliveries
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -272,6 +277,9 @@ func (p *Pusher) waitSlot(key string) {
 }
 
 func recipientKey(n baobei.Notice) string {
+	if n.Webhook != 0 {
+		return fmt.Sprintf("hook:%d", n.Webhook)
+	}
 	if n.ToChat != "" {
 		return "chat:" + n.ToChat
 	}
@@ -340,7 +348,7 @@ func (p *Pusher) merged(queue []baobei.OutboxItem) int {
 }
 
 func mergeable(n baobei.Notice) bool {
-	return len(n.Card) == 0 && n.Update == "" && len(n.Image) == 0
+	return len(n.Card) == 0 && n.Update == "" && len(n.Image) == 0 && n.Webhook == 0
 }
 
 // reserve counts one message against the recipient's windows, or says
@@ -352,7 +360,7 @@ func (p *Pusher) reserve(key string, n baobei.Notice, prio baobei.Priority) time
 	if n.ToChat != "" {
 		windows = p.limits.PerChat
 	}
-	if n.Update != "" || len(windows) == 0 {
+	if n.Update != "" || n.Webhook != 0 || len(windows) == 0 {
 		return 0
 	}
 	now := time.Now()
@@ -418,6 +426,9 @@ func (p *Pusher) prune(now time.Time) {
 // send delivers pushes merged into one message; a success is recorded here,
 // a failure by the caller.
 func (p *Pusher) send(ctx context.Context, batch []baobei.OutboxItem) error {
+	if batch[0].Notice.Webhook != 0 {
+		return p.sendHook(ctx, batch[0])
+	}
 	o, err := OutOf(batch[0].Notice)
 	for _, it := range batch[1:] {
 		o.Text += "\n\n" + it.Notice.Text
@@ -428,20 +439,10 @@ func (p *Pusher) send(ctx context.Context, batch []baobei.OutboxItem) error {
 			err = StripURLQueries(p.adapter.Send(ctx, o))
 		}
 	}
-	now := p.clock.Now()
 	if err == nil {
 		p.recover()
 		metrics.Pushes.WithLabelValues(platform, "sent").Add(float64(len(batch)))
-		ids := make([]int64, len(batch))
-		for i, it := range batch {
-			ids[i] = it.ID
-		}
-		n, merr := p.store.OutboxSent(context.WithoutCancel(ctx), now, ids)
-		if merr != nil {
-			p.log.Error("outbox: sent but not marked; it will be sent again", "outbox_ids", ids, "err", merr)
-		} else if n < len(ids) {
-			p.log.Warn("outbox: sent after its lease ran out; another replica may have sent it too", "outbox_ids", ids, "marked", n)
-		}
+		p.sent(ctx, batch)
 		return nil
 	}
 	code := "network"
@@ -456,14 +457,47 @@ func (p *Pusher) send(ctx context.Context, batch []baobei.OutboxItem) error {
 	return err
 }
 
+// sent marks pushes delivered.
+func (p *Pusher) sent(ctx context.Context, batch []baobei.OutboxItem) {
+	ids := make([]int64, len(batch))
+	for i, it := range batch {
+		ids[i] = it.ID
+	}
+	n, err := p.store.OutboxSent(context.WithoutCancel(ctx), p.clock.Now(), ids)
+	if err != nil {
+		p.log.Error("outbox: sent but not marked; it will be sent again", "outbox_ids", ids, "err", err)
+	} else if n < len(ids) {
+		p.log.Warn("outbox: sent after its lease ran out; another replica may have sent it too", "outbox_ids", ids, "marked", n)
+	}
+}
+
+// sendHook posts one webhook delivery.
+func (p *Pusher) sendHook(ctx context.Context, it baobei.OutboxItem) error {
+	err := errors.New("no webhook sender configured")
+	if p.Hooks != nil {
+		err = StripURLQueries(p.Hooks.Deliver(ctx, it.Notice.Webhook, it.Notice.Body))
+	}
+	if err != nil {
+		return err
+	}
+	metrics.WebhookDeliveries.WithLabelValues("sent").Inc()
+	p.sent(ctx, []baobei.OutboxItem{it})
+	return nil
+}
+
 func (p *Pusher) failed(ctx context.Context, now time.Time, it baobei.OutboxItem, err error) {
 	var next *time.Time
 	result := "dead"
-	if it.Attempts+1 < p.MaxAttempts {
+	hook := it.Notice.Webhook != 0
+	if (hook && !errors.Is(err, ErrWebhookGone)) || (!hook && it.Attempts+1 < p.MaxAttempts) {
 		t := now.Add(Backoff(it.Attempts))
 		next, result = &t, "retry"
 	}
-	metrics.Pushes.WithLabelValues(p.adapter.Name(), result).Inc()
+	if hook {
+		metrics.WebhookDeliveries.WithLabelValues(result).Inc()
+	} else {
+		metrics.Pushes.WithLabelValues(p.adapter.Name(), result).Inc()
+	}
 	p.log.Warn("push failed", "outbox_id", it.ID, "attempt", it.Attempts+1, "dead", next == nil, "err", err)
 	if ferr := p.store.OutboxFailed(context.WithoutCancel(ctx), now, p.owner, it.ID, next, err.Error()); ferr != nil {
 		p.log.Error("outbox: failure not recorded; the lease will run out", "outbox_id", it.ID, "err", ferr)

@@ -77,21 +77,20 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, p baobei.Policy, batch []*repo
 	if err := insertCustomers(ctx, tx, p, fresh); err != nil {
 		return nil, err
 	}
-	var keyArgs, auditArgs []any
+	var keyArgs []any
+	var events []auditEvent
 	nkeys := 0
 	for _, j := range fresh {
 		for _, k := range j.keys {
 			keyArgs = append(keyArgs, k.Kind, k.Value, j.id)
 			nkeys++
 		}
-		auditArgs = append(auditArgs, j.id, j.actor.ID, ActReport, j.actor.ID, ts(j.now), "new")
+		events = append(events, auditEvent{customer: j.id, actor: j.actor.ID, action: ActReport, to: &j.actor.ID, detail: "new", at: j.now})
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO customer_keys (kind, value, customer_id) VALUES "+placeholders(nkeys, 3), keyArgs...); err != nil {
 		return nil, err
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO audit_events (customer_id, actor_id, action, to_owner, at, detail) VALUES "+
-		placeholders(len(fresh), 6), auditArgs...)
-	return fresh, err
+	return fresh, audits(ctx, tx, fresh[0].now, events)
 }
 
 // freeJobs drops the jobs with a key that exists or that an earlier job of

@@ -113,33 +113,48 @@ func audit(ctx context.Context, tx *sqlx.Tx, now time.Time, customerID int64, ac
 	return audits(ctx, tx, now, []auditEvent{{customer: customerID, actor: actor, action: action, from: from, to: to, detail: detail}})
 }
 
-// auditEvent is one audit row to write; actor 0 is the system.
+// auditEvent is one audit row to write; actor 0 is the system, customer 0
+// none (a change of the webhooks), at zero the transaction's now.
 type auditEvent struct {
 	customer, actor int64
 	action          string
 	from, to        *int64
 	detail          string
+	at              time.Time
 }
 
-// audits writes audit rows, many per statement.
+// audits writes audit rows, many per statement, and queues the webhook
+// events they stand for.
 func audits(ctx context.Context, tx *sqlx.Tx, now time.Time, events []auditEvent) error {
-	for len(events) > 0 {
-		chunk := events[:min(len(events), 200)]
-		events = events[len(chunk):]
+	var hooks []hookEvent
+	for rest := events; len(rest) > 0; {
+		chunk := rest[:min(len(rest), 200)]
+		rest = rest[len(chunk):]
 		args := make([]any, 0, 7*len(chunk))
 		for _, e := range chunk {
-			var by any = e.actor
-			if e.actor == 0 {
-				by = nil
+			at := now
+			if !e.at.IsZero() {
+				at = e.at
 			}
-			args = append(args, e.customer, by, e.action, e.from, e.to, ts(now), e.detail)
+			args = append(args, nullID(e.customer), nullID(e.actor), e.action, e.from, e.to, ts(at), e.detail)
+			if h, ok := hookOf(e); ok {
+				hooks = append(hooks, h)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (customer_id, actor_id, action, from_owner, to_owner, at, detail)
 			VALUES `+placeholders(len(chunk), 7), args...); err != nil {
 			return err
 		}
 	}
-	return nil
+	return queueHooks(ctx, tx, now, hooks)
+}
+
+// nullID is id, or NULL for 0.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }
 
 // Audit actions.

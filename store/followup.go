@@ -37,10 +37,23 @@ func (s *Store) FollowUp(ctx context.Context, now time.Time, actor *baobei.User,
 		if err := changeGrade(ctx, tx, now, actor, c, c.Version+1, f.Grade); err != nil {
 			return err
 		}
+		if err := queueHooks(ctx, tx, now, []hookEvent{followUpHook(actor, c, f)}); err != nil {
+			return err
+		}
 		out, err = changed(ctx, tx, c)
 		return err
 	})
 	return out, err
+}
+
+// followUpHook is the followup.created event of f, logged on c by actor.
+func followUpHook(actor *baobei.User, c *baobei.Customer, f baobei.FollowUpDraft) hookEvent {
+	to := f.Stage
+	if to == "" {
+		to = c.Stage
+	}
+	return hookEvent{kind: baobei.EventFollowUpCreated, customer: c.ID, actor: actor.ID,
+		followup: &baobei.WebhookFollowUp{Content: f.Content, StageFrom: c.Stage, StageTo: to, NextAt: tsp(f.NextAt)}}
 }
 
 // SetGrade changes a customer's grade (等级 #3 A): its owner, a manager of

@@ -95,8 +95,9 @@ func (s *Store) leaseOutbox(ctx context.Context, now, until time.Time, owner str
 		Payload  string `db:"payload"`
 		Attempts int    `db:"attempts"`
 		Priority int    `db:"priority"`
+		Webhook  *int64 `db:"webhook_id"`
 	}
-	q, args, err = sqlx.In(`SELECT id, payload, attempts, priority FROM outbox WHERE id IN (?) AND lease_owner = ? AND next_attempt_at = ?
+	q, args, err = sqlx.In(`SELECT id, payload, attempts, priority, webhook_id FROM outbox WHERE id IN (?) AND lease_owner = ? AND next_attempt_at = ?
 		AND status = ? ORDER BY id`, ids, owner, ts(until), OutboxPending)
 	if err != nil {
 		return nil, err
@@ -107,6 +108,10 @@ func (s *Store) leaseOutbox(ctx context.Context, now, until time.Time, owner str
 	items := make([]baobei.OutboxItem, len(rows))
 	for i, r := range rows {
 		items[i] = baobei.OutboxItem{ID: r.ID, Attempts: r.Attempts}
+		if r.Webhook != nil { // the payload is the body to post
+			items[i].Notice = baobei.Notice{Webhook: *r.Webhook, Body: json.RawMessage(r.Payload), Priority: baobei.Priority(r.Priority)}
+			continue
+		}
 		if err := json.Unmarshal([]byte(r.Payload), &items[i].Notice); err != nil {
 			return nil, fmt.Errorf("outbox %d: %w", r.ID, err)
 		}

@@ -36,8 +36,12 @@ func (s *Store) Status(ctx context.Context) (*baobei.SystemStatus, error) {
 		return nil, err
 	}
 	// Per job, its oldest slot not done yet, when it failed FailingAfter times or more.
-	err := s.q().SelectContext(ctx, &st.FailingJobs, `SELECT r.job, r.slot, r.failures, r.failed_at, r.last_error FROM job_runs r
+	if err := s.q().SelectContext(ctx, &st.FailingJobs, `SELECT r.job, r.slot, r.failures, r.failed_at, r.last_error FROM job_runs r
 		WHERE r.status <> ? AND r.failures >= ? AND r.slot = (SELECT MIN(slot) FROM job_runs WHERE job = r.job AND status <> ?)
-		ORDER BY r.job`, SlotDone, FailingAfter, SlotDone)
+		ORDER BY r.job`, SlotDone, FailingAfter, SlotDone); err != nil {
+		return nil, err
+	}
+	var err error
+	st.FailingWebhooks, err = s.WebhookFailures(ctx)
 	return st, err
 }

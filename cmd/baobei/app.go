@@ -97,6 +97,7 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 	}
 	a.pusher = bot.NewPusher(s, out, clock, log, cfg.Push.Rate)
 	a.pusher.Concurrency = cfg.Push.Concurrency
+	a.pusher.Hooks = &bot.Webhooks{Store: s}
 	s.OnQueued(a.pusher.Wake)
 	a.worker = bot.NewWorker(s, router, clock, log)
 	a.sched = scheduler.New(s, clock, log, scheduler.Jobs(s, cfg.Policy, funnelChart(cfg.ChartFont, log))...)

@@ -44,6 +44,11 @@ var (
 	JobFailures = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "baobei_job_consecutive_failures", Help: "Failed attempts of the job's oldest slot that has not run yet.",
 	}, []string{"job"})
+	// WebhookDeliveries counts webhook delivery attempts by result (sent,
+	// retry, dead: the webhook was removed).
+	WebhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "baobei_webhook_deliveries_total", Help: "Webhook delivery attempts, by result.",
+	}, []string{"result"})
 	// InboundRejected counts callbacks that could not be recorded, by platform and reason.
 	InboundRejected = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "baobei_inbound_rejected_total", Help: "Incoming messages answered with an error instead of being recorded, by platform and reason.",
@@ -51,6 +56,6 @@ var (
 )
 
 func init() {
-	Registry.MustRegister(Commands, CommandSeconds, Pushes, PlatformErrors, JobRuns, JobSeconds, JobFailures, InboundRejected,
+	Registry.MustRegister(Commands, CommandSeconds, Pushes, PlatformErrors, JobRuns, JobSeconds, JobFailures, InboundRejected, WebhookDeliveries,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 }
