@@ -112,7 +112,7 @@ func Run(t *testing.T, b Backend) {
 		{"Cleanup", testCleanup},
 		{"CallbackSignatures", testCallbackSignatures},
 	}
-	for _, tc := range append(append(tests, approvalTests...), ownershipTests...) {
+	for _, tc := range append(append(append(tests, approvalTests...), ownershipTests...), webhookTests...) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
 	}
 }
