@@ -40,7 +40,9 @@ type Webhook struct {
 }
 
 // Wants reports whether the webhook subscribed to event.
-func (w *Webhook) Wants(event string) bool { return slices.Contains(strings.Split(w.Events, ","), event) }
+func (w *Webhook) Wants(event string) bool {
+	return slices.Contains(strings.Split(w.Events, ","), event)
+}
 
 // WebhookFailure is a webhook whose oldest waiting delivery failed: how
 // many wait, the most attempts one took, and its last error.
