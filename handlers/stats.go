@@ -40,7 +40,8 @@ func WeekStart(t time.Time, p baobei.Policy) time.Time {
 }
 
 // Status handles 系统状态 (admins): queues, dead pushes, the jobs' last
-// runs, and the jobs failing again and again.
+// runs, the jobs failing again and again, and the webhooks whose deliveries
+// fail.
 func (h *Handlers) Status(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
 	st, err := req.Svc.Status(ctx)
 	if err != nil {
@@ -63,8 +64,14 @@ func (h *Handlers) Status(ctx context.Context, req *bot.Request) (*bot.Reply, er
 		}
 		lines = append(lines, fmt.Sprintf("✗ 任务 %s（%s 那次）已失败 %d 次%s：%s", j.Job, h.policy.DateTime(j.Slot), j.Failures, when, clip(j.LastError, 80)))
 	}
+	for _, w := range st.FailingWebhooks {
+		lines = append(lines, fmt.Sprintf("✗ Webhook W%d %s：%d 条待投递，已尝试 %d 次：%s", w.ID, w.URL, w.Pending, w.Attempts, clip(w.LastError, 80)))
+	}
 	if st.OutboxDead > 0 {
 		lines = append(lines, "发送失败的消息已保留；检查平台配置（密钥、可信IP）后联系开发处理。")
+	}
+	if len(st.FailingWebhooks) > 0 {
+		lines = append(lines, "Webhook 投递会一直重试（间隔最长 1 小时），不会丢弃；请检查接收方，再用 baobei webhook test 编号 测试。")
 	}
 	if len(st.FailingJobs) > 0 {
 		lines = append(lines, "失败的任务会自动重试；请查看日志（搜 job=任务名）排查原因。")

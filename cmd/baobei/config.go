@@ -39,7 +39,8 @@ type Config struct {
 	Pool      store.Pool      `yaml:"-"` // db.max_open_conns, db.max_idle_conns
 	Push      PushConfig      `yaml:"push"`
 
-	secret string // BAOBEI_SECRET: signs card buttons; generated and stored when empty
+	secret string   // BAOBEI_SECRET: signs card buttons; generated and stored when empty
+	args   []string // what the flags left (a subcommand's arguments)
 }
 
 // dbSection is the file's db: a DSN, or {dsn, max_open_conns, max_idle_conns}.
@@ -76,16 +77,21 @@ func defaultConfig() Config {
 }
 
 // loadConfig reads the file named by --config or BAOBEI_CONFIG (default
-// ./baobei.yaml, optional), then the environment, then the flags.
-func loadConfig(name string, args []string) (Config, error) {
+// ./baobei.yaml, optional), then the environment, then the flags; more
+// declares a subcommand's own flags, and cfg.args keeps the arguments left.
+func loadConfig(name string, args []string, more ...func(*flag.FlagSet)) (Config, error) {
 	cfg := defaultConfig()
 	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	for _, m := range more {
+		m(fl)
+	}
 	path := fl.String("config", envOr("BAOBEI_CONFIG", "baobei.yaml"), "config file (optional)")
 	db := fl.String("db", "", "database: sqlite:///path/baobei.db or mysql://user:pass@tcp(host:3306)/db (env BAOBEI_DB)")
 	addr := fl.String("addr", "", "listen address (env BAOBEI_ADDR)")
 	if err := fl.Parse(args); err != nil {
 		return cfg, err
 	}
+	cfg.args = fl.Args()
 	if err := readYAML(*path, &cfg); err != nil {
 		return cfg, err
 	}

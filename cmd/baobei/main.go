@@ -2,6 +2,7 @@
 //
 //	baobei [serve] [--config baobei.yaml] [--db DSN] [--addr :8080]
 //	baobei migrate [--db DSN]
+//	baobei webhook add --url URL --events customer.won,… | list | remove ID | test ID
 package main
 
 import (
@@ -36,6 +37,9 @@ func run(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		sub, args = args[0], args[1:]
 	}
+	if sub == "webhook" {
+		return webhookCmd(ctx, args, os.Stdout)
+	}
 	cfg, err := loadConfig(sub, args)
 	if err != nil {
 		return err
@@ -51,7 +55,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	return fmt.Errorf("unknown command %q: use serve or migrate", sub)
+	return fmt.Errorf("unknown command %q: use serve, migrate or webhook", sub)
 }
 
 // serve runs the HTTP server, the worker, the pusher, the DingTalk stream

@@ -23,10 +23,11 @@ var (
 	poolInUse     = prometheus.NewDesc("baobei_db_connections_in_use", "Database connections in use.", nil, nil)
 	poolOpen      = prometheus.NewDesc("baobei_db_connections_open", "Database connections open (in use and idle).", nil, nil)
 	poolWait      = prometheus.NewDesc("baobei_db_connection_waits_total", "Times a query waited for a free connection.", nil, nil)
+	hooksFailing  = prometheus.NewDesc("baobei_webhooks_failing", "Webhooks with a waiting delivery that failed at least once.", nil, nil)
 )
 
 func (q queueCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{inboundDepth, inboundOldest, outboxDepth, outboxOldest, poolInUse, poolOpen, poolWait} {
+	for _, d := range []*prometheus.Desc{inboundDepth, inboundOldest, outboxDepth, outboxOldest, poolInUse, poolOpen, poolWait, hooksFailing} {
 		ch <- d
 	}
 }
@@ -56,6 +57,9 @@ func (q queueCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(outboxDepth, prometheus.GaugeValue, float64(n), strconv.Itoa(p))
 			ch <- prometheus.MustNewConstMetric(outboxOldest, prometheus.GaugeValue, oldest, strconv.Itoa(p))
 		}
+	}
+	if fs, err := q.a.store.WebhookFailures(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(hooksFailing, prometheus.GaugeValue, float64(len(fs)))
 	}
 	st := q.a.store.PoolStats()
 	ch <- prometheus.MustNewConstMetric(poolInUse, prometheus.GaugeValue, float64(st.InUse))
