@@ -510,11 +510,19 @@ func (p *Pusher) defer_(ctx context.Context, items []baobei.OutboxItem, at time.
 	if len(items) == 0 {
 		return at
 	}
-	ids := make([]int64, len(items))
+	ids, hooks := make([]int64, len(items)), 0
 	for i, it := range items {
 		ids[i] = it.ID
+		if it.Notice.Webhook != 0 {
+			hooks++
+		}
 	}
-	metrics.Pushes.WithLabelValues(p.adapter.Name(), "deferred").Add(float64(len(ids)))
+	if n := len(ids) - hooks; n > 0 {
+		metrics.Pushes.WithLabelValues(p.adapter.Name(), "deferred").Add(float64(n))
+	}
+	if hooks > 0 {
+		metrics.WebhookDeliveries.WithLabelValues("deferred").Add(float64(hooks))
+	}
 	if err := p.store.OutboxDefer(context.WithoutCancel(ctx), at, p.owner, ids); err != nil {
 		p.log.Error("outbox defer; the lease will run out", "err", err)
 	}

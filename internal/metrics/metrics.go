@@ -44,10 +44,10 @@ var (
 	JobFailures = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "baobei_job_consecutive_failures", Help: "Failed attempts of the job's oldest slot that has not run yet.",
 	}, []string{"job"})
-	// WebhookDeliveries counts webhook delivery attempts by result (sent,
-	// retry, dead: the webhook was removed).
+	// WebhookDeliveries counts webhook deliveries handled by result (sent,
+	// retry, dead: the webhook was removed, deferred: behind a failed one).
 	WebhookDeliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "baobei_webhook_deliveries_total", Help: "Webhook delivery attempts, by result.",
+		Name: "baobei_webhook_deliveries_total", Help: "Webhook deliveries handled by the pusher, by result.",
 	}, []string{"result"})
 	// InboundRejected counts callbacks that could not be recorded, by platform and reason.
 	InboundRejected = prometheus.NewCounterVec(prometheus.CounterOpts{
