@@ -31,17 +31,12 @@ func (s *Store) AddWebhook(ctx context.Context, now time.Time, url string, event
 	if err := baobei.CheckWebhookURL(url); err != nil {
 		return nil, err
 	}
-	if len(events) == 0 {
-		_, err := baobei.ParseWebhookEvents("")
+	events, err := baobei.ParseWebhookEvents(strings.Join(events, ","))
+	if err != nil {
 		return nil, err
 	}
-	for _, e := range events {
-		if _, err := baobei.ParseWebhookEvents(e); err != nil {
-			return nil, err
-		}
-	}
 	w := &baobei.Webhook{URL: url, Events: strings.Join(events, ","), Secret: randomHex(32), Active: true, CreatedAt: ts(now)}
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+	err = s.tx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, "INSERT INTO webhooks (url, events, secret, active, created_at) VALUES (?, ?, ?, ?, ?)",
 			w.URL, w.Events, w.Secret, true, w.CreatedAt)
 		if err != nil {
@@ -167,19 +162,27 @@ func queueHooks(ctx context.Context, tx *sqlx.Tx, now time.Time, events []hookEv
 	if err != nil {
 		return err
 	}
-	var args []any
-	rows := 0
+	var rows [][]any
 	for i, e := range wanted {
 		for _, w := range subs {
 			if w.Wants(e.kind) {
-				args = append(args, "", "", string(bodies[i]), OutboxPending, int(baobei.PriorityNotice), ts(now), ts(now), w.ID)
-				rows++
+				rows = append(rows, []any{"", "", string(bodies[i]), OutboxPending, int(baobei.PriorityNotice), ts(now), ts(now), w.ID})
 			}
 		}
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (to_user, to_chat, payload, status, priority, next_attempt_at, created_at, webhook_id)
-		VALUES `+placeholders(rows, 8), args...)
-	return err
+	for len(rows) > 0 { // 100 rows a statement, as enqueue
+		chunk := rows[:min(len(rows), 100)]
+		rows = rows[len(chunk):]
+		var args []any
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (to_user, to_chat, payload, status, priority, next_attempt_at, created_at, webhook_id)
+			VALUES `+placeholders(len(chunk), 8), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hookBodies renders the events' JSON with the customers as they are now.

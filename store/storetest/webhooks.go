@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ var webhookTests = []struct {
 	{"WebhookEventWithChange", testWebhookWithChange},
 	{"WebhookRemoveAndRefuse", testWebhookRemove},
 	{"WebhookFailuresShown", testWebhookFailures},
+	{"WebhookJobBatch", testWebhookJobBatch},
 }
 
 // Deliveries lists the bodies queued for webhook id, oldest first.
@@ -253,5 +255,33 @@ func testWebhookFailures(t *testing.T, b Backend) {
 	}
 	if fw := st.FailingWebhooks[0]; fw.ID != w.ID || fw.URL != "https://example.com/hooks" || fw.Pending != 1 || fw.Attempts != 1 || fw.LastError != "webhook W1: HTTP 500: down" {
 		t.Fatalf("failing = %+v", fw)
+	}
+}
+
+// A job's batch queues one delivery per customer and webhook, past one
+// statement's worth of rows.
+func testWebhookJobBatch(t *testing.T, b Backend) {
+	p := baobei.DefaultPolicy()
+	p.MaxHeld = 1000
+	f := Seed(t, b, p)
+	one, two := addHook(t, f, baobei.EventCustomerReleased), addHook(t, f, baobei.EventCustomerReleased, baobei.EventCustomerWon)
+	const n = 120
+	for i := 0; i < n; i++ {
+		f.Report(t, T0, f.Zhangsan, fmt.Sprintf("138%08d", i), "客户")
+	}
+	if got, err := f.S.ReleaseExpired(f.Ctx, T0.Add(31*day)); err != nil || got != n {
+		t.Fatalf("released %d %v", got, err)
+	}
+	for _, w := range []*baobei.Webhook{one, two} {
+		seen := map[int64]bool{}
+		for _, ev := range Deliveries(t, f.S, w.ID) {
+			if ev.Type != baobei.EventCustomerReleased || seen[ev.Customer.ID] || ev.From == nil || ev.From.UID != "zhangsan" {
+				t.Fatalf("W%d: %+v", w.ID, ev)
+			}
+			seen[ev.Customer.ID] = true
+		}
+		if len(seen) != n {
+			t.Fatalf("W%d got %d releases, want %d", w.ID, len(seen), n)
+		}
 	}
 }
