@@ -23,6 +23,7 @@ var webhookTests = []struct {
 	{"WebhookRemoveAndRefuse", testWebhookRemove},
 	{"WebhookFailuresShown", testWebhookFailures},
 	{"WebhookJobBatch", testWebhookJobBatch},
+	{"WebhookApprovals", testWebhookApprovals},
 }
 
 // Deliveries lists the bodies queued for webhook id, oldest first.
@@ -283,5 +284,34 @@ func testWebhookJobBatch(t *testing.T, b Backend) {
 		if len(seen) != n {
 			t.Fatalf("W%d got %d releases, want %d", w.ID, len(seen), n)
 		}
+	}
+}
+
+// A report waiting for approval is reported when approved, not before; an
+// approved extension is no event.
+func testWebhookApprovals(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	w := addHook(t, f, baobei.WebhookEvents...)
+	res, err := f.S.RequestReport(f.Ctx, T0, f.Zhangsan, baobei.CustomerDraft{Phone: "13800138000", Name: "王总", Grade: "A"}, askAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Deliveries(t, f.S, w.ID); len(got) != 0 {
+		t.Fatalf("a pending report sent %v", types(got))
+	}
+	if _, _, err := f.S.Decide(f.Ctx, T0, f.Wangjl, res.Approval.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	ext, err := f.S.RequestExtend(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: res.Customer.ID}, 10, "等装修", askAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.S.Decide(f.Ctx, T0, f.Wangjl, ext.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	got := Deliveries(t, f.S, w.ID)
+	if len(got) != 1 || got[0].Type != baobei.EventCustomerReported || got[0].Reason != "approved" || got[0].Actor.UID != "wangjl" ||
+		got[0].To == nil || got[0].To.UID != "zhangsan" || got[0].Customer.Status != baobei.StatusOwned {
+		t.Fatalf("events = %+v", got)
 	}
 }
