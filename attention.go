@@ -8,14 +8,23 @@ import (
 	"time"
 )
 
-// Attention is what one customer needs today, if anything.
+// ExpiringWithin is how far ahead 待办 and the digest list protections ending.
+const ExpiringWithin = 7 * 24 * time.Hour
+
+// Attention is what one customer needs, if anything. AttentionOf is the one
+// place that decides it: 待办, the daily digest, the managers' escalation
+// and the expiry warnings all ask it.
 type Attention struct {
-	Due      bool // a planned follow-up is due today or overdue
-	Overdue  int  // days past the planned follow-up
-	Idle     int  // days without a follow-up (since the later of the last follow-up and the claim)
-	Stale    bool // idle longer than its grade allows
-	Expiring bool // protection ends within 7 days
-	Escalate bool // the manager should know: overdue ≥ 2 days, or idle ≥ 7 days or 2 days past stale
+	Due        bool      // a planned follow-up is due today or overdue
+	Late       bool      // …and its time has passed
+	Overdue    int       // days past the planned follow-up
+	Idle       int       // days without a follow-up (since the later of the last follow-up and the claim)
+	Stale      bool      // idle longer than its grade allows
+	Expiring   bool      // owned, not locked, and its protection ends within ExpiringWithin (not yet ended)
+	Escalate   bool      // the manager should know: overdue ≥ 2 days, or idle ≥ 7 days or 2 days past stale
+	Release    time.Time // when a release rule takes it (Policy.ReleaseAt); zero when none does (won, locked, pool)
+	ReleaseWhy string    // ReleaseExpired or ReleaseNoFollow
+	Warn       bool      // a release rule takes it within the warning window (Policy.WarnAhead)
 }
 
 // AttentionOf classifies c at now.
@@ -23,15 +32,17 @@ func AttentionOf(c *Customer, now time.Time, p Policy) Attention {
 	var a Attention
 	endOfDay := p.DayStart(now).Add(24 * time.Hour)
 	if c.NextFollowupAt != nil && c.NextFollowupAt.Before(endOfDay) {
-		a.Due = true
+		a.Due, a.Late = true, c.NextFollowupAt.Before(now)
 		a.Overdue = int(now.Sub(*c.NextFollowupAt).Hours() / 24)
 	}
 	idle := now.Sub(c.LastActivity())
 	a.Idle = int(idle.Hours() / 24)
 	a.Stale = idle >= p.Stale(c.Grade)
 	a.Expiring = c.Status == StatusOwned && !c.Locked && c.ProtectedUntil != nil &&
-		now.Before(*c.ProtectedUntil) && c.ProtectedUntil.Before(now.Add(7*24*time.Hour))
+		now.Before(*c.ProtectedUntil) && c.ProtectedUntil.Before(now.Add(ExpiringWithin))
 	a.Escalate = a.Overdue >= 2 || idle >= 7*24*time.Hour || idle >= p.Stale(c.Grade)+48*time.Hour
+	a.Release, a.ReleaseWhy = p.ReleaseAt(c)
+	a.Warn = a.ReleaseWhy != "" && a.Release.After(now) && !a.Release.After(now.Add(p.WarnAhead()))
 	return a
 }
 

@@ -117,16 +117,17 @@ func NoticeReleased(cs []Customer, p Policy) Notice {
 	return Notice{ToUser: cs[0].OwnerUID, Text: strings.Join(lines, "\n")}
 }
 
-// NoticeExpiring warns an owner about customers a release rule takes soon.
-// It suggests a follow-up where the idle rule fires, and 延期 only when it
+// NoticeExpiring warns an owner about the customers a release rule takes
+// within the warning window (Policy.WarnDays), each with the days left,
+// counted up: never more than WarnDays. It suggests a follow-up where the idle rule fires, and 延期 only when it
 // would help: for the customers in extendable (extensions left, none
 // pending), whose approved 延期 moves the end and suspends the idle rule.
 func NoticeExpiring(cs []Customer, now time.Time, extendable map[int64]bool, p Policy) Notice {
-	lines := []string{fmt.Sprintf("提醒：%d 个客户即将退回公海：", len(cs))}
+	lines := []string{fmt.Sprintf("提醒：%d 个客户即将退回公海（%d 天内）：", len(cs), p.WarnDays)}
 	idle, ending, ext := false, false, int64(0)
 	for _, c := range cs {
 		at, why := p.ReleaseAt(&c)
-		left := int(at.Sub(now).Hours()/24 + 0.999)
+		left := int((at.Sub(now) + 24*time.Hour - time.Second) / (24 * time.Hour))
 		cause := "保护期结束"
 		if why == ReleaseNoFollow {
 			cause = fmt.Sprintf("%d 天未跟进", int(p.Idle(c.Grade).Hours()/24))

@@ -36,7 +36,7 @@ func (h *Handlers) Mine(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 }
 
 // Todo handles 待办: follow-ups due by the end of today and customers whose
-// protection ends within 7 days.
+// protection ends within 7 days, as baobei.AttentionOf decides.
 func (h *Handlers) Todo(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
 	cs, err := req.Svc.OwnedBy(ctx, req.Now, req.Actor.ID)
 	if err != nil {
@@ -46,18 +46,18 @@ func (h *Handlers) Todo(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 }
 
 func (h *Handlers) todo(viewer *baobei.User, cs []baobei.Customer, now time.Time) string {
-	endOfDay := h.policy.DayStart(now).Add(24 * time.Hour)
 	var due, expiring []string
 	for i := range cs {
 		c := &cs[i]
-		if c.NextFollowupAt != nil && c.NextFollowupAt.Before(endOfDay) {
+		a := baobei.AttentionOf(c, now, h.policy)
+		if a.Due {
 			mark := ""
-			if c.NextFollowupAt.Before(now) {
+			if a.Late {
 				mark = "（已逾期）"
 			}
 			due = append(due, h.line(viewer, c, now)+mark)
 		}
-		if c.Status == baobei.StatusOwned && c.ProtectedUntil.Before(now.Add(7*24*time.Hour)) {
+		if a.Expiring {
 			expiring = append(expiring, h.line(viewer, c, now))
 		}
 	}

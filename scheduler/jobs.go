@@ -15,7 +15,7 @@ import (
 type Store interface {
 	Slots
 	ReleaseExpired(ctx context.Context, now time.Time) (int, error)
-	WarnExpiring(ctx context.Context, now time.Time, ahead time.Duration) (int, error)
+	WarnExpiring(ctx context.Context, now time.Time) (int, error)
 	ReleasedSince(ctx context.Context, since, now time.Time) (map[string][]baobei.ReleasedRow, error)
 	Teams(ctx context.Context) ([]baobei.Team, error)
 	Stats(ctx context.Context, scope baobei.Scope, from, to time.Time) (*baobei.Stats, error)
@@ -29,9 +29,6 @@ type Store interface {
 // SlotDays is how long the records of job slots are kept: a slot that
 // failed past Window is given up on, and shows in 系统状态 until then.
 const SlotDays = 7
-
-// WarnAhead is how long before release an owner is warned.
-const WarnAhead = 3 * 24 * time.Hour
 
 // Chart draws a summary as a PNG, or returns nil (no font): the text stands alone.
 type Chart func(title string, st *baobei.Stats) []byte
@@ -66,9 +63,9 @@ func Jobs(s Store, p baobei.Policy, chart Chart) []Job {
 	}
 	count := func(n int, err error) (Result, error) { return Result{N: n}, err }
 	return []Job{
-		// Hourly, warning what reaches the 3-day mark before the next run.
+		// Hourly, warning what a release rule takes within policy.warn_days.
 		{Name: "warn-expiring", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
-			return count(s.WarnExpiring(ctx, slot, WarnAhead+time.Hour))
+			return count(s.WarnExpiring(ctx, slot))
 		}},
 		{Name: "release-expired", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
 			return count(s.ReleaseExpired(ctx, slot))

@@ -376,8 +376,8 @@ func (c *Config) finish() error {
 	}
 	c.Policy.Loc = loc
 	p := c.Policy
-	if p.ProtectionDays < 1 || p.MaxHeld < 1 || p.MaxClaimsPerDay < 1 || p.ReclaimCooldown < 0 || p.NameMaxRunes < 1 || p.ContentMaxRunes < 1 || p.FieldMaxRunes < 1 {
-		return errors.New("policy: protection_days, max_held, max_claims_per_day, name_max, content_max and field_max must be positive")
+	if p.ProtectionDays < 1 || p.MaxHeld < 1 || p.MaxClaimsPerDay < 1 || p.ReclaimCooldown < 0 || p.NameMaxRunes < 1 || p.ContentMaxRunes < 1 || p.FieldMaxRunes < 1 || p.WarnDays < 1 {
+		return errors.New("policy: protection_days, max_held, max_claims_per_day, name_max, content_max, field_max and warn_days must be positive")
 	}
 	return nil
 }
