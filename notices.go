@@ -18,6 +18,25 @@ func NoticeReportAttempt(c *Customer, actor *User, p Policy) Notice {
 		actor.Name, c.ID, c.Name, ProtectionText(c, p), c.ID)}
 }
 
+// AttemptWindow is the hour after a refused report during which further
+// attempts on the customer are gathered: the owner hears of the first at
+// once (NoticeReportAttempt) and of the rest together when it ends
+// (NoticeReportAttempts).
+const AttemptWindow = time.Hour
+
+// NoticeReportAttempts tells the owner who else tried to report their
+// customer in the hour after the first attempt: the first two names and,
+// past two, how many people in all.
+func NoticeReportAttempts(c *Customer, names []string, p Policy) Notice {
+	who := strings.Join(names[:min(2, len(names))], "、")
+	if len(names) > 2 {
+		who += fmt.Sprintf("等 %d 人", len(names))
+	}
+	return Notice{ToUser: c.OwnerUID, Text: fmt.Sprintf(
+		"提醒：过去一小时 %s也尝试报备你的客户 #%d %s，已被系统拒绝（%s）。请尽快跟进：跟进 #%d 内容",
+		who, c.ID, c.Name, ProtectionText(c, p), c.ID)}
+}
+
 // NoticeTaken tells the former owner that actor took the customer over,
 // after its protection ended or from the pool.
 func NoticeTaken(c *Customer, formerUID string, expired bool, actor *User) Notice {
