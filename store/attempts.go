@@ -59,6 +59,11 @@ type dueAttempt struct {
 // written in the transaction that marks those attempts sent. An owner who
 // no longer holds the customer is not told. It returns the notices queued.
 func (s *Store) QueueDue(ctx context.Context, now time.Time) (int, error) {
+	// Every pusher asks every second: a read first, no write lock while nothing is due.
+	var waiting int
+	if err := s.db.GetContext(ctx, &waiting, "SELECT COUNT(*) FROM report_attempts WHERE sent_at IS NULL AND window_end <= ?", ts(now)); err != nil || waiting == 0 {
+		return 0, err
+	}
 	queued := 0
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
 		queued = 0
