@@ -138,9 +138,10 @@ func NoticeReleased(cs []Customer, p Policy) Notice {
 
 // NoticeExpiring warns an owner about the customers a release rule takes
 // within the warning window (Policy.WarnDays), each with the days left,
-// counted up: never more than WarnDays. It suggests a follow-up where the idle rule fires, and 延期 only when it
-// would help: for the customers in extendable (extensions left, none
-// pending), whose approved 延期 moves the end and suspends the idle rule.
+// counted up: never more than WarnDays. It suggests a follow-up where the
+// idle rule fires, and 延期 only when it would help: for the customers in
+// extendable (extensions left, none pending), whose approved 延期 moves the
+// end and suspends the idle rule.
 func NoticeExpiring(cs []Customer, now time.Time, extendable map[int64]bool, p Policy) Notice {
 	lines := []string{fmt.Sprintf("提醒：%d 个客户即将退回公海（%d 天内）：", len(cs), p.WarnDays)}
 	idle, ending, ext := false, false, int64(0)

@@ -566,9 +566,9 @@ func (s *Store) ReleasedSince(ctx context.Context, since, now time.Time) (map[st
 
 // ScanAttention streams, in table order, the owned customers that may need
 // attention at now (baobei.AttentionOf decides): a follow-up due today,
-// protection ending within baobei.ExpiringWithin, or idle as long as the shortest stale limit or 7 days (the managers'
-// escalation). One pass over the table:
-// read in owner order, the same rows would cost a random read each. fn must
+// protection ending within baobei.ExpiringWithin, or idle as long as the
+// shortest stale limit or 7 days (the managers' escalation). One pass over
+// the table: read in owner order, the same rows would cost a random read each. fn must
 // not use the store (the query holds its connection).
 func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobei.Customer) error) error {
 	stale := min(s.policy.Stale(""), 7*24*time.Hour)
