@@ -43,6 +43,7 @@ var uses = map[string]string{
 	CmdExtend:   "原因",
 	CmdTransfer: "原因",
 	CmdReject:   "原因",
+	CmdAmount:   "金额 原因",
 }
 
 var keyExamples = map[string]string{
@@ -54,6 +55,7 @@ var keyExamples = map[string]string{
 
 // commands lists the command words, longest first so that 我的客户 wins over 我的.
 var commands = []struct{ word, name string }{
+	{"跟进记录", CmdFollowUps}, {"改金额", CmdAmount},
 	{"我的客户", CmdMine}, {"我的申请", CmdRequests}, {"报备", CmdReport}, {"延期", CmdExtend},
 	{"审批", CmdApprovals}, {"同意", CmdApprove}, {"驳回", CmdReject}, {"统计", CmdStats}, {"系统状态", CmdStatus}, {"锁定", CmdLock}, {"解锁", CmdUnlock}, {"释放", CmdRelease}, {"等级", CmdGrade}, {"跟进", CmdFollowUp}, {"成交", CmdWon},
 	{"流失", CmdLost}, {"我的", CmdMine}, {"待办", CmdTodo}, {"查询", CmdQuery},
@@ -94,9 +96,11 @@ var examples = map[string]string{
 	CmdUnlock:    "解锁 #3",
 	CmdRelease:   "释放 #3 原因:客户已找别家",
 	CmdGrade:     "等级 #3 A",
+	CmdFollowUps: "跟进记录 #3",
+	CmdAmount:    "改金额 #3 金额:13800 原因:合同补签",
 }
 
-const helpLine = "可用命令：报备、跟进、成交、流失、我的客户、待办、查询、公海、领取、转移、交接、延期、审批、我的申请、统计、锁定、解锁、释放、等级、帮助。"
+const helpLine = "可用命令：报备、跟进、成交、流失、我的客户、待办、查询、公海、领取、转移、交接、延期、审批、我的申请、统计、锁定、解锁、释放、等级、跟进记录、改金额、帮助。"
 
 // span is a token: rune offsets into the message; phone marks a run found
 // by the phone scan.
@@ -852,7 +856,7 @@ func (m *msg) args(c *Command, items []item, lim limits) error {
 	}
 	ri := firstFree(items, func(s span) bool { return c.Name != CmdTransfer || !m.isMention(s) })
 	switch c.Name {
-	case CmdQuery, CmdLock, CmdUnlock: // 查询 张先生 13800138000: the phone names the customer
+	case CmdQuery, CmdLock, CmdUnlock, CmdFollowUps: // 查询 张先生 13800138000: the phone names the customer
 		if pi := firstFree(items, func(s span) bool { return s.phone }); pi >= 0 {
 			ri = pi
 		}
@@ -881,8 +885,10 @@ func (m *msg) args(c *Command, items []item, lim limits) error {
 		return m.target(c, items, ri, lim)
 	case CmdExtend:
 		return m.days(c, items, ri)
-	case CmdQuery, CmdLock, CmdUnlock:
+	case CmdQuery, CmdLock, CmdUnlock, CmdFollowUps:
 		m.ignoreFree(c, items, ri)
+	case CmdAmount:
+		return m.amount(c, items, ri)
 	}
 	return nil
 }
@@ -1151,6 +1157,16 @@ func (m *msg) verbatim(items []item, skip int, key string) string {
 	}
 	flush(len(items) - 1)
 	return strings.Join(runs, " ")
+}
+
+// amount reads 改金额 #3 金额:13800 原因:合同补签: the new amount, and the
+// reason (原因: or the free text after the customer).
+func (m *msg) amount(c *Command, items []item, ri int) error {
+	c.Reason = m.verbatim(items, ri, "原因")
+	if c.Amount == nil {
+		return baobei.Errorf(baobei.EINVALID, "请写正确的成交金额和原因，例如：%s", examples[CmdAmount])
+	}
+	return nil
 }
 
 // wonAmount reads a bare amount after the reference: 成交 13800138000 12800元.

@@ -48,6 +48,8 @@ func Register(router *bot.Router, p baobei.Policy, signer *cards.Signer) {
 	reg(bot.CmdUnlock, h.Unlock)
 	reg(bot.CmdRelease, h.Release)
 	reg(bot.CmdGrade, h.Grade)
+	reg(bot.CmdFollowUps, h.FollowUps)
+	reg(bot.CmdAmount, h.Amount)
 }
 
 // sayIgnored adds to a reply (or a refusal) the text the command did not

@@ -62,7 +62,7 @@ func TestConsoleApprovals(t *testing.T) {
 		if strings.Count(joined, "A1 已同意") != 1 || !strings.Contains(joined, "无需再处理") {
 			t.Fatalf("concurrent taps: %q", replies)
 		}
-		wantHas(t, c.tap("wangjl", approve), "已由", "已同意", "无需再处理") // a replayed token changes nothing
+		wantHas(t, c.tap("wangjl", approve), "A1 的结果：已同意（王经理 ", "无需再处理") // a replayed token changes nothing
 		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "A1", "已同意", "保护期至")
 		wantHas(t, c.say("zhangsan", "跟进 #1 见面沟通"), "已记录跟进")
 
