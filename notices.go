@@ -78,7 +78,7 @@ func NoticesHandover(actor, from, to *User, moved []Customer, held int, p Policy
 	if over := OverCap("你", held, p); over != "" {
 		lines = append(lines, over)
 	}
-	lines = append(lines, "发「我的客户」查看。")
+	lines = append(lines, "发「我的客户」查看，联系客户后发「跟进 #编号 内容」记录。")
 	return []Notice{
 		{ToUser: to.UID, Text: strings.Join(lines, "\n")},
 		{ToUser: from.UID, Text: fmt.Sprintf("你名下的 %d 个客户已由 %s 交接给 %s。有疑问请联系 %s；发「我的客户」查看你名下还有的客户。",
