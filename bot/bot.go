@@ -117,6 +117,8 @@ type Result struct {
 	Replies  []Out
 	Replayed bool
 	Outcome  string // see Reply.Outcome
+	Command  string // the command's name (CmdReport …), as logged
+	Code     string // the refusal's error code (baobei.EINVALID …), "internal", or "" when it succeeded
 	Err      error
 }
 

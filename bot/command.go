@@ -57,6 +57,7 @@ type Command struct {
 	Target        string     // @someone: the receiving user of 转移 / 交接
 	Ref           string     // how the customer (or, for 交接, the giving user) was named
 	Number        int64      // Ref as a short customer number (#3, 3), or the approval number of 同意 / 驳回
+	Topic         string     // 帮助 <word>: the name of the command asked about
 
 	// Note is what a 报备 carried besides its fields (free text, 备注:, keys
 	// 报备 does not use); it is kept in Demand too, and the reply shows it.

@@ -31,76 +31,12 @@ var keys = map[string]string{
 // of a multi-line form (需求：三人沙发 要现货).
 var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "公司": true, "原因": true, "内容": true, "姓名": true}
 
-// uses lists the keys each command reads; any other key is reported back
-// as ignored (报备 keeps it as a note instead).
-var uses = map[string]string{
-	CmdReport:   "来源 需求 备注 公司 微信 等级 姓名 电话 阶段 下次 金额",
-	CmdFollowUp: "阶段 下次 金额 原因 内容 备注 等级",
-	CmdGrade:    "等级",
-	CmdWon:      "金额",
-	CmdLost:     "原因",
-	CmdRelease:  "原因",
-	CmdExtend:   "原因",
-	CmdTransfer: "原因",
-	CmdReject:   "原因",
-	CmdAmount:   "金额 原因",
-}
-
 var keyExamples = map[string]string{
 	"来源": "来源:抖音", "需求": "需求:三人沙发", "公司": "公司:杭州某某家居", "微信": "微信:zhang_wx",
 	"等级": "等级:A", "阶段": "阶段:需求确认", "下次": "下次:周五 14:00", "金额": "金额:12800",
 	"原因": "原因:预算不足", "内容": "内容:电话沟通", "姓名": "姓名:张先生", "电话": "电话:13800138000",
 	"备注": "备注:周末有空",
 }
-
-// commands lists the command words, longest first so that 我的客户 wins over 我的.
-var commands = []struct{ word, name string }{
-	{"跟进记录", CmdFollowUps}, {"改金额", CmdAmount},
-	{"我的客户", CmdMine}, {"我的申请", CmdRequests}, {"报备", CmdReport}, {"延期", CmdExtend},
-	{"审批", CmdApprovals}, {"同意", CmdApprove}, {"驳回", CmdReject}, {"统计", CmdStats}, {"系统状态", CmdStatus}, {"锁定", CmdLock}, {"解锁", CmdUnlock}, {"释放", CmdRelease}, {"等级", CmdGrade}, {"跟进", CmdFollowUp}, {"成交", CmdWon},
-	{"流失", CmdLost}, {"我的", CmdMine}, {"待办", CmdTodo}, {"查询", CmdQuery},
-	{"公海", CmdPool}, {"领取", CmdClaim}, {"转移", CmdTransfer}, {"交接", CmdHandover},
-	{"帮助", CmdHelp}, {"help", CmdHelp}, {"查", CmdQuery}, {"?", CmdHelp},
-}
-
-// CommandWord is the word of a command name as users type it (CmdMine → 我的客户).
-func CommandWord(name string) string {
-	for _, c := range commands {
-		if c.name == name {
-			return c.word
-		}
-	}
-	return name
-}
-
-// examples shows each command in its correct form, for error messages.
-var examples = map[string]string{
-	CmdReport:    "报备 13800138000 张先生 来源:抖音 需求:三人沙发",
-	CmdFollowUp:  "跟进 13800138000 电话沟通，想看样品 下次:周五 阶段:需求确认",
-	CmdWon:       "成交 13800138000 金额:12800",
-	CmdLost:      "流失 13800138000 原因:预算不足",
-	CmdMine:      "我的客户",
-	CmdTodo:      "待办",
-	CmdQuery:     "查询 13800138000",
-	CmdPool:      "公海",
-	CmdClaim:     "领取 3",
-	CmdTransfer:  "转移 13800138000 @李四",
-	CmdHandover:  "交接 @张三 @李四",
-	CmdHelp:      "帮助",
-	CmdExtend:    "延期 13800138000 15天 原因:等装修完工",
-	CmdApprovals: "审批",
-	CmdRequests:  "我的申请",
-	CmdApprove:   "同意 A12",
-	CmdReject:    "驳回 A12 原因:信息不全",
-	CmdLock:      "锁定 #3",
-	CmdUnlock:    "解锁 #3",
-	CmdRelease:   "释放 #3 原因:客户已找别家",
-	CmdGrade:     "等级 #3 A",
-	CmdFollowUps: "跟进记录 #3",
-	CmdAmount:    "改金额 #3 金额:13800 原因:合同补签",
-}
-
-const helpLine = "可用命令：报备、跟进、成交、流失、我的客户、待办、查询、公海、领取、转移、交接、延期、审批、我的申请、统计、锁定、解锁、释放、等级、跟进记录、改金额、帮助。"
 
 // span is a token: rune offsets into the message; phone marks a run found
 // by the phone scan.
@@ -131,8 +67,8 @@ func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Co
 		return &Command{Name: CmdUnknown}, m.unknown(toks)
 	}
 	c := &Command{Name: name}
-	switch name {
-	case CmdMine, CmdTodo, CmdPool, CmdHelp, CmdApprovals, CmdRequests, CmdStats, CmdStatus:
+	spec := specs[name]
+	if spec.parse == nil {
 		if len(toks) > 0 {
 			c.Ignored = []string{m.line(span{start: toks[0].start, end: toks[len(toks)-1].end})}
 		}
@@ -421,18 +357,14 @@ func (m *msg) unknown(toks []span) error {
 // closestCommand returns the command word nearest to w by edit distance,
 // or "" when nothing is close.
 func closestCommand(w string) (string, string) {
-	canon := map[string]string{CmdMine: "我的客户", CmdQuery: "查询", CmdHelp: "帮助"}
-	best, name, bestD := "", "", 1<<30
+	word, name, bestD := "", "", 1<<30
 	for _, c := range commands {
 		d := editDistance([]rune(w), []rune(c.word))
 		if d < bestD && d < max(baobei.RuneLen(w), baobei.RuneLen(c.word)) {
-			best, name, bestD = c.word, c.name, d
+			word, name, bestD = CommandWord(c.name), c.name, d
 		}
 	}
-	if cw, ok := canon[name]; ok {
-		best = cw
-	}
-	return best, name
+	return word, name
 }
 
 func editDistance(a, b []rune) int {
@@ -837,59 +769,47 @@ func policyLimits(p baobei.Policy) limits {
 	return limits{p.NameMaxRunes, p.FieldMaxRunes, p.ContentMaxRunes}
 }
 
-// args reads the free tokens of each command.
+// args reads the free tokens with the command's parser.
 func (m *msg) args(c *Command, items []item, lim limits) error {
-	switch c.Name {
-	case CmdFollowUp, CmdLost, CmdRelease, CmdReject, CmdReport:
-	default: // punctuation and emoji alone carry nothing here (成交 #3 12800 🎉)
+	spec := specs[c.Name]
+	if !spec.noisy { // punctuation and emoji alone carry nothing here (成交 #3 12800 🎉)
 		items = slices.DeleteFunc(items, func(it item) bool { return it.key == "" && m.noise(it.val) })
 	}
-	switch c.Name {
-	case CmdReport:
-		return m.report(c, items, lim)
-	case CmdHandover:
-		return m.handover(c, items, lim)
-	case CmdApprove, CmdReject:
-		return m.decision(c, items)
-	case CmdGrade:
-		return m.grade(c, items, lim)
+	return spec.parse(m, c, items, lim)
+}
+
+// content reads the text of 跟进 (with its 备注).
+func (m *msg) content(c *Command, items []item, ri int, _ limits) error {
+	c.Content = m.verbatim(items, ri, "内容")
+	if c.Note != "" {
+		c.Content = strings.TrimSpace(c.Content + " " + c.Note)
+		c.Note = ""
 	}
-	ri := firstFree(items, func(s span) bool { return c.Name != CmdTransfer || !m.isMention(s) })
-	switch c.Name {
-	case CmdQuery, CmdLock, CmdUnlock, CmdFollowUps: // 查询 张先生 13800138000: the phone names the customer
-		if pi := firstFree(items, func(s span) bool { return s.phone }); pi >= 0 {
-			ri = pi
-		}
+	if c.Content == "" {
+		return baobei.Errorf(baobei.EINVALID, "没有写跟进内容（客户：%s）。例如：%s", c.Ref, examples[CmdFollowUp])
 	}
-	if ri < 0 {
-		return baobei.Errorf(baobei.EINVALID, "没有写是哪个客户。请写手机号、称呼或编号，例如：%s", examples[c.Name])
+	return nil
+}
+
+// reason reads the rest as the reason (流失, 释放).
+func (m *msg) reason(c *Command, items []item, ri int, _ limits) error {
+	c.Reason = m.verbatim(items, ri, "原因")
+	return nil
+}
+
+// amount reads 改金额 #3 金额:13800 原因:合同补签: the new amount, and the
+// reason (原因: or the free text after the customer).
+func (m *msg) amount(c *Command, items []item, ri int, _ limits) error {
+	c.Reason = m.verbatim(items, ri, "原因")
+	if c.Amount == nil {
+		return baobei.Errorf(baobei.EINVALID, "请写正确的成交金额和原因，例如：%s", examples[CmdAmount])
 	}
-	if err := m.setRef(c, items[ri].val, lim); err != nil {
-		return err
-	}
-	switch c.Name {
-	case CmdFollowUp:
-		c.Content = m.verbatim(items, ri, "内容")
-		if c.Note != "" {
-			c.Content = strings.TrimSpace(c.Content + " " + c.Note)
-			c.Note = ""
-		}
-		if c.Content == "" {
-			return baobei.Errorf(baobei.EINVALID, "没有写跟进内容（客户：%s）。例如：%s", c.Ref, examples[CmdFollowUp])
-		}
-	case CmdLost, CmdRelease:
-		c.Reason = m.verbatim(items, ri, "原因")
-	case CmdWon:
-		return m.wonAmount(c, items, ri)
-	case CmdClaim, CmdTransfer:
-		return m.target(c, items, ri, lim)
-	case CmdExtend:
-		return m.days(c, items, ri)
-	case CmdQuery, CmdLock, CmdUnlock, CmdFollowUps:
-		m.ignoreFree(c, items, ri)
-	case CmdAmount:
-		return m.amount(c, items, ri)
-	}
+	return nil
+}
+
+// ignoreRest reports the free tokens after the customer as ignored.
+func (m *msg) ignoreRest(c *Command, items []item, ri int, _ limits) error {
+	m.ignoreFree(c, items, ri)
 	return nil
 }
 
@@ -904,7 +824,7 @@ func (m *msg) ignoreFree(c *Command, items []item, ri int) {
 }
 
 // days reads the N天 of 延期 (1 to 365).
-func (m *msg) days(c *Command, items []item, ri int) error {
+func (m *msg) days(c *Command, items []item, ri int, _ limits) error {
 	for i, it := range items {
 		if i == ri || it.key != "" {
 			continue
@@ -928,7 +848,7 @@ func (m *msg) days(c *Command, items []item, ri int) error {
 
 // decision reads 同意 / 驳回: the approval number (A12, #12 or 12) and, for
 // 驳回, the reason.
-func (m *msg) decision(c *Command, items []item) error {
+func (m *msg) decision(c *Command, items []item, _ limits) error {
 	ri := firstFree(items, func(span) bool { return true })
 	if ri < 0 {
 		return baobei.Errorf(baobei.EINVALID, "请写审批编号，例如：%s。发「审批」查看待审批的编号。", examples[c.Name])
@@ -1159,18 +1079,8 @@ func (m *msg) verbatim(items []item, skip int, key string) string {
 	return strings.Join(runs, " ")
 }
 
-// amount reads 改金额 #3 金额:13800 原因:合同补签: the new amount, and the
-// reason (原因: or the free text after the customer).
-func (m *msg) amount(c *Command, items []item, ri int) error {
-	c.Reason = m.verbatim(items, ri, "原因")
-	if c.Amount == nil {
-		return baobei.Errorf(baobei.EINVALID, "请写正确的成交金额和原因，例如：%s", examples[CmdAmount])
-	}
-	return nil
-}
-
 // wonAmount reads a bare amount after the reference: 成交 13800138000 12800元.
-func (m *msg) wonAmount(c *Command, items []item, ri int) error {
+func (m *msg) wonAmount(c *Command, items []item, ri int, _ limits) error {
 	for i, it := range items {
 		if i == ri || it.key != "" {
 			continue

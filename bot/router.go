@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +34,7 @@ type Router struct {
 	signer       *cards.Signer
 	autoRegister bool
 	log          *slog.Logger
-	handlers     map[string]HandlerFunc
+	handlers     Handlers
 	users        userCache
 	names        map[string]NameLookup
 }
@@ -48,13 +50,13 @@ func (r *Router) SetNameLookup(platform string, f NameLookup) {
 	r.names[platform] = f
 }
 
-// NewRouter returns a router with no handlers.
+// NewRouter returns a router that answers no command until Serve.
 func NewRouter(s Store, clock baobei.Clock, p baobei.Policy, signer *cards.Signer, autoRegister bool, log *slog.Logger) *Router {
-	return &Router{store: s, clock: clock, policy: p, signer: signer, autoRegister: autoRegister, log: log, handlers: map[string]HandlerFunc{}}
+	return &Router{store: s, clock: clock, policy: p, signer: signer, autoRegister: autoRegister, log: log}
 }
 
-// Handle registers the handler of a command name (CmdReport, …).
-func (r *Router) Handle(cmd string, h HandlerFunc) { r.handlers[cmd] = h }
+// Serve makes h answer every command of the table (Commands).
+func (r *Router) Serve(h Handlers) { r.handlers = h }
 
 // Inbound is one message to process: its inbound row (0 when none) and
 // whether this is its last attempt, on which a failure is answered with an
@@ -190,7 +192,10 @@ func (r *Router) result(m Message, run *unitRun, ur baobei.UnitResult) *Result {
 	if ur.Err != nil {
 		return &Result{Err: ur.Err}
 	}
-	res := &Result{Replayed: ur.Replayed, Outcome: run.card}
+	res := &Result{Replayed: ur.Replayed, Outcome: run.card, Command: run.cmd}
+	if run.outcome != "ok" {
+		res.Code = run.outcome
+	}
 	for _, n := range ur.Replies {
 		o, err := OutOf(n)
 		if err != nil {
@@ -298,11 +303,16 @@ func (r *Router) run(ctx context.Context, svc baobei.Service, m Message, actor *
 	if err != nil {
 		return CmdUnknown, r.errorReply(err), baobei.ErrorCode(err), nil
 	}
-	h, ok := r.handlers[cmd.Name]
-	if !ok {
+	spec := specs[cmd.Name]
+	if r.handlers == nil {
 		return cmd.Name, Text("这个功能还没有开放。发「帮助」查看可用命令。"), "unhandled", nil
 	}
-	reply, err := h(ctx, &Request{Msg: m, Actor: actor, Cmd: cmd, Now: now, Svc: svc})
+	var reply *Reply
+	err = spec.guard(actor)
+	if err == nil {
+		reply, err = spec.Run(r.handlers, ctx, &Request{Msg: m, Actor: actor, Cmd: cmd, Now: now, Svc: svc})
+	}
+	reply, err = sayIgnored(cmd, reply, err)
 	var be *baobei.Error
 	switch {
 	case err == nil:
@@ -312,6 +322,27 @@ func (r *Router) run(ctx context.Context, svc baobei.Service, m Message, actor *
 		return cmd.Name, r.errorReply(err), outcome(err), nil
 	}
 	return cmd.Name, nil, "", err
+}
+
+// sayIgnored adds to a reply (or a refusal) the text the command did not
+// use, so that nothing typed is dropped silently.
+func sayIgnored(cmd *Command, reply *Reply, err error) (*Reply, error) {
+	if len(cmd.Ignored) == 0 {
+		return reply, err
+	}
+	note := fmt.Sprintf("（已忽略“%s”：「%s」用不到这些内容。）", strings.Join(cmd.Ignored, " "), CommandWord(cmd.Name))
+	if be, ok := err.(*baobei.Error); ok {
+		return nil, &baobei.Error{Code: be.Code, Message: be.Message + "\n" + note}
+	}
+	if err == nil && reply != nil {
+		out := *reply
+		out.Text += "\n" + note
+		if out.Masked != "" {
+			out.Masked += "\n" + note
+		}
+		return &out, nil
+	}
+	return reply, err
 }
 
 // errorReply shows a *baobei.Error's message; anything else is logged with

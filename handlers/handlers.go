@@ -5,9 +5,7 @@
 package handlers
 
 import (
-	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"baobei"
@@ -21,59 +19,9 @@ type Handlers struct {
 	signer *cards.Signer
 }
 
-// Register wires every command into the router.
+// Register makes h answer every command of bot.Commands.
 func Register(router *bot.Router, p baobei.Policy, signer *cards.Signer) {
-	h := &Handlers{policy: p, signer: signer}
-	reg := func(cmd string, f bot.HandlerFunc) { router.Handle(cmd, sayIgnored(f)) }
-	reg(bot.CmdReport, h.Report)
-	reg(bot.CmdFollowUp, h.FollowUp)
-	reg(bot.CmdWon, h.Won)
-	reg(bot.CmdLost, h.Lost)
-	reg(bot.CmdMine, h.Mine)
-	reg(bot.CmdTodo, h.Todo)
-	reg(bot.CmdQuery, h.Query)
-	reg(bot.CmdPool, h.Pool)
-	reg(bot.CmdClaim, h.Claim)
-	reg(bot.CmdTransfer, h.Transfer)
-	reg(bot.CmdHandover, h.Handover)
-	reg(bot.CmdHelp, h.Help)
-	reg(bot.CmdExtend, h.Extend)
-	reg(bot.CmdApprove, h.Approve)
-	reg(bot.CmdReject, h.Reject)
-	reg(bot.CmdApprovals, h.Approvals)
-	reg(bot.CmdRequests, h.Requests)
-	reg(bot.CmdStats, h.Stats)
-	reg(bot.CmdStatus, h.Status)
-	reg(bot.CmdLock, h.Lock)
-	reg(bot.CmdUnlock, h.Unlock)
-	reg(bot.CmdRelease, h.Release)
-	reg(bot.CmdGrade, h.Grade)
-	reg(bot.CmdFollowUps, h.FollowUps)
-	reg(bot.CmdAmount, h.Amount)
-}
-
-// sayIgnored adds to a reply (or a refusal) the text the command did not
-// use, so that nothing typed is dropped silently.
-func sayIgnored(f bot.HandlerFunc) bot.HandlerFunc {
-	return func(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-		reply, err := f(ctx, req)
-		if len(req.Cmd.Ignored) == 0 {
-			return reply, err
-		}
-		note := fmt.Sprintf("（已忽略“%s”：「%s」用不到这些内容。）", strings.Join(req.Cmd.Ignored, " "), bot.CommandWord(req.Cmd.Name))
-		if be, ok := err.(*baobei.Error); ok {
-			return nil, &baobei.Error{Code: be.Code, Message: be.Message + "\n" + note}
-		}
-		if err == nil && reply != nil {
-			out := *reply
-			out.Text += "\n" + note
-			if out.Masked != "" {
-				out.Masked += "\n" + note
-			}
-			return &out, nil
-		}
-		return reply, err
-	}
+	router.Serve(&Handlers{policy: p, signer: signer})
 }
 
 // ref turns the parsed reference into a service reference.

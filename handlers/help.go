@@ -2,24 +2,42 @@ package handlers
 
 import (
 	"context"
+	"strings"
 
+	"baobei"
 	"baobei/bot"
 )
 
-// HelpText lists the commands with one example each.
-const HelpText = `报备助手可用命令：
-报备 13800138000 张先生 来源:抖音 需求:三人沙发
-跟进 13800138000 电话沟通，想看样品 下次:周五 阶段:需求确认 等级:A
-等级 #3 A（负责人或经理改等级）
-成交 13800138000 金额:12800
-流失 13800138000 原因:预算不足
-我的客户 · 待办 · 查询 13800138000 · 跟进记录 #3
-公海 · 领取 #3 · 释放 #3 原因:客户已找别家
-转移 13800138000 @李四 · 交接 @张三 @李四（经理）
-改金额 #3 金额:13800 原因:合同补签（管理员）
-客户可用手机号、编号（#3）或称呼指明。`
-
-// Help handles 帮助.
+// Help handles 帮助: the commands the asker's role may use, one example
+// each, from bot.Commands; 帮助 <word> explains one command in full.
 func (h *Handlers) Help(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	return bot.Text(HelpText), nil
+	if s := bot.SpecOf(req.Cmd.Topic); s != nil {
+		return bot.Text(HelpTopic(s)), nil
+	}
+	return bot.Text(HelpText(req.Actor.Role)), nil
+}
+
+// HelpText lists the commands a role may use, with one example each.
+func HelpText(r baobei.Role) string {
+	lines := []string{"报备助手 · 你可用的命令（" + r.Label() + "）："}
+	for i := range bot.Commands {
+		if s := &bot.Commands[i]; s.Allows(r) {
+			lines = append(lines, s.Words[0]+"："+s.Summary+"。例如："+s.Example)
+		}
+	}
+	lines = append(lines, "客户可用手机号、编号（#3）或称呼指明。发「帮助 报备」看一个命令的详细用法。")
+	return strings.Join(lines, "\n")
+}
+
+// HelpTopic explains one command: what it does, an example, its other
+// words and who may use it.
+func HelpTopic(s *bot.Spec) string {
+	lines := []string{"「" + s.Words[0] + "」" + s.Summary + "。", s.Detail, "例如：" + s.Example}
+	if len(s.Words) > 1 {
+		lines = append(lines, "也可以写："+strings.Join(s.Words[1:], "、"))
+	}
+	if len(s.Roles) > 0 {
+		lines = append(lines, "仅"+s.WhoMay()+"可用。")
+	}
+	return strings.Join(lines, "\n")
 }

@@ -1,24 +1,14 @@
 package handlers_test
 
 import (
-	"context"
-	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"baobei"
 	"baobei/bot"
-	"baobei/cards"
-	"baobei/handlers"
+	"baobei/handlers/handlertest"
 	"baobei/store/storetest"
 )
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
 
 // testPolicy is the default policy with approvals on.
 func testPolicy() baobei.Policy {
@@ -37,24 +27,11 @@ func dispatcher(t *testing.T, b storetest.Backend) func(user, chat, text string)
 
 // dispatcherWith is dispatcher with a policy, and the fixture for looking at the store.
 func dispatcherWith(t *testing.T, b storetest.Backend, p baobei.Policy) (func(user, chat, text string) []bot.Out, *storetest.Fixture) {
-	f := storetest.Seed(t, b, p)
-	signer, err := cards.NewSigner([]byte(strings.Repeat("k", 32)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := bot.NewRouter(f.S, fixedClock{storetest.T0}, p, signer, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	handlers.Register(r, p, signer)
-	n := 0
+	h := handlertest.New(t, b, p)
 	return func(user, chat, text string) []bot.Out {
 		t.Helper()
-		n++
-		m := bot.Message{Platform: "console", ID: fmt.Sprintf("m%d", n), UserID: user, ChatID: chat, Text: text}
-		res, err := r.Dispatch(context.Background(), m)
-		if err != nil || len(res.Replies) == 0 {
-			t.Fatalf("%s: %q: %v %+v", user, text, err, res)
-		}
-		return res.Replies
-	}, f
+		return h.Send(user, chat, text).Replies
+	}, h.Fixture
 }
 
 // chat is dispatcher for one-to-one chats: say returns the reply's text.

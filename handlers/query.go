@@ -85,7 +85,7 @@ func (h *Handlers) Query(ctx context.Context, req *bot.Request) (*bot.Reply, err
 		return nil, err
 	}
 	if len(cs) == 0 {
-		return bot.Text(fmt.Sprintf("没有找到“%s”。新客户请发「报备 手机号 称呼」。", req.Cmd.Ref)), nil
+		return nil, baobei.Errorf(baobei.ENOTFOUND, "没有找到“%s”。新客户请发「报备 手机号 称呼」。", req.Cmd.Ref)
 	}
 	takers, err := req.Svc.Takers(ctx, req.Now, req.Actor, ids(cs))
 	if err != nil {

@@ -42,9 +42,6 @@ func WeekStart(t time.Time, p baobei.Policy) time.Time {
 // Status handles 系统状态 (admins): queues, dead pushes, the jobs' last
 // runs, and the jobs failing again and again.
 func (h *Handlers) Status(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	if req.Actor.Role != baobei.RoleAdmin {
-		return nil, baobei.Errorf(baobei.EFORBIDDEN, "系统状态仅管理员可看。看团队数据请发「统计」。")
-	}
 	st, err := req.Svc.Status(ctx)
 	if err != nil {
 		return nil, err
