@@ -43,7 +43,7 @@ func TestConsoleApprovals(t *testing.T) {
 			t.Fatalf("approval card = %+v", card)
 		}
 		approve, reject := card.Buttons[0].Action, card.Buttons[4].Action // 驳回：其他… asks for the reason
-		wantHas(t, c.tap("zhangsan", approve), "「同意」仅经理、管理员可用") // reps decide nothing, not even their own
+		wantHas(t, c.tap("zhangsan", approve), "「同意」仅经理、管理员可用")           // reps decide nothing, not even their own
 		wantHas(t, c.tap("chenjl", approve), "你不是该审批的审批人")
 		wantHas(t, c.tap("wangjl", approve[:len(approve)-2]+"xx"), "无效")
 		wantHas(t, c.tap("wangjl", reject), "驳回需要说明原因")
