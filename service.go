@@ -31,12 +31,13 @@ type FollowUpDraft struct {
 	Grade         string // "" keeps the grade
 }
 
-// CustomerChange is a customer after a follow-up or a grade change, and
-// its stage and grade before.
+// CustomerChange is a customer after a follow-up, a grade or an amount
+// change, and its stage, grade and amount before.
 type CustomerChange struct {
 	*Customer
-	StageFrom Stage
-	GradeFrom string
+	StageFrom  Stage
+	GradeFrom  string
+	AmountFrom int64
 }
 
 // StageBack reports whether the change moved the customer back in the funnel.
@@ -147,6 +148,9 @@ type Service interface {
 	Report(ctx context.Context, now time.Time, actor *User, d CustomerDraft) (*ReportResult, error)
 	FollowUp(ctx context.Context, now time.Time, actor *User, ref CustomerRef, f FollowUpDraft) (*CustomerChange, error)
 	SetGrade(ctx context.Context, now time.Time, actor *User, ref CustomerRef, grade string) (*CustomerChange, error)
+	// SetAmount corrects a won customer's amount (改金额, admins), with the
+	// reason in its audit row; the owner is told.
+	SetAmount(ctx context.Context, now time.Time, actor *User, ref CustomerRef, cents int64, reason string) (*CustomerChange, error)
 	Claim(ctx context.Context, now time.Time, actor *User, ref CustomerRef) (*Customer, error)
 	Transfer(ctx context.Context, now time.Time, actor *User, ref CustomerRef, to *User, reason string) (*TransferResult, error)
 	Handover(ctx context.Context, now time.Time, actor, from, to *User) (*HandoverResult, error)
@@ -154,7 +158,12 @@ type Service interface {
 	FindCustomers(ctx context.Context, ref CustomerRef) ([]Customer, error)
 	OwnedBy(ctx context.Context, now time.Time, userID int64) ([]Customer, error)
 	Pool(ctx context.Context, now time.Time, limit int) ([]Customer, int, error)
-	RecentFollowUps(ctx context.Context, customerID int64, limit int) ([]FollowUp, error)
+	// FollowUps returns a customer's latest follow-ups, newest first (at
+	// most limit), and how many it has in all.
+	FollowUps(ctx context.Context, customerID int64, limit int) ([]FollowUp, int, error)
+	// Takers reads, without locking, what the claim limits know about actor
+	// for each of the customers: what 查询 and 公海 say actor may do now.
+	Takers(ctx context.Context, now time.Time, actor *User, customerIDs []int64) (map[int64]Taker, error)
 
 	FindUser(ctx context.Context, ref string) (*User, error)
 	// RegisterRep adds a platform user unknown to the org as a rep without

@@ -33,6 +33,8 @@ const (
 	CmdUnlock    = "unlock"    // 解锁 #3
 	CmdRelease   = "release"   // 释放 #3 原因:… (owner, manager, admin)
 	CmdGrade     = "grade"     // 等级 #3 A (owner, manager, admin)
+	CmdFollowUps = "followups" // 跟进记录 #3: all follow-ups (who may see full details)
+	CmdAmount    = "amount"    // 改金额 #3 金额:… 原因:… (admins)
 	CmdUnknown   = "unknown"
 )
 

@@ -52,6 +52,8 @@ type Handlers interface {
 	Unlock(context.Context, *Request) (*Reply, error)
 	Status(context.Context, *Request) (*Reply, error)
 	Help(context.Context, *Request) (*Reply, error)
+	FollowUps(context.Context, *Request) (*Reply, error)
+	Amount(context.Context, *Request) (*Reply, error)
 }
 
 var (
@@ -79,13 +81,18 @@ var Commands = []Spec{
 	{Name: CmdWon, Words: []string{"成交"}, Run: Handlers.Won,
 		Example: "成交 #3 金额:12800",
 		Summary: "登记成交和金额",
-		Detail:  "写客户和成交金额（元，可写 1.28万、12,800）。成交后客户一直归你，不再过期。金额写错了请管理员改。",
+		Detail:  "写客户和成交金额（元，可写 1.28万、12,800）。成交后客户一直归你，不再过期。金额写错了请管理员发「改金额」更正。",
 		Keys:    "金额", parse: onCustomer((*msg).wonAmount)},
 	{Name: CmdLost, Words: []string{"流失"}, Run: Handlers.Lost,
 		Example: "流失 #3 原因:预算不足",
 		Summary: "登记流失，客户回到公海",
 		Detail:  "写客户和流失原因；客户回到公海，其他人可领取，你在冷静期内不能再领回。",
 		Keys:    "原因", parse: onCustomer((*msg).reason), noisy: true},
+	{Name: CmdAmount, Words: []string{"改金额"}, Run: Handlers.Amount, Roles: admins,
+		Example: "改金额 #3 金额:13800 原因:合同补签",
+		Summary: "更正成交金额（管理员）",
+		Detail:  "管理员写已成交的客户、正确金额和原因；旧金额、新金额和原因记入审计，负责人会收到通知。",
+		Keys:    "金额 原因", parse: onCustomer((*msg).amount), noisy: true},
 	{Name: CmdMine, Words: []string{"我的客户", "我的"}, Run: Handlers.Mine,
 		Example: "我的客户",
 		Summary: "列出你名下的客户",
@@ -98,6 +105,11 @@ var Commands = []Spec{
 		Example: "查询 13800138000",
 		Summary: "查一个客户的归属和进度",
 		Detail:  "写手机号、编号或称呼。负责人、其团队经理和管理员看到完整信息和跟进记录，其他人看到打码的手机号、归属人和保护期，以及自己现在能做什么。",
+		parse:   onPhoneOrCustomer((*msg).ignoreRest)},
+	{Name: CmdFollowUps, Words: []string{"跟进记录"}, Run: Handlers.FollowUps,
+		Example: "跟进记录 #3",
+		Summary: "看一个客户的全部跟进",
+		Detail:  "写手机号、编号或称呼；负责人、其团队经理和管理员可看，最新的在前。在群里发时记录私信给你。",
 		parse:   onPhoneOrCustomer((*msg).ignoreRest)},
 	{Name: CmdPool, Words: []string{"公海"}, Run: Handlers.Pool,
 		Example: "公海",

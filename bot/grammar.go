@@ -797,6 +797,16 @@ func (m *msg) reason(c *Command, items []item, ri int, _ limits) error {
 	return nil
 }
 
+// amount reads 改金额 #3 金额:13800 原因:合同补签: the new amount, and the
+// reason (原因: or the free text after the customer).
+func (m *msg) amount(c *Command, items []item, ri int, _ limits) error {
+	c.Reason = m.verbatim(items, ri, "原因")
+	if c.Amount == nil {
+		return baobei.Errorf(baobei.EINVALID, "请写正确的成交金额和原因，例如：%s", examples[CmdAmount])
+	}
+	return nil
+}
+
 // ignoreRest reports the free tokens after the customer as ignored.
 func (m *msg) ignoreRest(c *Command, items []item, ri int, _ limits) error {
 	m.ignoreFree(c, items, ri)

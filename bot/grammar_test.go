@@ -107,6 +107,12 @@ func TestParseOK(t *testing.T) {
 		{"释放 #3 原因:客户已找别家", CmdRelease, fields{"ref": "#3", "number": "3", "reason": "客户已找别家"}},
 		{"释放 13800138000 不做了", CmdRelease, fields{"ref": "13800138000", "phone": "13800138000", "reason": "不做了"}},
 
+		// 跟进记录 · 改金额
+		{"跟进记录 #3", CmdFollowUps, fields{"ref": "#3", "number": "3"}},
+		{"跟进记录#3", CmdFollowUps, fields{"ref": "#3", "number": "3"}},
+		{"改金额 #3 金额:13800 原因:合同补签", CmdAmount, fields{"ref": "#3", "number": "3", "amount": "13800", "reason": "合同补签"}},
+		{"改金额 #3 金额1.38万 合同补签", CmdAmount, fields{"ref": "#3", "number": "3", "amount": "13800", "reason": "合同补签"}},
+
 		// 无参数命令
 		{"我的客户", CmdMine, fields{}},
 		{"我的", CmdMine, fields{}},
@@ -182,6 +188,9 @@ func TestParseAmountCents(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	long := func(n int) string { return strings.Repeat("字", n) }
 	tests := []string{
+		"改金额 #3 原因:合同补签", // no amount
+		"改金额 金额:13800",   // no customer
+		"跟进记录",
 		// 报备
 		"报备 张先生",
 		"报备 13800138000",

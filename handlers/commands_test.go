@@ -121,6 +121,11 @@ func TestCommandCodes(t *testing.T) {
 				{"admin", "系统状态", ""},
 				{"zhangsan", "成交 #1", baobei.EINVALID},
 				{"zhangsan", "成交 #1 金额:12800", ""},
+				{"admin", "改金额 #1 金额:13800", baobei.EINVALID}, // a reason is required
+				{"admin", "改金额 #9 金额:13800 原因:补签", baobei.ENOTFOUND},
+				{"admin", "改金额 #1 金额:13800 原因:补签", ""},
+				{"lisi", "跟进记录 #1", baobei.EFORBIDDEN},
+				{"zhangsan", "跟进记录 #1", ""},
 				{"zhangsan", "释放 #1 原因:不要了", baobei.EINVALID}, // won customers stay
 				{"wangjl", "交接 @张三 @李四", ""},
 				{"zhangsan", "帮助 报背", baobei.EINVALID},

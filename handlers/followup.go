@@ -89,3 +89,23 @@ func (h *Handlers) gradeNote(cu *baobei.CustomerChange) string {
 	return fmt.Sprintf("\n等级 %s → %s：从现在起 %d 天未跟进提醒、%d 天未跟进退回公海。", baobei.GradeLabel(cu.GradeFrom), cu.Grade,
 		int(h.policy.Stale(cu.Grade).Hours()/24), int(h.policy.Idle(cu.Grade).Hours()/24))
 }
+
+// Amount handles 改金额 #3 金额:13800 原因:… (admins): the won amount is
+// corrected, audited, and the owner told. A group sees no amounts.
+func (h *Handlers) Amount(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	cu, err := req.Svc.SetAmount(ctx, req.Now, req.Actor, ref(req.Cmd), *req.Cmd.Amount, req.Cmd.Reason)
+	if err != nil {
+		return nil, err
+	}
+	told := ""
+	if *cu.OwnerID != req.Actor.ID {
+		told = "，已通知" + cu.OwnerName
+	}
+	return shown(req, func(viewer *baobei.User) (string, error) {
+		if viewer != req.Actor {
+			return fmt.Sprintf("#%d %s 的成交金额已更正%s。", cu.ID, cu.Name, told), nil
+		}
+		return fmt.Sprintf("已把 #%d %s 的成交金额从 ¥%s 改为 ¥%s（原因：%s）%s。发「查询 #%d」查看。",
+			cu.ID, cu.Name, baobei.FormatCents(cu.AmountFrom), baobei.FormatCents(cu.AmountCents), req.Cmd.Reason, told, cu.ID), nil
+	})
+}

@@ -102,18 +102,19 @@ func WeeklySummary(ctx context.Context, s Store, slot time.Time, p baobei.Policy
 	if err != nil {
 		return nil, err
 	}
-	from := slot.AddDate(0, 0, -7)
+	to := p.DayStart(slot) // last week: Monday 00:00 to Monday 00:00, as 统计 counts a week
+	from := to.AddDate(0, 0, -7)
 	var ns []baobei.Notice
 	for _, t := range teams {
 		if t.ChatID == "" {
 			continue
 		}
-		st, err := s.Stats(ctx, baobei.Scope{TeamID: &t.ID}, from, slot)
+		st, err := s.Stats(ctx, baobei.Scope{TeamID: &t.ID}, from, to)
 		if err != nil {
 			return nil, err
 		}
-		title := fmt.Sprintf("%s 上周统计（%s–%s）", t.Name, p.Date(from), p.Date(slot.Add(-time.Minute)))
-		n := baobei.Notice{ToChat: t.ChatID, Text: st.Text(title)}
+		title := fmt.Sprintf("%s 上周统计（%s–%s）", t.Name, p.Date(from), p.Date(to.AddDate(0, 0, -1)))
+		n := baobei.Notice{ToChat: t.ChatID, Text: st.Text(title) + "\n新的一周：发「待办」查看今天要跟进的客户。"}
 		if chart != nil {
 			n.Image = chart(title, st)
 		}

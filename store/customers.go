@@ -98,14 +98,19 @@ func (s *Store) Pool(ctx context.Context, now time.Time, limit int) ([]baobei.Cu
 	return cs, n, err
 }
 
-// RecentFollowUps returns a customer's latest follow-ups, newest first.
-func (s *Store) RecentFollowUps(ctx context.Context, customerID int64, limit int) ([]baobei.FollowUp, error) {
+// FollowUps returns a customer's latest follow-ups, newest first (at most
+// limit), and how many it has in all.
+func (s *Store) FollowUps(ctx context.Context, customerID int64, limit int) ([]baobei.FollowUp, int, error) {
+	var n int
+	if err := s.q().GetContext(ctx, &n, "SELECT COUNT(*) FROM followups WHERE customer_id = ?", customerID); err != nil {
+		return nil, 0, err
+	}
 	var fs []baobei.FollowUp
 	err := s.q().SelectContext(ctx, &fs, `SELECT f.id, f.customer_id, f.user_id, COALESCE(u.name, '') AS user_name,
 		f.content, f.stage_from, f.stage_to, f.next_at, f.created_at
 		FROM followups f LEFT JOIN users u ON u.id = f.user_id
 		WHERE f.customer_id = ? ORDER BY f.id DESC LIMIT ?`, customerID, limit)
-	return fs, err
+	return fs, n, err
 }
 
 // audit writes one audit row in tx; actor 0 is the system (a job).
@@ -157,6 +162,7 @@ const (
 	ActExpire    = "expire"
 	ActGrade     = "grade"      // detail "C→A"
 	ActStageBack = "stage_back" // detail "报价→新线索": a follow-up moved the stage back with 阶段:
+	ActAmount    = "amount"     // detail "12,800.00→13,800.00 原因": an admin corrected a won amount
 )
 
 // AuditEvent is one row of audit_events.

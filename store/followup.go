@@ -65,6 +65,35 @@ func (s *Store) SetGrade(ctx context.Context, now time.Time, actor *baobei.User,
 	return out, err
 }
 
+// SetAmount corrects a won customer's amount (改金额, admins): the update,
+// an audit row with the old and new amount and the reason, and the owner's
+// notice, in one transaction.
+func (s *Store) SetAmount(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, cents int64, reason string) (*baobei.CustomerChange, error) {
+	var out *baobei.CustomerChange
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		c, err := resolve(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if err := baobei.CheckAmount(c, actor, cents, reason); err != nil {
+			return err
+		}
+		if err := affected(tx.ExecContext(ctx, "UPDATE customers SET amount_cents = ?, version = version + 1 WHERE id = ? AND version = ?",
+			cents, c.ID, c.Version)); err != nil {
+			return err
+		}
+		detail := baobei.FormatCents(c.AmountCents) + "→" + baobei.FormatCents(cents) + " " + reason
+		if err := audit(ctx, tx, now, c.ID, actor.ID, ActAmount, c.OwnerID, c.OwnerID, detail); err != nil {
+			return err
+		}
+		if out, err = changed(ctx, tx, c); err != nil || *c.OwnerID == actor.ID {
+			return err
+		}
+		return enqueue(ctx, tx, now, baobei.NoticeAmount(out.Customer, actor, c.AmountCents, reason))
+	})
+	return out, err
+}
+
 // changeGrade sets c's grade when it differs, if c is at version, with an
 // audit row "C→A".
 func changeGrade(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, c *baobei.Customer, version int64, grade string) error {
@@ -84,7 +113,7 @@ func changed(ctx context.Context, tx *sqlx.Tx, before *baobei.Customer) (*baobei
 	if err != nil {
 		return nil, err
 	}
-	return &baobei.CustomerChange{Customer: c, StageFrom: before.Stage, GradeFrom: before.Grade}, nil
+	return &baobei.CustomerChange{Customer: c, StageFrom: before.Stage, GradeFrom: before.Grade, AmountFrom: before.AmountCents}, nil
 }
 
 func (s *Store) applyFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, c *baobei.Customer, f baobei.FollowUpDraft) error {

@@ -287,3 +287,33 @@ func TestWeComApprovalCard(t *testing.T) {
 		wantHas(t, lastText(e.fake.Texts("zhangsan")), "A1", "已同意")
 	})
 }
+
+// Issue 12 item 15: a reason button rejects in one tap with its reason; the
+// card shows 已驳回 and the requester hears the reason and the next step.
+func TestWeComRejectReasonButton(t *testing.T) {
+	wecomBackends(t, nil, func(t *testing.T, e *wecomEnv) {
+		e.say("zhangsan", "报备 13800138000 王总 等级:A", "6101")
+		cards := e.fake.Cards("wangjl")
+		if len(cards) != 1 {
+			t.Fatalf("wangjl's cards = %+v", cards)
+		}
+		var labels []string
+		key := ""
+		for _, b := range cards[0]["button_list"].([]any) {
+			b := b.(map[string]any)
+			labels = append(labels, b["text"].(string))
+			if b["text"] == "驳回：信息不全" {
+				key = b["key"].(string)
+			}
+		}
+		if strings.Join(labels, " ") != "同意 驳回：重复报备 驳回：信息不全 驳回：不符合政策 驳回：其他…" {
+			t.Fatalf("buttons = %q", labels)
+		}
+		e.deliver(wecomtest.CardEvent(testCorp, "wangjl", key, cards[0]["task_id"].(string), "rc-reject", e.at))
+		e.drain()
+		if len(e.fake.Updates) != 1 || e.fake.Updates[0]["button"].(map[string]any)["replace_name"] != "已驳回" {
+			t.Fatalf("card updates = %+v", e.fake.Updates)
+		}
+		wantHas(t, lastText(e.fake.Texts("zhangsan")), "A1", "已驳回", "原因：信息不全", "信息补全后可重新「报备」")
+	})
+}

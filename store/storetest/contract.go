@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -112,7 +113,7 @@ func Run(t *testing.T, b Backend) {
 		{"Cleanup", testCleanup},
 		{"CallbackSignatures", testCallbackSignatures},
 	}
-	for _, tc := range append(append(append(tests, approvalTests...), ownershipTests...), attemptTests...) {
+	for _, tc := range slices.Concat(tests, approvalTests, ownershipTests, attemptTests, repliesTests) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
 	}
 }
@@ -274,8 +275,8 @@ func testFollowUpRules(t *testing.T, b Backend) {
 	}
 	_, err = f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Name: "不存在"}, baobei.FollowUpDraft{Content: "x"})
 	wantCode(t, err, baobei.ENOTFOUND)
-	fs, err := f.S.RecentFollowUps(f.Ctx, c.ID, 10)
-	if err != nil || len(fs) != 2 || fs[0].Content != "经理协助" || fs[1].UserName != "张三" {
+	fs, n, err := f.S.FollowUps(f.Ctx, c.ID, 10)
+	if err != nil || len(fs) != 2 || n != 2 || fs[0].Content != "经理协助" || fs[1].UserName != "张三" {
 		t.Fatalf("follow-ups = %+v %v", fs, err)
 	}
 }
@@ -369,7 +370,7 @@ func testVerbatim(t *testing.T, b Backend) {
 	if _, err := f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Name: name}, baobei.FollowUpDraft{Content: content}); err != nil {
 		t.Fatal(err)
 	}
-	fs, err := f.S.RecentFollowUps(f.Ctx, c.ID, 1)
+	fs, _, err := f.S.FollowUps(f.Ctx, c.ID, 1)
 	if err != nil || fs[0].Content != content {
 		t.Fatalf("content = %q, %v", fs[0].Content, err)
 	}
