@@ -3,6 +3,7 @@ package baobei
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -18,8 +19,57 @@ type CustomerRef struct {
 	Name   string
 }
 
+// FollowUpKind is how a follow-up was made.
+type FollowUpKind string
+
+// The follow-up kinds, in the order 统计 lists them.
+const (
+	KindCall   FollowUpKind = "电话"
+	KindWechat FollowUpKind = "微信"
+	KindVisit  FollowUpKind = "拜访"
+	KindStore  FollowUpKind = "到店"
+	KindOther  FollowUpKind = "其他"
+)
+
+// FollowUpKinds lists every kind.
+var FollowUpKinds = []FollowUpKind{KindCall, KindWechat, KindVisit, KindStore, KindOther}
+
+// kindWords are the words that name a kind as reps write it: as 类型:… or
+// leading the follow-up's text (电话沟通, 上门拜访, 加了微信).
+var kindWords = []struct {
+	word string
+	kind FollowUpKind
+}{
+	{"打电话", KindCall}, {"电话", KindCall}, {"致电", KindCall}, {"通话", KindCall}, {"来电", KindCall},
+	{"加微信", KindWechat}, {"加了微信", KindWechat}, {"微信", KindWechat},
+	{"上门", KindVisit}, {"拜访", KindVisit}, {"面谈", KindVisit}, {"见面", KindVisit},
+	{"到店", KindStore}, {"来店", KindStore}, {"进店", KindStore},
+	{"其他", KindOther}, {"其它", KindOther},
+}
+
+// KindOf reads a kind written as a value (类型:电话, 类型:上门).
+func KindOf(s string) (FollowUpKind, bool) {
+	for _, w := range kindWords {
+		if s == w.word || s == string(w.kind) {
+			return w.kind, true
+		}
+	}
+	return "", false
+}
+
+// KindLeading is the kind the follow-up's text starts with (电话沟通 → 电话), or "".
+func KindLeading(text string) FollowUpKind {
+	for _, w := range kindWords {
+		if strings.HasPrefix(text, w.word) {
+			return w.kind
+		}
+	}
+	return ""
+}
+
 // FollowUpDraft is one 跟进 (or 成交 / 流失) as typed.
 type FollowUpDraft struct {
+	Kind        FollowUpKind // "" is 其他
 	Content     string
 	Stage       Stage // "" keeps the current stage
 	NextAt      *time.Time
@@ -131,15 +181,16 @@ type InboundItem struct {
 
 // FollowUp is one logged follow-up.
 type FollowUp struct {
-	ID         int64      `db:"id"`
-	CustomerID int64      `db:"customer_id"`
-	UserID     int64      `db:"user_id"`
-	UserName   string     `db:"user_name"`
-	Content    string     `db:"content"`
-	StageFrom  Stage      `db:"stage_from"`
-	StageTo    Stage      `db:"stage_to"`
-	NextAt     *time.Time `db:"next_at"`
-	CreatedAt  time.Time  `db:"created_at"`
+	ID         int64        `db:"id"`
+	CustomerID int64        `db:"customer_id"`
+	UserID     int64        `db:"user_id"`
+	UserName   string       `db:"user_name"`
+	Kind       FollowUpKind `db:"kind"`
+	Content    string       `db:"content"`
+	StageFrom  Stage        `db:"stage_from"`
+	StageTo    Stage        `db:"stage_to"`
+	NextAt     *time.Time   `db:"next_at"`
+	CreatedAt  time.Time    `db:"created_at"`
 }
 
 // Service is what the handlers need from the store. Every method that

@@ -37,8 +37,11 @@ type Stats struct {
 	Lost       int
 	LostTop    []Count // lost reasons, most frequent first
 	FollowUps  []Count // follow-ups per rep, most first
-	PoolIn     int     // customers that went to the pool
-	PoolOut    int     // customers claimed (or taken by 报备) from the pool
+	// FollowUpKinds counts the period's follow-ups by kind, in the order of
+	// FollowUpKinds, kinds with none left out.
+	FollowUpKinds []Count
+	PoolIn        int // customers that went to the pool
+	PoolOut       int // customers claimed (or taken by 报备) from the pool
 }
 
 // funnel is the order of the stages a customer passes.
@@ -63,6 +66,9 @@ func (s Stats) Text(title string) string {
 	if len(s.FollowUps) > 0 {
 		b.WriteString("\n跟进排行：" + joinCounts(s.FollowUps))
 	}
+	if len(s.FollowUpKinds) > 0 {
+		b.WriteString("\n跟进方式：" + joinCounts(s.FollowUpKinds))
+	}
 	return b.String()
 }
 
@@ -85,4 +91,17 @@ func joinCounts(cs []Count) string {
 		parts[i] = fmt.Sprintf("%s %d", c.Label, c.N)
 	}
 	return strings.Join(parts, "、")
+}
+
+// ByKind orders counts by follow-up kind (电话 微信 拜访 到店 其他).
+func ByKind(cs []Count) []Count {
+	var out []Count
+	for _, k := range FollowUpKinds {
+		for _, c := range cs {
+			if c.Label == string(k) && c.N > 0 {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }

@@ -49,15 +49,16 @@ type Command struct {
 	// StageExplicit: 阶段 was written with a colon (阶段:新线索), which may
 	// move the stage back in the funnel.
 	StageExplicit bool
-	Content       string     // 跟进 text, verbatim
-	NextAt        *time.Time // 下次: resolved in the configured time zone
-	Amount        *int64     // 金额: in cents (分)
-	Reason        string     // 原因:
-	Days          int        // N天 (延期)
-	Target        string     // @someone: the receiving user of 转移 / 交接
-	Ref           string     // how the customer (or, for 交接, the giving user) was named
-	Number        int64      // Ref as a short customer number (#3, 3), or the approval number of 同意 / 驳回
-	Topic         string     // 帮助 <word>: the name of the command asked about
+	Content       string              // 跟进 text, verbatim
+	Kind          baobei.FollowUpKind // 类型:, or the word 跟进's text starts with; "" when neither
+	NextAt        *time.Time          // 下次: resolved in the configured time zone
+	Amount        *int64              // 金额: in cents (分)
+	Reason        string              // 原因:
+	Days          int                 // N天 (延期)
+	Target        string              // @someone: the receiving user of 转移 / 交接
+	Ref           string              // how the customer (or, for 交接, the giving user) was named
+	Number        int64               // Ref as a short customer number (#3, 3), or the approval number of 同意 / 驳回
+	Topic         string              // 帮助 <word>: the name of the command asked about
 
 	// Note is what a 报备 carried besides its fields (free text, 备注:, keys
 	// 报备 does not use); it is kept in Demand too, and the reply shows it.
@@ -85,6 +86,7 @@ func (c *Command) Fields(loc *time.Location) map[string]string {
 	put("grade", c.Grade)
 	put("stage", c.Stage)
 	put("content", c.Content)
+	put("kind", string(c.Kind))
 	put("reason", c.Reason)
 	put("target", c.Target)
 	put("ref", c.Ref)

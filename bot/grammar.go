@@ -23,6 +23,7 @@ var keys = map[string]string{
 	"金额": "金额", "成交金额": "金额", "订单金额": "金额", "合同金额": "金额",
 	"原因": "原因", "流失原因": "原因", "释放原因": "原因", "理由": "原因",
 	"内容": "内容", "跟进内容": "内容",
+	"类型": "类型", "跟进类型": "类型", "跟进方式": "类型", "方式": "类型",
 	"姓名": "姓名", "名字": "姓名", "客户": "姓名", "客户姓名": "姓名", "称呼": "姓名", "联系人": "姓名",
 	"电话": "电话", "手机": "电话", "手机号": "电话", "手机号码": "电话", "电话号码": "电话", "联系电话": "电话", "联系方式": "电话", "tel": "电话",
 }
@@ -34,7 +35,7 @@ var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "
 var keyExamples = map[string]string{
 	"来源": "来源:抖音", "需求": "需求:三人沙发", "公司": "公司:杭州某某家居", "微信": "微信:zhang_wx",
 	"等级": "等级:A", "阶段": "阶段:需求确认", "下次": "下次:周五 14:00", "金额": "金额:12800",
-	"原因": "原因:预算不足", "内容": "内容:电话沟通", "姓名": "姓名:张先生", "电话": "电话:13800138000",
+	"原因": "原因:预算不足", "内容": "内容:电话沟通", "类型": "类型:电话", "姓名": "姓名:张先生", "电话": "电话:13800138000",
 	"备注": "备注:周末有空",
 }
 
@@ -631,6 +632,12 @@ func setField(c *Command, key, v string, now time.Time, loc *time.Location) erro
 // setValue sets the keys whose values are checked: 等级, 阶段, 下次, 金额.
 func setValue(c *Command, key, f string, now time.Time, loc *time.Location) error {
 	switch key {
+	case "类型":
+		k, ok := baobei.KindOf(f)
+		if !ok {
+			return baobei.Errorf(baobei.EINVALID, "跟进类型“%s”不认识。可选：电话、微信、拜访、到店、其他。例如 类型:电话", f)
+		}
+		c.Kind = k
 	case "等级":
 		g, ok := gradeOf(f)
 		if !ok {
@@ -787,6 +794,9 @@ func (m *msg) content(c *Command, items []item, ri int, _ limits) error {
 	}
 	if c.Content == "" {
 		return baobei.Errorf(baobei.EINVALID, "没有写跟进内容（客户：%s）。例如：%s", c.Ref, examples[CmdFollowUp])
+	}
+	if c.Kind == "" {
+		c.Kind = baobei.KindLeading(c.Content)
 	}
 	return nil
 }

@@ -69,14 +69,14 @@ func TestParseOK(t *testing.T) {
 		// 跟进
 		{"跟进 13800138000 电话沟通，想看样品 下次:周五 阶段:需求确认", CmdFollowUp,
 			fields{"ref": "13800138000", "phone": "13800138000", "content": "电话沟通，想看样品",
-				"next_at": "2026-11-27T09:00:00+08:00", "stage": "需求确认"}},
+				"next_at": "2026-11-27T09:00:00+08:00", "stage": "需求确认", "kind": "电话"}},
 		{"跟进 张先生 客户说 '; DROP TABLE customers; -- 😀👍🏻", CmdFollowUp,
 			fields{"ref": "张先生", "content": "客户说 '; DROP TABLE customers; -- 😀👍🏻"}},
 		{"跟进 张先生 x' OR '1'='1 /* 🙂 */", CmdFollowUp,
 			fields{"ref": "张先生", "content": "x' OR '1'='1 /* 🙂 */"}},
 		{"跟进 #3 到店看了样品 金额:1.28万 原因:比价", CmdFollowUp,
-			fields{"ref": "#3", "number": "3", "content": "到店看了样品", "amount": "12800", "reason": "比价"}},
-		{"跟进 3 内容: 电话沟通，想看样品", CmdFollowUp, fields{"ref": "3", "number": "3", "content": "电话沟通，想看样品"}},
+			fields{"ref": "#3", "number": "3", "content": "到店看了样品", "amount": "12800", "reason": "比价", "kind": "到店"}},
+		{"跟进 3 内容: 电话沟通，想看样品", CmdFollowUp, fields{"ref": "3", "number": "3", "content": "电话沟通，想看样品", "kind": "电话"}},
 		{"跟进 张先生 ａｂｃ１２３，全角保留", CmdFollowUp, fields{"ref": "张先生", "content": "ａｂｃ１２３，全角保留"}},
 		{"跟进 13800138000 客户换号了 13900139000", CmdFollowUp,
 			fields{"ref": "13800138000", "phone": "13800138000", "content": "客户换号了 13900139000"}},
@@ -334,8 +334,8 @@ func TestParseGradeAndExplicitStage(t *testing.T) {
 		want     fields
 		explicit bool
 	}{
-		{"跟进 #3 电话 等级:A", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "电话", "grade": "A"}, false},
-		{"跟进 #3 电话 等级 b", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "电话", "grade": "B"}, false},
+		{"跟进 #3 电话 等级:A", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "电话", "kind": "电话", "grade": "A"}, false},
+		{"跟进 #3 电话 等级 b", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "电话", "kind": "电话", "grade": "B"}, false},
 		{"等级 #3 A", CmdGrade, fields{"ref": "#3", "number": "3", "grade": "A"}, false},
 		{"等级 A #3", CmdGrade, fields{"ref": "#3", "number": "3", "grade": "A"}, false},
 		{"等级：13800138000 c级", CmdGrade, fields{"ref": "13800138000", "phone": "13800138000", "grade": "C"}, false},
@@ -361,5 +361,31 @@ func TestParseGradeAndExplicitStage(t *testing.T) {
 		if _, err := parse(in); baobei.ErrorCode(err) != baobei.EINVALID || !strings.Contains(err.Error(), "例如") {
 			t.Errorf("Parse(%q) = %v, want a refusal with an example", in, err)
 		}
+	}
+}
+
+// Issue 14 item 1: a follow-up's kind comes from 类型: or from the word its
+// text starts with; neither leaves it unset (其他 when stored).
+func TestParseFollowUpKind(t *testing.T) {
+	for in, want := range map[string]baobei.FollowUpKind{
+		"跟进 #3 类型:微信 发了报价单":   baobei.KindWechat,
+		"跟进 #3 发了报价单 跟进方式：拜访": baobei.KindVisit,
+		"跟进 #3 类型:上门 演示方案":    baobei.KindVisit,
+		"跟进 #3 电话 等级:A":       baobei.KindCall,
+		"跟进 #3 打电话没人接":        baobei.KindCall,
+		"跟进 #3 上门演示了方案":       baobei.KindVisit,
+		"跟进 #3 加了微信，发了图片":     baobei.KindWechat,
+		"跟进 #3 来店看了样品":        baobei.KindStore,
+		"跟进 #3 类型:电话 上门前先确认":  baobei.KindCall,
+		"跟进 #3 客户说再考虑":        "",
+		"跟进 #3 说电话里不方便":       "",
+	} {
+		c, err := parse(in)
+		if err != nil || c.Kind != want {
+			t.Errorf("Parse(%q).Kind = %q (%v), want %q", in, c.Kind, err, want)
+		}
+	}
+	if _, err := parse("跟进 #3 类型:飞鸽 发了信"); baobei.ErrorCode(err) != baobei.EINVALID {
+		t.Errorf("an unknown 类型 = %v, want EINVALID", err)
 	}
 }

@@ -165,7 +165,7 @@ func (h *Handlers) detail(ctx context.Context, req *bot.Request, viewer *baobei.
 // followUpLines writes one line per follow-up.
 func (h *Handlers) followUpLines(b *strings.Builder, fs []baobei.FollowUp) {
 	for _, f := range fs {
-		fmt.Fprintf(b, "\n· %s %s：%s", h.policy.DateTime(f.CreatedAt), f.UserName, f.Content)
+		fmt.Fprintf(b, "\n· %s %s [%s]：%s", h.policy.DateTime(f.CreatedAt), f.UserName, kindOr(f.Kind), f.Content)
 	}
 }
 

@@ -107,7 +107,7 @@ func (s *Store) FollowUps(ctx context.Context, customerID int64, limit int) ([]b
 	}
 	var fs []baobei.FollowUp
 	err := s.q().SelectContext(ctx, &fs, `SELECT f.id, f.customer_id, f.user_id, COALESCE(u.name, '') AS user_name,
-		f.content, f.stage_from, f.stage_to, f.next_at, f.created_at
+		f.kind, f.content, f.stage_from, f.stage_to, f.next_at, f.created_at
 		FROM followups f LEFT JOIN users u ON u.id = f.user_id
 		WHERE f.customer_id = ? ORDER BY f.id DESC LIMIT ?`, customerID, limit)
 	return fs, n, err

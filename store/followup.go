@@ -121,8 +121,12 @@ func (s *Store) applyFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, a
 	if to == "" {
 		to = c.Stage
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO followups (customer_id, user_id, content, stage_from, stage_to, next_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, actor.ID, f.Content, c.Stage, to, tsp(f.NextAt), ts(now)); err != nil {
+	kind := f.Kind
+	if kind == "" {
+		kind = baobei.KindOther
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO followups (customer_id, user_id, kind, content, stage_from, stage_to, next_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, actor.ID, kind, f.Content, c.Stage, to, tsp(f.NextAt), ts(now)); err != nil {
 		return err
 	}
 	amount := c.AmountCents

@@ -88,9 +88,18 @@ func (s *Store) activity(ctx context.Context, st *baobei.Stats, scope baobei.Sco
 		return err
 	}
 	user, uargs := scopeWhere("f.user_id", scope)
-	return s.q().SelectContext(ctx, &st.FollowUps, `SELECT u.name AS label, COUNT(*) AS n FROM followups f JOIN users u ON u.id = f.user_id
+	if err := s.q().SelectContext(ctx, &st.FollowUps, `SELECT u.name AS label, COUNT(*) AS n FROM followups f JOIN users u ON u.id = f.user_id
 		WHERE `+user+` AND f.created_at >= ? AND f.created_at < ? GROUP BY u.name ORDER BY n DESC, u.name LIMIT 10`,
-		append(uargs, ts(from), ts(to))...)
+		append(uargs, ts(from), ts(to))...); err != nil {
+		return err
+	}
+	var kinds []baobei.Count
+	if err := s.q().SelectContext(ctx, &kinds, `SELECT f.kind AS label, COUNT(*) AS n FROM followups f
+		WHERE `+user+` AND f.created_at >= ? AND f.created_at < ? GROUP BY f.kind`, append(uargs, ts(from), ts(to))...); err != nil {
+		return err
+	}
+	st.FollowUpKinds = baobei.ByKind(kinds)
+	return nil
 }
 
 func top(m map[string]int, n int) []baobei.Count {
