@@ -19,7 +19,8 @@ type Policy struct {
 	IdleDefault     int            `yaml:"idle_release_default"` // …for customers without a grade
 	MaxLocks        int            `yaml:"max_locks"`            // locked customers per rep
 	WarnDays        int            `yaml:"warn_days"`            // an owner is warned this many days before a release rule takes a customer
-	Loc             *time.Location `yaml:"-"`                    // dates in replies and chat input; from config timezone
+	Visits          VisitPolicy    `yaml:"visits"`
+	Loc             *time.Location `yaml:"-"` // dates in replies and chat input; from config timezone
 }
 
 // DefaultPolicy returns the defaults documented in the README.
@@ -40,6 +41,7 @@ func DefaultPolicy() Policy {
 		IdleDefault:     15,
 		MaxLocks:        10,
 		WarnDays:        3,
+		Visits:          DefaultVisitPolicy(),
 	}
 }
 

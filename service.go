@@ -216,6 +216,17 @@ type Service interface {
 	// for each of the customers: what 查询 and 公海 say actor may do now.
 	Takers(ctx context.Context, now time.Time, actor *User, customerIDs []int64) (map[int64]Taker, error)
 
+	// PlanVisit plans a visit (拜访); MoveVisit reschedules and CancelVisit
+	// cancels one; CheckIn checks in by location or text; ReportVisit files
+	// the report (a 拜访 follow-up); VisitCandidates are the actor's visits
+	// whose check-in window holds now; VisitsOf lists a user's visits.
+	PlanVisit(ctx context.Context, now time.Time, actor *User, ref CustomerRef, d VisitDraft) (*Visit, error)
+	MoveVisit(ctx context.Context, now time.Time, actor *User, id int64, at time.Time) (*Visit, error)
+	CancelVisit(ctx context.Context, now time.Time, actor *User, id int64, reason string) (*Visit, error)
+	CheckIn(ctx context.Context, now time.Time, actor *User, id int64, loc *Location, address string) (*Visit, error)
+	ReportVisit(ctx context.Context, now time.Time, actor *User, id int64, r VisitReport) (*Visit, *CustomerChange, error)
+	VisitCandidates(ctx context.Context, now time.Time, actor *User) ([]Visit, error)
+	VisitsOf(ctx context.Context, user *User, from, to time.Time) ([]Visit, error)
 	FindUser(ctx context.Context, ref string) (*User, error)
 	// RegisterRep adds a platform user unknown to the org as a rep without
 	// a team (org.auto_register).

@@ -54,6 +54,11 @@ type Handlers interface {
 	Help(context.Context, *Request) (*Reply, error)
 	FollowUps(context.Context, *Request) (*Reply, error)
 	Amount(context.Context, *Request) (*Reply, error)
+	Visit(context.Context, *Request) (*Reply, error)
+	Visits(context.Context, *Request) (*Reply, error)
+	CancelVisit(context.Context, *Request) (*Reply, error)
+	CheckIn(context.Context, *Request) (*Reply, error)
+	VisitReport(context.Context, *Request) (*Reply, error)
 }
 
 var (
@@ -111,6 +116,30 @@ var Commands = []Spec{
 		Summary: "看一个客户的全部跟进",
 		Detail:  "写手机号、编号或称呼；负责人、其团队经理和管理员可看，最新的在前。在群里发时记录私信给你。",
 		parse:   onPhoneOrCustomer((*msg).ignoreRest)},
+	{Name: CmdVisit, Words: []string{"拜访"}, Run: Handlers.Visit,
+		Example: "拜访 #3 明天 14:00 目标:演示方案",
+		Summary: "计划一次拜访（也用来改期）",
+		Detail:  "写客户、时间，可加 目标、地址、同行:@同事（同事会收到邀请）。拜访前会提醒你；到了发「签到」或发位置，结束后发「拜访报告」。改期：拜访 V3 改到 周五 10:00。",
+		Keys:    "目标 地址 同行", parse: (*msg).visitPlan},
+	{Name: CmdVisits, Words: []string{"拜访计划"}, Run: Handlers.Visits,
+		Example: "拜访计划",
+		Summary: "本周的拜访，按天列出",
+		Detail:  "列出你本周（含同行）的拜访，按天分组，A、B 级客户在前，每条带编号 V3 和状态。"},
+	{Name: CmdVisitCancel, Words: []string{"取消拜访"}, Run: Handlers.CancelVisit,
+		Example: "取消拜访 V3 原因:客户临时出差",
+		Summary: "取消一次拜访（要写原因）",
+		Detail:  "写拜访编号和原因；同行的同事会收到通知。",
+		Keys:    "原因", parse: (*msg).visitCancel, noisy: true},
+	{Name: CmdCheckIn, Words: []string{"签到"}, Run: Handlers.CheckIn,
+		Example: "签到 V3 地址:杭州市西湖区文三路 100 号",
+		Summary: "到达拜访地点签到（也可以直接发位置）",
+		Detail:  "在计划时间前 2 小时到后 4 小时内签到；只有一个拜访时可不写编号。企业微信里直接发位置也算签到。",
+		Keys:    "地址", parse: (*msg).checkIn, noisy: true},
+	{Name: CmdVisitReport, Words: []string{"拜访报告"}, Run: Handlers.VisitReport,
+		Example: "拜访报告 V3 参会:王总(决策人),李工(使用者) 痛点:交期长 预算:20万 下一步:周五前发方案",
+		Summary: "拜访后 24 小时内交报告",
+		Detail:  "写拜访编号和 参会、痛点、需求、预算、决策链、竞品、关注点、下一步（可多条，用；分开），可加 阶段；也可以一行一项。报告记为一次拜访跟进，带日期的下一步会成为下次跟进出现在待办里，客户资料保留最新的预算、决策链和竞品。",
+		Keys:    "参会 痛点 需求 预算 决策链 竞品 关注点 下一步 阶段", parse: (*msg).visitReport, noisy: true},
 	{Name: CmdPool, Words: []string{"公海"}, Run: Handlers.Pool,
 		Example: "公海",
 		Summary: "看公海里可领取的客户",

@@ -24,13 +24,18 @@ var keys = map[string]string{
 	"原因": "原因", "流失原因": "原因", "释放原因": "原因", "理由": "原因",
 	"内容": "内容", "跟进内容": "内容",
 	"类型": "类型", "跟进类型": "类型", "跟进方式": "类型", "方式": "类型",
+	"目标": "目标", "拜访目标": "目标", "地址": "地址", "拜访地址": "地址", "同行": "同行", "同行人": "同行",
+	"参会": "参会", "参会人": "参会", "参会人员": "参会", "参与人": "参会", "痛点": "痛点", "预算": "预算",
+	"决策链": "决策链", "竞品": "竞品", "竞争对手": "竞品", "关注点": "关注点",
+	"下一步": "下一步", "后续": "下一步", "下步": "下一步",
 	"姓名": "姓名", "名字": "姓名", "客户": "姓名", "客户姓名": "姓名", "称呼": "姓名", "联系人": "姓名",
 	"电话": "电话", "手机": "电话", "手机号": "电话", "手机号码": "电话", "电话号码": "电话", "联系电话": "电话", "联系方式": "电话", "tel": "电话",
 }
 
 // lineKeys take the rest of their line as the value when they start a line
 // of a multi-line form (需求：三人沙发 要现货).
-var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "公司": true, "原因": true, "内容": true, "姓名": true}
+var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "公司": true, "原因": true, "内容": true, "姓名": true,
+	"目标": true, "地址": true, "参会": true, "痛点": true, "预算": true, "决策链": true, "竞品": true, "关注点": true, "下一步": true}
 
 var keyExamples = map[string]string{
 	"来源": "来源:抖音", "需求": "需求:三人沙发", "公司": "公司:杭州某某家居", "微信": "微信:zhang_wx",
@@ -55,13 +60,18 @@ type item struct {
 }
 
 // msg holds the message as typed and, rune for rune, width-folded.
-type msg struct{ orig, fold []rune }
+type msg struct {
+	orig, fold []rune
+	now        time.Time // resolves relative dates (下一步:周五前…)
+	loc        *time.Location
+}
 
 // Parse parses one chat message. now and loc resolve relative dates. Errors
 // are *baobei.Error with code EINVALID; an unknown command comes back as
 // CmdUnknown together with an error that suggests the closest command.
 func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Command, error) {
 	m := newMsg(stripMentions(text))
+	m.now, m.loc = now, loc
 	toks := m.lex()
 	name, toks := m.command(toks)
 	if name == "" {
@@ -586,6 +596,9 @@ func (m *msg) apply(c *Command, items []item, now time.Time, loc *time.Location)
 			c.Ignored = append(c.Ignored, m.line(span{start: it.from, end: it.val.end}))
 			continue
 		}
+		if c.Name == CmdVisitReport && reportKeys[it.key] || it.key == "同行" {
+			continue // read by the command's parser
+		}
 		if seen[it.key] {
 			return baobei.Errorf(baobei.EINVALID, "「%s」写了两次，请只写一次。例如 %s", it.key, keyExamples[it.key])
 		}
@@ -617,6 +630,10 @@ func setField(c *Command, key, v string, now time.Time, loc *time.Location) erro
 		c.CustName = v
 	case "备注":
 		c.Note = v
+	case "目标":
+		c.Goal = v
+	case "地址":
+		c.Address = v
 	case "电话":
 		ph, err := baobei.NormalizePhone(v)
 		if err != nil {

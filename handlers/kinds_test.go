@@ -16,10 +16,10 @@ func TestFollowUpKinds(t *testing.T) {
 			b := handlertest.New(t, be, testPolicy())
 			b.Want("zhangsan", "报备 13800138000 张先生", "")
 			for in, want := range map[string]string{
-				"跟进 #1 电话沟通，想看样品":  "已记录跟进：#1 张先生 · 电话 · 阶段",
-				"跟进 #1 打电话没人接":     "· 电话 ·",
+				"跟进 #1 电话沟通，想看样品":   "已记录跟进：#1 张先生 · 电话 · 阶段",
+				"跟进 #1 打电话没人接":      "· 电话 ·",
 				"跟进 #1 类型:微信 发了报价单": "· 微信 ·",
-				"跟进 #1 客户说再考虑":     "· 其他 ·",
+				"跟进 #1 客户说再考虑":      "· 其他 ·",
 			} {
 				if got := b.Say("zhangsan", in); !strings.Contains(got, want) {
 					t.Errorf("%q: reply %q lacks %q", in, got, want)

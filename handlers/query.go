@@ -42,10 +42,16 @@ func (h *Handlers) Todo(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 	if err != nil {
 		return nil, err
 	}
-	return shown(req, func(viewer *baobei.User) (string, error) { return h.todo(viewer, cs, req.Now), nil })
+	day := h.policy.DayStart(req.Now)
+	vs, err := req.Svc.VisitsOf(ctx, req.Actor, day.AddDate(0, 0, -7), day.AddDate(0, 0, 1))
+	if err != nil {
+		return nil, err
+	}
+	visits := h.visitTodo(vs, req.Now)
+	return shown(req, func(viewer *baobei.User) (string, error) { return h.todo(viewer, cs, visits, req.Now), nil })
 }
 
-func (h *Handlers) todo(viewer *baobei.User, cs []baobei.Customer, now time.Time) string {
+func (h *Handlers) todo(viewer *baobei.User, cs []baobei.Customer, visits []string, now time.Time) string {
 	var due, expiring []string
 	for i := range cs {
 		c := &cs[i]
@@ -61,10 +67,13 @@ func (h *Handlers) todo(viewer *baobei.User, cs []baobei.Customer, now time.Time
 			expiring = append(expiring, h.line(viewer, c, now))
 		}
 	}
-	if len(due)+len(expiring) == 0 {
+	if len(due)+len(expiring)+len(visits) == 0 {
 		return "今天没有待办。发「我的客户」查看全部客户。"
 	}
 	var b strings.Builder
+	for _, v := range visits {
+		b.WriteString(v + "\n")
+	}
 	if len(due) > 0 {
 		fmt.Fprintf(&b, "今天要跟进 %d 个：\n%s\n", len(due), strings.Join(due, "\n"))
 	}
@@ -146,7 +155,8 @@ func (h *Handlers) detail(ctx context.Context, req *bot.Request, viewer *baobei.
 	if c.Status == baobei.StatusWon {
 		fmt.Fprintf(&b, " · 成交金额 ¥%s", baobei.FormatCents(c.AmountCents))
 	}
-	for _, kv := range [][2]string{{"公司", c.Company}, {"微信", c.Wechat}, {"来源", c.Source}, {"需求", c.Demand}, {"等级", c.Grade}} {
+	for _, kv := range [][2]string{{"公司", c.Company}, {"微信", c.Wechat}, {"来源", c.Source}, {"需求", c.Demand}, {"等级", c.Grade},
+		{"预算", c.Budget}, {"决策链", c.DecisionChain}, {"竞品", c.Competitors}} {
 		if kv[1] != "" {
 			fmt.Fprintf(&b, "\n%s：%s", kv[0], kv[1])
 		}

@@ -31,8 +31,8 @@ func attemptUnit(u *baobei.User, id, phone string, now time.Time) baobei.Unit {
 		}}
 }
 
-// texts are the texts queued for uid that contain part, oldest first.
-func (f *Fixture) texts(t testing.TB, uid, part string) []string {
+// Texts are the texts queued for uid that contain part, oldest first.
+func (f *Fixture) Texts(t testing.TB, uid, part string) []string {
 	t.Helper()
 	var payloads []string
 	if err := f.S.DB().Select(&payloads, "SELECT payload FROM outbox WHERE to_user = ? ORDER BY id", uid); err != nil {
@@ -83,7 +83,7 @@ func testAttemptsConcurrent(t *testing.T, b Backend) {
 			t.Fatalf("rep %d: %v", i, err)
 		}
 	}
-	if got := f.texts(t, "zhangsan", "尝试报备"); len(got) != 1 || !strings.Contains(got[0], "刚才尝试报备你的客户 #1") {
+	if got := f.Texts(t, "zhangsan", "尝试报备"); len(got) != 1 || !strings.Contains(got[0], "刚才尝试报备你的客户 #1") {
 		t.Fatalf("owner told at once: %q, want one notice", got)
 	}
 	if got := f.Count(t, "SELECT COUNT(*) FROM report_attempts WHERE customer_id = ? AND sent_at IS NULL", c.ID); got != n-1 {
@@ -103,7 +103,7 @@ func testAttemptsConcurrent(t *testing.T, b Backend) {
 		}
 		queued += each[i]
 	}
-	got := f.texts(t, "zhangsan", "尝试报备")
+	got := f.Texts(t, "zhangsan", "尝试报备")
 	if queued != 1 || len(got) != 2 || !strings.Contains(got[1], "等 28 人也尝试报备你的客户 #1 张先生") {
 		t.Fatalf("queued %d; owner's notices: %q", queued, got)
 	}
@@ -134,19 +134,19 @@ func testAttemptsWindow(t *testing.T, b Backend) {
 	if q := f.queueDue(t, T0.Add(time.Hour)); q != 1 {
 		t.Fatalf("queued %d at the end of the hour, want 1", q)
 	}
-	got := f.texts(t, "zhangsan", "尝试报备")
+	got := f.Texts(t, "zhangsan", "尝试报备")
 	if len(got) != 2 || !strings.Contains(got[0], "李四 刚才尝试报备") || !strings.Contains(got[1], "过去一小时 赵五、孙七也尝试报备你的客户 #1") {
 		t.Fatalf("owner's notices = %q", got)
 	}
 	try(f.Sunqi, time.Hour+5*time.Minute) // a new window
 	try(f.Lisi, time.Hour+10*time.Minute)
-	if got := f.texts(t, "zhangsan", "尝试报备"); len(got) != 3 || !strings.Contains(got[2], "孙七 刚才尝试报备") {
+	if got := f.Texts(t, "zhangsan", "尝试报备"); len(got) != 3 || !strings.Contains(got[2], "孙七 刚才尝试报备") {
 		t.Fatalf("after the hour the next attempt is told at once: %q", got)
 	}
 	if _, err := f.S.Release(f.Ctx, T0.Add(time.Hour+20*time.Minute), f.Zhangsan, baobei.CustomerRef{Number: c.ID}, "不要了"); err != nil {
 		t.Fatal(err)
 	}
-	if q := f.queueDue(t, T0.Add(3*time.Hour)); q != 0 || len(f.texts(t, "zhangsan", "尝试报备")) != 3 {
+	if q := f.queueDue(t, T0.Add(3*time.Hour)); q != 0 || len(f.Texts(t, "zhangsan", "尝试报备")) != 3 {
 		t.Fatalf("queued %d for an owner who released the customer", q)
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM report_attempts WHERE sent_at IS NULL"); n != 0 {
