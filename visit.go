@@ -284,3 +284,37 @@ func goalText(v *Visit) string {
 	}
 	return "，目标：" + v.Goal
 }
+
+// NoticeVisitSoon reminds the planner and the colleague going of a visit.
+func NoticeVisitSoon(v *Visit, p Policy) []Notice {
+	text := fmt.Sprintf("提醒：%s 拜访 #%d %s（V%d）%s%s。到了发「签到 V%d」或发位置。",
+		p.DateTime(v.PlannedAt), v.CustomerID, v.CustomerName, v.ID, goalText(v), addressText(v), v.ID)
+	ns := []Notice{{ToUser: v.UserUID, Text: text}}
+	if v.CompanionUID != "" {
+		ns = append(ns, Notice{ToUser: v.CompanionUID, Text: text})
+	}
+	return ns
+}
+
+// NoticeVisitReportDue reminds the planner that the report is due.
+func NoticeVisitReportDue(v *Visit, p Policy) []Notice {
+	return []Notice{{ToUser: v.UserUID, Text: fmt.Sprintf("V%d（%s 拜访 #%d %s）的拜访报告还没交。请发「拜访报告 V%d 参会:… 痛点:… 下一步:…」；没去成请发「取消拜访 V%d 原因:…」。",
+		v.ID, p.DateTime(v.PlannedAt), v.CustomerID, v.CustomerName, v.ID, v.ID)}}
+}
+
+// NoticeVisitOverdue tells the planner's managers that a report is overdue.
+func NoticeVisitOverdue(v *Visit, managers []User, p Policy) []Notice {
+	var ns []Notice
+	for _, m := range managers {
+		ns = append(ns, Notice{ToUser: m.UID, Text: fmt.Sprintf("%s 的拜访 V%d（%s，#%d %s）已过 %d 小时仍未交拜访报告。请提醒他发「拜访报告 V%d …」。",
+			v.UserName, v.ID, p.DateTime(v.PlannedAt), v.CustomerID, v.CustomerName, p.Visits.ReportHours+p.Visits.EscalateHours, v.ID)})
+	}
+	return ns
+}
+
+func addressText(v *Visit) string {
+	if v.Address == "" {
+		return ""
+	}
+	return "，地址：" + v.Address
+}

@@ -9,6 +9,7 @@ import (
 
 	"baobei"
 	"baobei/bot"
+	"baobei/handlers"
 	"baobei/handlers/handlertest"
 	"baobei/store/storetest"
 )
@@ -23,14 +24,14 @@ func TestHelpByRole(t *testing.T) {
 	}{{"zhangsan", baobei.RoleRep}, {"wangjl", baobei.RoleManager}, {"admin", baobei.RoleAdmin}} {
 		help := b.Say(u.uid, "帮助")
 		for _, s := range bot.Commands {
-			line := s.Words[0] + "：" + s.Summary + "。例如：" + s.Example
+			line := handlers.HelpLine(&s)
 			if got := strings.Contains(help, line); got != s.Allows(u.role) {
 				t.Errorf("%s's 帮助 lists %q: %v, want %v\n%s", u.uid, s.Words[0], got, s.Allows(u.role), help)
 			}
 		}
 	}
 	for _, want := range []string{"延期", "审批", "统计", "锁定"} {
-		if !strings.Contains(b.Say("wangjl", "帮助"), "\n"+want+"：") {
+		if !strings.Contains(b.Say("wangjl", "帮助"), "\n"+want) {
 			t.Errorf("a manager's 帮助 lacks %s", want)
 		}
 	}

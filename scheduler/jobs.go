@@ -22,6 +22,7 @@ type Store interface {
 	ScanAttention(ctx context.Context, now time.Time, fn func(*baobei.Customer) error) error
 	Managers(ctx context.Context) (map[int64][]baobei.User, error)
 	ExpireApprovals(ctx context.Context, now time.Time) (int, error)
+	VisitDuties(ctx context.Context, now time.Time) (int, error)
 	Cleanup(ctx context.Context, now time.Time) (int, error)
 	PruneSlots(ctx context.Context, before time.Time) (int, error)
 }
@@ -46,6 +47,8 @@ type Chart func(title string, st *baobei.Stats) []byte
 //     a re-run finds the released customers in the pool and leaves them.
 //   - expire-approvals expires each request in its own transaction, only
 //     while it is still pending.
+//   - visit-duties sets each visit's reminder mark (or its missed status)
+//     in the transaction that queues its messages; a re-run skips those set.
 //   - cleanup deletes by age: deleting again deletes nothing twice.
 //   - team-releases, daily-digest and weekly-summary only read; their
 //     messages are the run's Result.Notices, which the scheduler queues in
@@ -72,6 +75,10 @@ func Jobs(s Store, p baobei.Policy, chart Chart) []Job {
 		}},
 		{Name: "expire-approvals", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
 			return count(s.ExpireApprovals(ctx, slot))
+		}},
+		// Hourly: visit reminders, reports due and overdue, missed visits.
+		{Name: "visit-duties", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
+			return count(s.VisitDuties(ctx, slot))
 		}},
 		{Name: "cleanup", Schedule: Daily(4, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
 			// Dedupe records carry the wall clock (platforms redeliver in real

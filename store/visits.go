@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -231,4 +234,97 @@ func (s *Store) VisitsOf(ctx context.Context, user *baobei.User, from, to time.T
 	err := s.q().SelectContext(ctx, &vs, visitSelect+`WHERE (v.user_id = ? OR v.companion_id = ?) AND v.status <> ?
 		AND v.planned_at >= ? AND v.planned_at < ? ORDER BY v.planned_at, v.id`, user.ID, user.ID, baobei.VisitCancelled, ts(from), ts(to))
 	return vs, err
+}
+
+// VisitDuties runs the visit rules at now: the reminder before a planned
+// visit (remind_before_minutes ahead, in the hourly run before it), the
+// rep's reminder when the report is due, the managers' notice
+// escalate_hours later, and marking missed a visit with no check-in and
+// no report by the end of the day after the planned day. Each visit's
+// step is one transaction that sets its mark (so each goes once) and
+// queues its messages; it returns how many steps ran.
+func (s *Store) VisitDuties(ctx context.Context, now time.Time) (int, error) {
+	p := s.policy.Visits
+	report := time.Duration(p.ReportHours) * time.Hour
+	escalate := report + time.Duration(p.EscalateHours)*time.Hour
+	open := []any{baobei.VisitPlanned, baobei.VisitCheckedIn, baobei.VisitMissed}
+	steps := []struct {
+		where string
+		args  []any
+		do    func(tx *sqlx.Tx, v *baobei.Visit) error
+	}{
+		{"v.status = ? AND v.reminded_at IS NULL AND v.planned_at >= ? AND v.planned_at < ?",
+			[]any{baobei.VisitPlanned, ts(now), ts(now.Add(time.Duration(p.RemindMinutes)*time.Minute + time.Hour))},
+			func(tx *sqlx.Tx, v *baobei.Visit) error {
+				return s.markVisit(ctx, tx, now, v, "reminded_at", baobei.NoticeVisitSoon(v, s.policy)...)
+			}},
+		{"v.status IN (?, ?, ?) AND v.report_reminded_at IS NULL AND COALESCE(v.checkin_at, v.planned_at) <= ?",
+			append(slices.Clone(open), ts(now.Add(-report))),
+			func(tx *sqlx.Tx, v *baobei.Visit) error {
+				return s.markVisit(ctx, tx, now, v, "report_reminded_at", baobei.NoticeVisitReportDue(v, s.policy)...)
+			}},
+		{"v.status IN (?, ?, ?) AND v.escalated_at IS NULL AND COALESCE(v.checkin_at, v.planned_at) <= ?",
+			append(slices.Clone(open), ts(now.Add(-escalate))),
+			func(tx *sqlx.Tx, v *baobei.Visit) error {
+				var ms []baobei.User
+				if v.TeamID != nil {
+					if err := tx.SelectContext(ctx, &ms, "SELECT "+userCols+" FROM users WHERE team_id = ? AND role = ? AND active = ? AND id <> ?",
+						*v.TeamID, baobei.RoleManager, true, v.UserID); err != nil {
+						return err
+					}
+				}
+				return s.markVisit(ctx, tx, now, v, "escalated_at", baobei.NoticeVisitOverdue(v, ms, s.policy)...)
+			}},
+		{"v.status = ? AND v.planned_at < ?", []any{baobei.VisitPlanned, ts(s.policy.DayStart(now).AddDate(0, 0, -1))},
+			func(tx *sqlx.Tx, v *baobei.Visit) error {
+				if err := done(tx.ExecContext(ctx, "UPDATE visits SET status = ?, version = version + 1 WHERE id = ? AND status = ?",
+					baobei.VisitMissed, v.ID, baobei.VisitPlanned)); err != nil {
+					return err
+				}
+				return audit(ctx, tx, now, v.CustomerID, 0, ActVisitMissed, nil, nil, "V"+strconv.FormatInt(v.ID, 10))
+			}},
+	}
+	n := 0
+	for _, st := range steps {
+		var vs []baobei.Visit
+		if err := s.db.SelectContext(ctx, &vs, visitSelect+"WHERE "+st.where+" ORDER BY v.id LIMIT 1000", st.args...); err != nil {
+			return n, err
+		}
+		for i := range vs {
+			err := s.tx(ctx, func(tx *sqlx.Tx) error {
+				v, err := getVisit(ctx, tx, vs[i].ID)
+				if err != nil {
+					return err
+				}
+				return st.do(tx, v)
+			})
+			switch {
+			case err == nil:
+				n++
+			case !errors.Is(err, errDone): // errDone: another run (or a change) got there first
+				return n, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// markVisit sets one of v's reminder marks, if still unset and v unchanged,
+// and queues ns.
+func (s *Store) markVisit(ctx context.Context, tx *sqlx.Tx, now time.Time, v *baobei.Visit, mark string, ns ...baobei.Notice) error {
+	if err := done(tx.ExecContext(ctx, "UPDATE visits SET "+mark+" = ? WHERE id = ? AND "+mark+" IS NULL", ts(now), v.ID)); err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, now, ns...)
+}
+
+// errDone: a duty's conditional write found it done already.
+var errDone = errors.New("visit duty done already")
+
+// done is affected for duties: no row matched means done already.
+func done(res sql.Result, err error) error {
+	if err = affected(res, err); errors.Is(err, errStale) {
+		return errDone
+	}
+	return err
 }

@@ -317,3 +317,22 @@ func TestWeComRejectReasonButton(t *testing.T) {
 		wantHas(t, lastText(e.fake.Texts("zhangsan")), "A1", "已驳回", "原因：信息不全", "信息补全后可重新「报备」")
 	})
 }
+
+// Issue 14 item 3: a WeCom location message (sealed like every callback)
+// checks the rep in to the visit whose window holds now, with its place.
+func TestWeComLocationChecksIn(t *testing.T) {
+	wecomBackends(t, nil, func(t *testing.T, e *wecomEnv) {
+		e.say("zhangsan", "报备 13800138000 张先生", "5001")
+		e.say("zhangsan", "拜访 #1 1小时后 目标:演示方案", "5002")
+		wantHas(t, lastText(e.fake.Texts("zhangsan")), "已计划拜访 V1")
+		if code := e.deliver(wecomtest.Location(testCorp, "zhangsan", 30.2741, 120.1551, "杭州市西湖区文三路", "5003", e.at)); code != http.StatusOK {
+			t.Fatalf("location callback: %d", code)
+		}
+		e.drain()
+		wantHas(t, lastText(e.fake.Texts("zhangsan")), "已签到 V1", "杭州市西湖区文三路", "拜访报告 V1")
+		var lat, lng float64
+		if err := e.app.store.DB().QueryRow("SELECT checkin_lat, checkin_lng FROM visits WHERE id = 1").Scan(&lat, &lng); err != nil || lat != 30.2741 || lng != 120.1551 {
+			t.Errorf("stored check-in = %v, %v (%v)", lat, lng, err)
+		}
+	})
+}
