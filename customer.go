@@ -101,6 +101,7 @@ type Customer struct {
 	Budget         string     `db:"budget"`         // from the latest visit report
 	DecisionChain  string     `db:"decision_chain"` // …
 	Competitors    string     `db:"competitors"`    // …
+	LastVisitAt    *time.Time `db:"last_visit_at"`  // the latest visit planned or made
 	Version        int64      `db:"version"`
 
 	// Filled by queries that join the owners; not columns of customers.

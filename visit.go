@@ -136,18 +136,19 @@ func (r VisitReport) FirstDue() *time.Time {
 
 // VisitPolicy tunes the visit loop.
 type VisitPolicy struct {
-	RemindMinutes  int      `yaml:"remind_before_minutes"` // the rep is reminded this long before a planned visit
-	CheckinBefore  int      `yaml:"checkin_before_hours"`  // a check-in counts from this long before the planned time …
-	CheckinAfter   int      `yaml:"checkin_after_hours"`   // … to this long after it
-	ReportHours    int      `yaml:"report_hours"`          // the report is due this long after the check-in (or the planned time)
-	EscalateHours  int      `yaml:"escalate_hours"`        // still none this long later: the manager is told
-	ReportRequired []string `yaml:"report_required"`       // fields a report must have
+	RemindMinutes  int            `yaml:"remind_before_minutes"` // the rep is reminded this long before a planned visit
+	CheckinBefore  int            `yaml:"checkin_before_hours"`  // a check-in counts from this long before the planned time …
+	CheckinAfter   int            `yaml:"checkin_after_hours"`   // … to this long after it
+	ReportHours    int            `yaml:"report_hours"`          // the report is due this long after the check-in (or the planned time)
+	EscalateHours  int            `yaml:"escalate_hours"`        // still none this long later: the manager is told
+	ReportRequired []string       `yaml:"report_required"`       // fields a report must have
+	CadenceDays    map[string]int `yaml:"cadence_days"`          // per grade: no visit this many days → a visit task (待办, digest)
 }
 
 // DefaultVisitPolicy is the README's default.
 func DefaultVisitPolicy() VisitPolicy {
 	return VisitPolicy{RemindMinutes: 60, CheckinBefore: 2, CheckinAfter: 4, ReportHours: 24, EscalateHours: 24,
-		ReportRequired: []string{"参会", "痛点", "下一步"}}
+		ReportRequired: []string{"参会", "痛点", "下一步"}, CadenceDays: map[string]int{}}
 }
 
 // VisitFields are the fields of a visit report, in the order of the form.

@@ -52,7 +52,7 @@ func (h *Handlers) Todo(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 }
 
 func (h *Handlers) todo(viewer *baobei.User, cs []baobei.Customer, visits []string, now time.Time) string {
-	var due, expiring []string
+	var due, expiring, visit []string
 	for i := range cs {
 		c := &cs[i]
 		a := baobei.AttentionOf(c, now, h.policy)
@@ -66,8 +66,11 @@ func (h *Handlers) todo(viewer *baobei.User, cs []baobei.Customer, visits []stri
 		if a.Expiring {
 			expiring = append(expiring, h.line(viewer, c, now))
 		}
+		if a.VisitDue {
+			visit = append(visit, h.line(viewer, c, now))
+		}
 	}
-	if len(due)+len(expiring)+len(visits) == 0 {
+	if len(due)+len(expiring)+len(visits)+len(visit) == 0 {
 		return "今天没有待办。发「我的客户」查看全部客户。"
 	}
 	var b strings.Builder
@@ -79,6 +82,9 @@ func (h *Handlers) todo(viewer *baobei.User, cs []baobei.Customer, visits []stri
 	}
 	if len(expiring) > 0 {
 		fmt.Fprintf(&b, "7天内保护期到期 %d 个（到期后进入公海）：\n%s\n", len(expiring), strings.Join(expiring, "\n"))
+	}
+	if len(visit) > 0 {
+		fmt.Fprintf(&b, "按拜访周期该拜访 %d 个（发「拜访 #编号 明天 14:00」安排）：\n%s\n", len(visit), strings.Join(visit, "\n"))
 	}
 	b.WriteString("跟进后发「跟进 #编号 内容 下次:周五」记录。")
 	return b.String()

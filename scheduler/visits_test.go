@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,6 +79,51 @@ func TestVisitDuties(t *testing.T) {
 			}
 			if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = 'visit_missed'"); n != 1 {
 				t.Errorf("missed audit rows = %d, want 1", n)
+			}
+		})
+	}
+}
+
+// Issue 14 item 6: with visits.cadence_days {A: 20}, an A customer with no
+// visit planned or made in 20 days is in its owner's digest (and 待办) as
+// a visit to plan; a planned visit settles it.
+func TestVisitCadence(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			p := baobei.DefaultPolicy()
+			p.Visits.CadenceDays = map[string]int{"A": 20}
+			f := storetest.Seed(t, b, p)
+			t0 := storetest.T0
+			for i, c := range []struct{ phone, name, grade string }{
+				{"13800000001", "久未拜访", "A"}, {"13800000002", "已约拜访", "A"}, {"13800000003", "B级客户", "B"},
+			} {
+				r, err := f.S.Report(f.Ctx, t0.Add(-25*24*time.Hour), f.Zhangsan, baobei.CustomerDraft{Phone: c.phone, Name: c.name, Grade: c.grade})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.S.FollowUp(f.Ctx, t0.Add(-time.Hour), f.Zhangsan, baobei.CustomerRef{Number: r.Customer.ID}, baobei.FollowUpDraft{Content: "电话"}); err != nil {
+					t.Fatal(err)
+				}
+				if i == 1 {
+					if _, err := f.S.PlanVisit(f.Ctx, t0, f.Zhangsan, baobei.CustomerRef{Number: r.Customer.ID}, baobei.VisitDraft{At: t0.Add(48 * time.Hour)}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			ns, err := scheduler.DailyDigest(f.Ctx, f.S, t0.Add(23*time.Hour), p) // Tuesday 09:00
+			if err != nil {
+				t.Fatal(err)
+			}
+			var digest string
+			for _, n := range ns {
+				if n.ToUser == "zhangsan" {
+					digest = n.Text
+				}
+			}
+			_, section, _ := strings.Cut(digest, "按拜访周期该拜访 1 个：")
+			if !strings.Contains(section, "#1 久未拜访 · 新线索（A级，该拜访了）") || strings.Contains(section, "已约拜访") || strings.Contains(section, "B级客户") ||
+				!strings.Contains(digest, "「拜访 #编号 明天 14:00」") {
+				t.Errorf("digest = %q", digest)
 			}
 		})
 	}

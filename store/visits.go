@@ -68,12 +68,23 @@ func (s *Store) PlanVisit(ctx context.Context, now time.Time, actor *baobei.User
 		if err := audit(ctx, tx, now, c.ID, actor.ID, ActVisitPlan, c.OwnerID, c.OwnerID, s.policy.DateTime(d.At)); err != nil {
 			return err
 		}
+		if err := touchVisits(ctx, tx, c.ID); err != nil {
+			return err
+		}
 		if out, err = getVisit(ctx, tx, id); err != nil {
 			return err
 		}
 		return enqueue(ctx, tx, now, baobei.NoticeVisitInvite(out, s.policy)...)
 	})
 	return out, err
+}
+
+// touchVisits sets a customer's last_visit_at: the latest visit planned or
+// made, not cancelled or missed (visits.cadence_days counts from it).
+func touchVisits(ctx context.Context, tx *sqlx.Tx, customerID int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE customers SET last_visit_at = (SELECT MAX(planned_at) FROM visits
+		WHERE customer_id = ? AND status NOT IN (?, ?)) WHERE id = ?`, customerID, baobei.VisitCancelled, baobei.VisitMissed, customerID)
+	return err
 }
 
 // changeVisit loads visit id for a change by actor: the planner or the
@@ -97,6 +108,9 @@ func updateVisit(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.
 		return nil, err
 	}
 	if err := audit(ctx, tx, now, v.CustomerID, actor.ID, action, nil, nil, detail); err != nil {
+		return nil, err
+	}
+	if err := touchVisits(ctx, tx, v.CustomerID); err != nil {
 		return nil, err
 	}
 	return getVisit(ctx, tx, v.ID)
@@ -281,7 +295,10 @@ func (s *Store) VisitDuties(ctx context.Context, now time.Time) (int, error) {
 					baobei.VisitMissed, v.ID, baobei.VisitPlanned)); err != nil {
 					return err
 				}
-				return audit(ctx, tx, now, v.CustomerID, 0, ActVisitMissed, nil, nil, "V"+strconv.FormatInt(v.ID, 10))
+				if err := audit(ctx, tx, now, v.CustomerID, 0, ActVisitMissed, nil, nil, "V"+strconv.FormatInt(v.ID, 10)); err != nil {
+					return err
+				}
+				return touchVisits(ctx, tx, v.CustomerID)
 			}},
 	}
 	n := 0

@@ -382,6 +382,11 @@ func (c *Config) finish() error {
 	if v := p.Visits; v.RemindMinutes < 0 || v.CheckinBefore < 0 || v.CheckinAfter < 1 || v.ReportHours < 1 || v.EscalateHours < 1 {
 		return errors.New("policy.visits: checkin_after_hours, report_hours and escalate_hours must be positive; remind_before_minutes and checkin_before_hours must not be negative")
 	}
+	for g, d := range p.Visits.CadenceDays {
+		if d < 1 {
+			return fmt.Errorf("policy.visits.cadence_days.%s: must be positive", g)
+		}
+	}
 	for _, f := range p.Visits.ReportRequired {
 		if !slices.Contains(baobei.VisitFields, f) {
 			return fmt.Errorf("policy.visits.report_required: %q is no report field (%s)", f, strings.Join(baobei.VisitFields, " "))

@@ -32,8 +32,11 @@ CREATE INDEX ix_visits_customer ON visits (customer_id, planned_at);
 ALTER TABLE customers ADD COLUMN budget VARCHAR(200) NOT NULL DEFAULT '';
 ALTER TABLE customers ADD COLUMN decision_chain VARCHAR(200) NOT NULL DEFAULT '';
 ALTER TABLE customers ADD COLUMN competitors VARCHAR(200) NOT NULL DEFAULT '';
+-- The latest visit planned or made (not cancelled, not missed): visits.cadence_days counts from it.
+ALTER TABLE customers ADD COLUMN last_visit_at DATETIME NULL;
 
 -- +goose Down
+ALTER TABLE customers DROP COLUMN last_visit_at;
 ALTER TABLE customers DROP COLUMN competitors;
 ALTER TABLE customers DROP COLUMN decision_chain;
 ALTER TABLE customers DROP COLUMN budget;
