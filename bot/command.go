@@ -40,6 +40,7 @@ const (
 	CmdVisitCancel = "visit_cancel" // 取消拜访 V3 原因:…
 	CmdCheckIn     = "checkin"      // 签到 [V3] [地址:…], or a location message
 	CmdVisitReport = "visit_report" // 拜访报告 V3 参会:… 痛点:… 下一步:…
+	CmdVisitStats  = "visit_stats"  // 拜访统计 (managers): the team's last 4 weeks
 	CmdUnknown     = "unknown"
 )
 

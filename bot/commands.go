@@ -59,6 +59,7 @@ type Handlers interface {
 	CancelVisit(context.Context, *Request) (*Reply, error)
 	CheckIn(context.Context, *Request) (*Reply, error)
 	VisitReport(context.Context, *Request) (*Reply, error)
+	VisitStats(context.Context, *Request) (*Reply, error)
 }
 
 var (
@@ -140,6 +141,10 @@ var Commands = []Spec{
 		Summary: "拜访后 24 小时内交报告",
 		Detail:  "写拜访编号和 参会、痛点、需求、预算、决策链、竞品、关注点、下一步（可多条，用；分开），可加 阶段；也可以一行一项。报告记为一次拜访跟进，带日期的下一步会成为下次跟进出现在待办里，客户资料保留最新的预算、决策链和竞品。",
 		Keys:    "参会 痛点 需求 预算 决策链 竞品 关注点 下一步 阶段", parse: (*msg).visitReport, noisy: true},
+	{Name: CmdVisitStats, Words: []string{"拜访统计"}, Run: Handlers.VisitStats, Roles: managers,
+		Example: "拜访统计",
+		Summary: "团队近 4 周的拜访",
+		Detail:  "经理看本团队、管理员看全公司：近 4 周每周计划、完成、未去的拜访和报告及时率，以及每人合计、平均每单拜访次数和按等级的拜访数。"},
 	{Name: CmdPool, Words: []string{"公海"}, Run: Handlers.Pool,
 		Example: "公海",
 		Summary: "看公海里可领取的客户",

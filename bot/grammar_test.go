@@ -389,3 +389,50 @@ func TestParseFollowUpKind(t *testing.T) {
 		t.Errorf("an unknown 类型 = %v, want EINVALID", err)
 	}
 }
+
+// Issue 14: the visit commands' forms, relative to Monday 2026-11-23 10:00.
+func TestParseVisits(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		name string
+		want fields
+	}{
+		{"拜访 #3 明天 14:00 目标:演示方案", CmdVisit, fields{"ref": "#3", "number": "3", "next_at": "2026-11-24T14:00:00+08:00", "goal": "演示方案"}},
+		{"拜访 #3 周五 下午3点 目标：演示方案 地址：文三路100号 同行:@李四", CmdVisit,
+			fields{"ref": "#3", "number": "3", "next_at": "2026-11-27T15:00:00+08:00", "goal": "演示方案", "address": "文三路100号", "target": "李四"}},
+		{"拜访 13800138000 后天上午 @李四", CmdVisit, fields{"ref": "13800138000", "phone": "13800138000", "next_at": "2026-11-25T09:00:00+08:00", "target": "李四"}},
+		{"拜访 V3 改到 周五 10:00", CmdVisit, fields{"visit": "V3", "next_at": "2026-11-27T10:00:00+08:00"}},
+		{"拜访 v12 下周一 9点", CmdVisit, fields{"visit": "V12", "next_at": "2026-11-30T09:00:00+08:00"}},
+		{"拜访计划", CmdVisits, fields{}},
+		{"取消拜访 V3 原因:客户临时出差", CmdVisitCancel, fields{"visit": "V3", "reason": "客户临时出差"}},
+		{"取消拜访 V3 客户临时出差", CmdVisitCancel, fields{"visit": "V3", "reason": "客户临时出差"}},
+		{"签到", CmdCheckIn, fields{}},
+		{"签到 V3", CmdCheckIn, fields{"visit": "V3"}},
+		{"签到 V3 地址:文三路100号", CmdCheckIn, fields{"visit": "V3", "address": "文三路100号"}},
+		{"签到 文三路100号", CmdCheckIn, fields{"address": "文三路100号"}},
+		{"拜访报告 V3 参会:王总(决策人),李工(使用者) 痛点:交期长 需求:三人沙发 预算:20万 决策链:王总拍板 竞品:某某家居 关注点:售后 下一步:周五前发方案 阶段:需求确认", CmdVisitReport,
+			fields{"visit": "V3", "stage": "需求确认", "report": "参会：王总(决策人),李工(使用者)\n痛点：交期长\n需求：三人沙发\n预算：20万\n决策链：王总拍板\n竞品：某某家居\n关注点：售后\n下一步：周五前发方案"}},
+		{"拜访报告 V3\n参会：王总（决策人）、李工（使用者）\n痛点：交期长 价格高\n下一步：周五前发方案\n下一步：下周一 电话确认", CmdVisitReport,
+			fields{"visit": "V3", "report": "参会：王总（决策人）、李工（使用者）\n痛点：交期长 价格高\n下一步：周五前发方案；下周一 电话确认"}},
+		{"拜访报告 V3 参会:王总 痛点:价格 太高 下一步:发方案；12月5日 报价", CmdVisitReport,
+			fields{"visit": "V3", "report": "参会：王总\n痛点：价格 太高\n下一步：发方案；12月5日 报价"}},
+	} {
+		c, err := parse(tt.in)
+		switch {
+		case err != nil:
+			t.Errorf("Parse(%q): %v", tt.in, err)
+		case c.Name != tt.name || !maps.Equal(c.Fields(shanghai), tt.want):
+			t.Errorf("Parse(%q) = %s %v,\n want %s %v", tt.in, c.Name, c.Fields(shanghai), tt.name, tt.want)
+		}
+	}
+	c, err := parse("拜访报告 V3 参会:王总 痛点:x 下一步:周五前发方案；下周一 电话确认；再说")
+	if err != nil || len(c.Report.NextSteps) != 3 || c.Report.NextSteps[0].Due == nil || c.Report.NextSteps[0].Due.In(shanghai).Format("01-02 15:04") != "11-27 09:00" ||
+		c.Report.NextSteps[1].Due == nil || c.Report.NextSteps[1].Due.In(shanghai).Format("01-02") != "11-30" || c.Report.NextSteps[2].Due != nil {
+		t.Errorf("next steps = %+v (%v)", c.Report.NextSteps, err)
+	}
+	for _, in := range []string{"拜访 #3", "拜访 #3 乱写", "拜访 #3 昨天 10:00", "取消拜访 原因:x", "拜访报告 参会:王总", "拜访 同行:李四 #3 明天"} {
+		if _, err := parse(in); baobei.ErrorCode(err) != baobei.EINVALID {
+			t.Errorf("Parse(%q) = %v, want EINVALID", in, err)
+		}
+	}
+}

@@ -125,33 +125,34 @@ func (m *msg) visitReport(c *Command, items []item, _ limits) error {
 	field := map[string]*string{"参会": &r.Attendees, "痛点": &r.Pains, "需求": &r.Needs, "预算": &r.Budget,
 		"决策链": &r.DecisionChain, "竞品": &r.Competitors, "关注点": &r.Concerns}
 	var steps []string
-	last := ""
-	add := func(key, v string) {
-		if key == "下一步" {
-			if last == "下一步" && len(steps) > 0 {
-				steps[len(steps)-1] += " " + v
-			} else {
-				steps = append(steps, v)
-			}
-			return
+	key, cur := "", span{}
+	flush := func() {
+		v := strings.TrimFunc(string(m.orig[cur.start:cur.end]), func(r rune) bool { return isSpaceRune(r) || strings.ContainsRune("，,、；;。", r) })
+		switch {
+		case key == "" || v == "":
+		case key == "下一步":
+			steps = append(steps, v)
+		case *field[key] != "":
+			*field[key] += "；" + v
+		default:
+			*field[key] = v
 		}
-		if *field[key] != "" {
-			*field[key] += " "
-		}
-		*field[key] += v
+		key = ""
 	}
 	for _, it := range rest {
 		switch {
 		case reportKeys[it.key]:
-			last = ""
-			add(it.key, m.raw(it.val))
-			last = it.key
-		case it.key == "" && last != "":
-			add(last, m.raw(it.val))
+			flush()
+			key, cur = it.key, it.val
+		case it.key == "" && key != "":
+			cur.end = it.val.end
 		case it.key == "":
 			c.Ignored = append(c.Ignored, m.line(it.val))
+		default:
+			flush()
 		}
 	}
+	flush()
 	for _, s := range steps {
 		for _, one := range strings.FieldsFunc(s, func(r rune) bool { return r == '；' || r == ';' }) {
 			if one = strings.TrimSpace(one); one != "" {

@@ -189,3 +189,35 @@ func (h *Handlers) visitTodo(vs []baobei.Visit, now time.Time) []string {
 	}
 	return out
 }
+
+// VisitStats handles 拜访统计 (managers, admins): the last 4 weeks of the
+// team's (or everyone's) visits, week by week, then per rep.
+func (h *Handlers) VisitStats(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	scope := baobei.ScopeOf(req.Actor)
+	end := WeekStart(req.Now, h.policy).AddDate(0, 0, 7)
+	start := end.AddDate(0, 0, -28)
+	lines := []string{fmt.Sprintf("近 4 周拜访（%s–%s）：", h.policy.Date(start), h.policy.Date(end.AddDate(0, 0, -1)))}
+	for from := start; from.Before(end); from = from.AddDate(0, 0, 7) {
+		st, err := req.Svc.Stats(ctx, scope, from, from.AddDate(0, 0, 7))
+		if err != nil {
+			return nil, err
+		}
+		var planned, done, missed int
+		for _, v := range st.Visits {
+			planned, done, missed = planned+v.Planned, done+v.Done, missed+v.Missed
+		}
+		line := fmt.Sprintf("%s 起：计划 %d · 完成 %d · 未去 %d", h.policy.Date(from), planned, done, missed)
+		if st.VisitReports > 0 {
+			line += fmt.Sprintf(" · 报告及时率 %d%%", st.VisitReportsOnTime*100/st.VisitReports)
+		}
+		lines = append(lines, line)
+	}
+	all, err := req.Svc.Stats(ctx, scope, start, end)
+	if err != nil {
+		return nil, err
+	}
+	if len(all.Visits) == 0 {
+		return bot.Text(strings.Join(append(lines, "还没有拜访记录。让销售发「拜访 #3 明天 14:00 目标:…」计划拜访。"), "\n")), nil
+	}
+	return bot.Text(strings.Join(append(lines, all.VisitText(), "看本周安排发「拜访计划」；提醒未交报告的同事发「拜访报告 V编号 …」。"), "\n")), nil
+}
