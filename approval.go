@@ -101,14 +101,14 @@ func (u *User) MayDecide(requesterTeam *int64) bool {
 // CheckDecide decides whether actor may decide a now.
 func CheckDecide(a *Approval, actor *User, p Policy) *Error {
 	if a.Status != ApprovalPending {
-		who, when := a.DeciderName, ""
-		if a.DecidedAt != nil {
-			when = " 于 " + p.DateTime(*a.DecidedAt)
-		}
+		who := a.DeciderName
 		if who == "" {
 			who = "系统"
 		}
-		return Errorf(ECONFLICT, "A%d 已由 %s%s %s，无需再处理。发「审批」查看其他待审批。", a.ID, who, when, a.StatusLabel())
+		if a.DecidedAt != nil {
+			who += " " + p.DateTime(*a.DecidedAt)
+		}
+		return Errorf(ECONFLICT, "A%d 的结果：%s（%s），无需再处理。发「审批」查看其他待审批。", a.ID, a.StatusLabel(), who)
 	}
 	if actor.ID == a.RequesterID {
 		return Errorf(EFORBIDDEN, "A%d 是你自己的申请，不能自己审批；它已发给其他审批人。发「我的申请」查看进度。", a.ID)

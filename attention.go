@@ -8,14 +8,24 @@ import (
 	"time"
 )
 
-// Attention is what one customer needs today, if anything.
+// ExpiringWithin is how far ahead 待办 and the digest list protections ending.
+const ExpiringWithin = 7 * 24 * time.Hour
+
+// Attention is what one customer needs, if anything. AttentionOf is the one
+// place that decides it: 待办, the daily digest, the managers' escalation
+// and the expiry warnings all ask it.
 type Attention struct {
-	Due      bool // a planned follow-up is due today or overdue
-	Overdue  int  // days past the planned follow-up
-	Idle     int  // days without a follow-up (since the later of the last follow-up and the claim)
-	Stale    bool // idle longer than its grade allows
-	Expiring bool // protection ends within 7 days
-	Escalate bool // the manager should know: overdue ≥ 2 days, or idle ≥ 7 days or 2 days past stale
+	Due        bool      // a planned follow-up is due today or overdue
+	Late       bool      // …and its time has passed
+	Overdue    int       // days past the planned follow-up
+	Idle       int       // days without a follow-up (since the later of the last follow-up and the claim)
+	Stale      bool      // idle longer than its grade allows
+	Expiring   bool      // owned, not locked, and its protection ends within ExpiringWithin (not yet ended)
+	Escalate   bool      // the manager should know: overdue ≥ 2 days, or idle ≥ 7 days or 2 days past stale
+	Release    time.Time // when a release rule takes it (Policy.ReleaseAt); zero when none does (won, locked, pool)
+	ReleaseWhy string    // ReleaseExpired or ReleaseNoFollow
+	Warn       bool      // a release rule takes it within the warning window (Policy.WarnAhead)
+	VisitDue   bool      // its grade's visit cadence (visits.cadence_days) passed with no visit planned or made
 }
 
 // AttentionOf classifies c at now.
@@ -23,20 +33,39 @@ func AttentionOf(c *Customer, now time.Time, p Policy) Attention {
 	var a Attention
 	endOfDay := p.DayStart(now).Add(24 * time.Hour)
 	if c.NextFollowupAt != nil && c.NextFollowupAt.Before(endOfDay) {
-		a.Due = true
+		a.Due, a.Late = true, c.NextFollowupAt.Before(now)
 		a.Overdue = int(now.Sub(*c.NextFollowupAt).Hours() / 24)
 	}
 	idle := now.Sub(c.LastActivity())
 	a.Idle = int(idle.Hours() / 24)
 	a.Stale = idle >= p.Stale(c.Grade)
 	a.Expiring = c.Status == StatusOwned && !c.Locked && c.ProtectedUntil != nil &&
-		now.Before(*c.ProtectedUntil) && c.ProtectedUntil.Before(now.Add(7*24*time.Hour))
+		now.Before(*c.ProtectedUntil) && c.ProtectedUntil.Before(now.Add(ExpiringWithin))
 	a.Escalate = a.Overdue >= 2 || idle >= 7*24*time.Hour || idle >= p.Stale(c.Grade)+48*time.Hour
+	a.Release, a.ReleaseWhy = p.ReleaseAt(c)
+	a.Warn = a.ReleaseWhy != "" && a.Release.After(now) && !a.Release.After(now.Add(p.WarnAhead()))
+	a.VisitDue = c.Status == StatusOwned && visitDue(c, now, p)
 	return a
 }
 
+// visitDue: c's grade has a visit cadence, and no visit was planned or made
+// (nor c taken) within it.
+func visitDue(c *Customer, now time.Time, p Policy) bool {
+	days := p.Visits.CadenceDays[c.Grade]
+	if days <= 0 {
+		return false
+	}
+	since := c.ReportedAt
+	for _, t := range []*time.Time{c.OwnedSince, c.LastVisitAt} {
+		if t != nil && t.After(since) {
+			since = *t
+		}
+	}
+	return !since.After(now.AddDate(0, 0, -days))
+}
+
 // Any reports whether the owner should hear about the customer today.
-func (a Attention) Any() bool { return a.Due || a.Stale || a.Expiring }
+func (a Attention) Any() bool { return a.Due || a.Stale || a.Expiring || a.VisitDue }
 
 // DigestLines is how many customers a digest section lists; the rest are counted.
 const DigestLines = 10
@@ -45,8 +74,8 @@ const DigestLines = 10
 // follow-ups due (most overdue first), customers gone stale (longest idle
 // first) and protections ending this week (soonest first).
 type Digest struct {
-	UID                  string
-	due, stale, expiring top
+	UID                         string
+	due, stale, expiring, visit top
 }
 
 // Add counts c in the sections its attention a puts it in.
@@ -61,13 +90,16 @@ func (d *Digest) Add(c *Customer, a Attention, now time.Time, p Policy) {
 	if a.Stale && !a.Due {
 		d.stale.add(now.Sub(c.LastActivity()), func() string { return fmt.Sprintf("%s（%d 天未跟进）", label(), a.Idle) })
 	}
+	if a.VisitDue {
+		d.visit.add(now.Sub(c.LastActivity()), func() string { return fmt.Sprintf("%s（%s级，该拜访了）", label(), c.Grade) })
+	}
 	if a.Expiring {
 		d.expiring.add(now.Sub(*c.ProtectedUntil), func() string { return fmt.Sprintf("%s（保护期至 %s）", label(), p.DateTime(*c.ProtectedUntil)) })
 	}
 }
 
 // Empty reports whether there is nothing to tell.
-func (d *Digest) Empty() bool { return d.due.n+d.stale.n+d.expiring.n == 0 }
+func (d *Digest) Empty() bool { return d.due.n+d.stale.n+d.expiring.n+d.visit.n == 0 }
 
 // Notice is the message.
 func (d *Digest) Notice() Notice {
@@ -76,7 +108,12 @@ func (d *Digest) Notice() Notice {
 	d.due.write(&b, "要跟进")
 	d.stale.write(&b, "太久没跟进")
 	d.expiring.write(&b, "本周保护期到期")
-	b.WriteString("\n跟进后发「跟进 #编号 内容 下次:周五」记录；发「我的客户」看全部。")
+	d.visit.write(&b, "按拜访周期该拜访")
+	b.WriteString("\n跟进后发「跟进 #编号 内容 下次:周五」记录；")
+	if d.visit.n > 0 {
+		b.WriteString("该拜访的发「拜访 #编号 明天 14:00」安排；")
+	}
+	b.WriteString("发「我的客户」看全部。")
 	return Notice{ToUser: d.UID, Text: b.String()}
 }
 

@@ -98,6 +98,10 @@ type Customer struct {
 	OwnedSince     *time.Time `db:"owned_since"`    // when the current owner got it
 	Locked         bool       `db:"locked"`         // a manager exempted it from release
 	ExtendedUntil  *time.Time `db:"extended_until"` // the protection end an approved 延期 set
+	Budget         string     `db:"budget"`         // from the latest visit report
+	DecisionChain  string     `db:"decision_chain"` // …
+	Competitors    string     `db:"competitors"`    // …
+	LastVisitAt    *time.Time `db:"last_visit_at"`  // the latest visit planned or made
 	Version        int64      `db:"version"`
 
 	// Filled by queries that join the owners; not columns of customers.

@@ -18,6 +18,25 @@ func NoticeReportAttempt(c *Customer, actor *User, p Policy) Notice {
 		actor.Name, c.ID, c.Name, ProtectionText(c, p), c.ID)}
 }
 
+// AttemptWindow is the hour after a refused report during which further
+// attempts on the customer are gathered: the owner hears of the first at
+// once (NoticeReportAttempt) and of the rest together when it ends
+// (NoticeReportAttempts).
+const AttemptWindow = time.Hour
+
+// NoticeReportAttempts tells the owner who else tried to report their
+// customer in the hour after the first attempt: the first two names and,
+// past two, how many people in all.
+func NoticeReportAttempts(c *Customer, names []string, p Policy) Notice {
+	who := strings.Join(names[:min(2, len(names))], "、")
+	if len(names) > 2 {
+		who += fmt.Sprintf("等 %d 人", len(names))
+	}
+	return Notice{ToUser: c.OwnerUID, Text: fmt.Sprintf(
+		"提醒：过去一小时 %s也尝试报备你的客户 #%d %s，已被系统拒绝（%s）。请尽快跟进：跟进 #%d 内容",
+		who, c.ID, c.Name, ProtectionText(c, p), c.ID)}
+}
+
 // NoticeTaken tells the former owner that actor took the customer over,
 // after its protection ended or from the pool.
 func NoticeTaken(c *Customer, formerUID string, expired bool, actor *User) Notice {
@@ -40,7 +59,8 @@ func NoticesTransfer(c *Customer, formerUID string, actor, to *User, held int, p
 	text += OverCap("你", held, p) + fmt.Sprintf("发「查询 #%d」查看详情。", c.ID)
 	ns := []Notice{{ToUser: to.UID, Text: text}}
 	if formerUID != "" && formerUID != actor.UID {
-		ns = append(ns, Notice{ToUser: formerUID, Text: fmt.Sprintf("你的客户 #%d %s 已由 %s 转给 %s。", c.ID, c.Name, actor.Name, to.Name)})
+		ns = append(ns, Notice{ToUser: formerUID, Text: fmt.Sprintf("你的客户 #%d %s 已由 %s 转给 %s。有疑问请联系 %s；发「我的客户」查看你名下的客户。",
+			c.ID, c.Name, actor.Name, to.Name, actor.Name)})
 	}
 	return ns
 }
@@ -77,10 +97,11 @@ func NoticesHandover(actor, from, to *User, moved []Customer, held int, p Policy
 	if over := OverCap("你", held, p); over != "" {
 		lines = append(lines, over)
 	}
-	lines = append(lines, "发「我的客户」查看。")
+	lines = append(lines, "发「我的客户」查看，联系客户后发「跟进 #编号 内容」记录。")
 	return []Notice{
 		{ToUser: to.UID, Text: strings.Join(lines, "\n")},
-		{ToUser: from.UID, Text: fmt.Sprintf("你名下的 %d 个客户已由 %s 交接给 %s。", len(moved), actor.Name, to.Name)},
+		{ToUser: from.UID, Text: fmt.Sprintf("你名下的 %d 个客户已由 %s 交接给 %s。有疑问请联系 %s；发「我的客户」查看你名下还有的客户。",
+			len(moved), actor.Name, to.Name, actor.Name)},
 	}
 }
 
@@ -88,17 +109,39 @@ func NoticesHandover(actor, from, to *User, moved []Customer, held int, p Policy
 func NoticeDecision(a *Approval, c *Customer, p Policy) Notice {
 	text := fmt.Sprintf("你的%s申请 A%d（#%d %s）%s，审批人 %s。", a.Kind.Label(), a.ID, c.ID, c.Name, a.StatusLabel(), a.DeciderName)
 	switch {
-	case a.Status == ApprovalRejected && a.Note != "":
-		text += "原因：" + a.Note + "。"
+	case a.Status == ApprovalRejected:
+		if a.Note != "" {
+			text += "原因：" + a.Note + "。"
+		}
+		text += rejectedStep(a, c)
 	case a.Status == ApprovalCancelled:
-		text += "客户已不在你名下，申请作废。"
+		text += fmt.Sprintf("客户已不在你名下，申请作废。发「查询 #%d」查看现在的归属。", c.ID)
 	case a.Status == ApprovalExpired:
 		text = fmt.Sprintf("你的%s申请 A%d（#%d %s）%d 天无人审批，已过期作废。请先联系经理，再重新提交。",
 			a.Kind.Label(), a.ID, c.ID, c.Name, p.Approval.ExpireDays)
-	case a.Status == ApprovalApproved && a.Kind != ApproveTransfer:
+	case a.Kind == ApproveTransfer:
+		text += "客户已转给 " + a.TargetName + "。发「我的客户」查看你名下的客户。"
+	default:
 		text += ProtectionText(c, p) + "。发「跟进 #" + fmt.Sprint(c.ID) + " 内容」继续跟进。"
 	}
 	return Notice{ToUser: a.RequesterUID, Text: text}
+}
+
+// rejectedStep is what the requester of a rejected request may do next.
+func rejectedStep(a *Approval, c *Customer) string {
+	switch a.Kind {
+	case ApproveReport:
+		return fmt.Sprintf("报备已作废。有疑问请联系 %s；信息补全后可重新「报备」。", a.DeciderName)
+	case ApproveTransfer:
+		return fmt.Sprintf("客户仍在你名下，发「跟进 #%d 内容」继续跟进。", c.ID)
+	}
+	return fmt.Sprintf("保护期不变，请抓紧跟进：跟进 #%d 内容", c.ID)
+}
+
+// NoticeAmount tells the owner that an admin corrected the won amount.
+func NoticeAmount(c *Customer, actor *User, fromCents int64, reason string) Notice {
+	return Notice{ToUser: c.OwnerUID, Text: fmt.Sprintf("%s 把你的客户 #%d %s 的成交金额从 ¥%s 改为 ¥%s（原因：%s）。发「查询 #%d」查看。",
+		actor.Name, c.ID, c.Name, FormatCents(fromCents), FormatCents(c.AmountCents), reason, c.ID)}
 }
 
 // NoticeReleased tells a former owner which customers went to the pool
@@ -117,16 +160,18 @@ func NoticeReleased(cs []Customer, p Policy) Notice {
 	return Notice{ToUser: cs[0].OwnerUID, Text: strings.Join(lines, "\n")}
 }
 
-// NoticeExpiring warns an owner about customers a release rule takes soon.
-// It suggests a follow-up where the idle rule fires, and 延期 only when it
-// would help: for the customers in extendable (extensions left, none
-// pending), whose approved 延期 moves the end and suspends the idle rule.
+// NoticeExpiring warns an owner about the customers a release rule takes
+// within the warning window (Policy.WarnDays), each with the days left,
+// counted up: never more than WarnDays. It suggests a follow-up where the
+// idle rule fires, and 延期 only when it would help: for the customers in
+// extendable (extensions left, none pending), whose approved 延期 moves the
+// end and suspends the idle rule.
 func NoticeExpiring(cs []Customer, now time.Time, extendable map[int64]bool, p Policy) Notice {
-	lines := []string{fmt.Sprintf("提醒：%d 个客户即将退回公海：", len(cs))}
+	lines := []string{fmt.Sprintf("提醒：%d 个客户即将退回公海（%d 天内）：", len(cs), p.WarnDays)}
 	idle, ending, ext := false, false, int64(0)
 	for _, c := range cs {
 		at, why := p.ReleaseAt(&c)
-		left := int(at.Sub(now).Hours()/24 + 0.999)
+		left := int((at.Sub(now) + 24*time.Hour - time.Second) / (24 * time.Hour))
 		cause := "保护期结束"
 		if why == ReleaseNoFollow {
 			cause = fmt.Sprintf("%d 天未跟进", int(p.Idle(c.Grade).Hours()/24))

@@ -18,7 +18,9 @@ type Policy struct {
 	IdleRelease     map[string]int `yaml:"idle_release_days"`    // released after this many days without a follow-up, by grade
 	IdleDefault     int            `yaml:"idle_release_default"` // …for customers without a grade
 	MaxLocks        int            `yaml:"max_locks"`            // locked customers per rep
-	Loc             *time.Location `yaml:"-"`                    // dates in replies and chat input; from config timezone
+	WarnDays        int            `yaml:"warn_days"`            // an owner is warned this many days before a release rule takes a customer
+	Visits          VisitPolicy    `yaml:"visits"`
+	Loc             *time.Location `yaml:"-"` // dates in replies and chat input; from config timezone
 }
 
 // DefaultPolicy returns the defaults documented in the README.
@@ -38,12 +40,21 @@ func DefaultPolicy() Policy {
 		IdleRelease:     map[string]int{},
 		IdleDefault:     15,
 		MaxLocks:        10,
+		WarnDays:        3,
+		Visits:          DefaultVisitPolicy(),
 	}
 }
 
 // Protection is the protection period as a duration.
 func (p Policy) Protection() time.Duration {
 	return time.Duration(p.ProtectionDays) * 24 * time.Hour
+}
+
+// WarnAhead is the warning window: a customer a release rule takes within
+// it is in the owner's warning (warn-expiring), which counts the days left
+// up to WarnDays.
+func (p Policy) WarnAhead() time.Duration {
+	return time.Duration(p.WarnDays) * 24 * time.Hour
 }
 
 // Cooldown is how long a former owner must wait before taking a customer back.

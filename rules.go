@@ -2,20 +2,32 @@ package baobei
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
 // checkSettled refuses customers whose report is waiting for approval or
-// was rejected: nobody can take or work them.
-func checkSettled(c *Customer) *Error {
+// was rejected: nobody can take or work them. A pending report names the
+// next step of actor: its requester follows it, an approver decides it.
+func checkSettled(c *Customer, actor *User) *Error {
 	switch c.Status {
 	case StatusPending:
-		return Errorf(ECONFLICT, "#%d %s 正在等待经理审批（%s 报备）。审批通过前其他人不能报备或领取；申请人发「我的申请」查看进度。",
-			c.ID, c.Name, ownerLabel(c))
+		return Errorf(ECONFLICT, "#%d %s 正在等待经理审批（%s 报备）。%s", c.ID, c.Name, ownerLabel(c), PendingStep(c, actor))
 	case StatusRejected:
 		return Errorf(ENOTFOUND, "#%d 的报备未通过审批，已作废。如是新客户请重新「报备」。", c.ID)
 	}
 	return nil
+}
+
+// PendingStep is what actor may do about c's pending report.
+func PendingStep(c *Customer, actor *User) string {
+	switch {
+	case c.OwnerID != nil && *c.OwnerID == actor.ID:
+		return "审批通过前客户为你保留；发「我的申请」查看进度。"
+	case actor.MayDecide(c.OwnerTeam):
+		return "你可以审批这条报备：发「审批」查看编号，回复「同意 A编号」或「驳回 A编号 原因:…」。"
+	}
+	return fmt.Sprintf("审批通过前其他人不能报备或领取；如需合作请联系 %s 或你的经理。", ownerLabel(c))
 }
 
 // ownerLabel names the holder of a customer in a refusal.
@@ -40,7 +52,7 @@ type Taker struct {
 // shares a dedup key with the report. nil means: take it over. Taking a
 // customer whose protection ended is a claim: the same limits apply.
 func CheckReport(existing *Customer, key Key, actor Taker, now time.Time, p Policy) *Error {
-	if err := checkSettled(existing); err != nil {
+	if err := checkSettled(existing, actor.User); err != nil {
 		return err
 	}
 	if owner, owned := existing.Owner(now); owned {
@@ -67,15 +79,37 @@ func ProtectionText(c *Customer, p Policy) string {
 // from their own loss: actor.LostAt, or the end of a protection that no job
 // has released yet.
 func checkCooldown(c *Customer, actor Taker, now time.Time, p Policy) *Error {
-	since := actor.LostAt
-	if former, at, ok := c.FormerOwner(now); ok && former == actor.ID && at.After(since) {
-		since = at
-	}
-	if since.IsZero() || !now.Before(since.Add(p.Cooldown())) {
+	since, ok := cooldownSince(c, actor, now, p)
+	if !ok {
 		return nil
 	}
 	return Errorf(ELIMIT, "#%d %s 于 %s 离开你的名下，%d 天内不能重新领取或报备，%s 后可再领取。先跟进其他客户吧。",
 		c.ID, c.Name, p.Date(since), p.ReclaimCooldown, p.DateTime(since.Add(p.Cooldown())))
+}
+
+// cooldownSince is when actor last lost c, if that was within the cooldown.
+func cooldownSince(c *Customer, actor Taker, now time.Time, p Policy) (time.Time, bool) {
+	since := actor.LostAt
+	if former, at, ok := c.FormerOwner(now); ok && former == actor.ID && at.After(since) {
+		since = at
+	}
+	return since, !since.IsZero() && now.Before(since.Add(p.Cooldown()))
+}
+
+// CooldownEnd is when actor may take c again after losing it, or false when
+// no cooldown holds them back now.
+func CooldownEnd(c *Customer, actor Taker, now time.Time, p Policy) (time.Time, bool) {
+	since, ok := cooldownSince(c, actor, now, p)
+	return since.Add(p.Cooldown()), ok
+}
+
+// ClaimStep is what actor may do now about c, a customer in the pool: claim
+// it, or, in CheckClaim's words, why not and until when.
+func ClaimStep(c *Customer, actor Taker, now time.Time, p Policy) string {
+	if err := CheckClaim(c, actor, now, p); err != nil {
+		return err.Message
+	}
+	return fmt.Sprintf("可发「领取 #%d」领取。", c.ID)
 }
 
 // CheckHeld refuses anything new to a user who holds max_held customers or
@@ -102,7 +136,7 @@ func OverCap(name string, held int, p Policy) string {
 
 // CheckClaim decides whether actor may claim c from the pool.
 func CheckClaim(c *Customer, actor Taker, now time.Time, p Policy) *Error {
-	if err := checkSettled(c); err != nil {
+	if err := checkSettled(c, actor.User); err != nil {
 		return err
 	}
 	if owner, owned := c.Owner(now); owned {
@@ -126,7 +160,7 @@ func CheckClaim(c *Customer, actor Taker, now time.Time, p Policy) *Error {
 // CheckWork decides whether actor may log follow-ups on c: its owner, or a
 // manager of the owner's team, or an admin.
 func CheckWork(c *Customer, actor *User, now time.Time, p Policy) *Error {
-	if err := checkSettled(c); err != nil {
+	if err := checkSettled(c, actor); err != nil {
 		return err
 	}
 	owner, owned := c.Owner(now)
@@ -145,8 +179,8 @@ func CheckWork(c *Customer, actor *User, now time.Time, p Policy) *Error {
 func CheckStage(c *Customer, f FollowUpDraft) *Error {
 	to, amount, reason := f.Stage, f.AmountCents, f.Reason
 	if c.Stage == StageWon && (to != "" || amount != nil) {
-		return Errorf(EINVALID, "#%d 已成交（¥%s），阶段和金额不能再改。售后沟通直接发「跟进 #%d 内容」；金额有误请联系管理员。",
-			c.ID, FormatCents(c.AmountCents), c.ID)
+		return Errorf(EINVALID, "#%d 已成交（¥%s），阶段和金额不能再改。售后沟通直接发「跟进 #%d 内容」；金额有误请管理员发「改金额 #%d 金额:… 原因:…」更正。",
+			c.ID, FormatCents(c.AmountCents), c.ID, c.ID)
 	}
 	if to == "" || to == c.Stage {
 		return nil
@@ -181,6 +215,22 @@ func CheckGrade(c *Customer, actor *User, grade string, now time.Time, p Policy)
 	return nil
 }
 
+// CheckAmount decides whether actor may correct the amount of c, a won
+// customer, to cents (改金额): admins only, with a reason, to a new amount.
+func CheckAmount(c *Customer, actor *User, cents int64, reason string) *Error {
+	switch {
+	case actor.Role != RoleAdmin:
+		return Errorf(EFORBIDDEN, "改金额需要管理员操作。请把正确金额和原因告诉管理员。")
+	case c.Status != StatusWon:
+		return Errorf(EINVALID, "#%d %s 还没有成交，没有成交金额可改。成交时发「成交 #%d 金额:12800」。", c.ID, c.Name, c.ID)
+	case strings.TrimSpace(reason) == "":
+		return Errorf(EINVALID, "改金额需要原因，负责人会收到。例如：改金额 #%d 金额:12800 原因:合同补签", c.ID)
+	case cents == c.AmountCents:
+		return Errorf(EINVALID, "#%d 的成交金额已是 ¥%s，无需修改。发「查询 #%d」查看。", c.ID, FormatCents(cents), c.ID)
+	}
+	return nil
+}
+
 // GradeLabel names a grade in a reply or an audit row; no grade is 未定级.
 func GradeLabel(g string) string {
 	if g == "" {
@@ -193,7 +243,7 @@ func GradeLabel(g string) string {
 // anywhere; a manager within the team (a customer of the team, or a pooled
 // one, to a member of the team).
 func CheckTransfer(c *Customer, actor, to *User, now time.Time) *Error {
-	if err := checkSettled(c); err != nil {
+	if err := checkSettled(c, actor); err != nil {
 		return err
 	}
 	if !to.Active {
@@ -217,7 +267,7 @@ func CheckTransfer(c *Customer, actor, to *User, now time.Time) *Error {
 // CheckRelease decides whether actor may return c to the pool by hand: its
 // owner, a manager of the owner's team, or an admin.
 func CheckRelease(c *Customer, actor *User, now time.Time) *Error {
-	if err := checkSettled(c); err != nil {
+	if err := checkSettled(c, actor); err != nil {
 		return err
 	}
 	owner, owned := c.Owner(now)
@@ -236,7 +286,7 @@ func CheckRelease(c *Customer, actor *User, now time.Time) *Error {
 // customers its owner has locked: a manager of the owner's team or an admin,
 // at most p.MaxLocks per rep.
 func CheckLock(c *Customer, actor *User, lock bool, ownerLocks int, now time.Time, p Policy) *Error {
-	if err := checkSettled(c); err != nil {
+	if err := checkSettled(c, actor); err != nil {
 		return err
 	}
 	if _, owned := c.Owner(now); !owned || c.Status != StatusOwned {

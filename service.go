@@ -3,6 +3,7 @@ package baobei
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -18,8 +19,57 @@ type CustomerRef struct {
 	Name   string
 }
 
+// FollowUpKind is how a follow-up was made.
+type FollowUpKind string
+
+// The follow-up kinds, in the order 统计 lists them.
+const (
+	KindCall   FollowUpKind = "电话"
+	KindWechat FollowUpKind = "微信"
+	KindVisit  FollowUpKind = "拜访"
+	KindStore  FollowUpKind = "到店"
+	KindOther  FollowUpKind = "其他"
+)
+
+// FollowUpKinds lists every kind.
+var FollowUpKinds = []FollowUpKind{KindCall, KindWechat, KindVisit, KindStore, KindOther}
+
+// kindWords are the words that name a kind as reps write it: as 类型:… or
+// leading the follow-up's text (电话沟通, 上门拜访, 加了微信).
+var kindWords = []struct {
+	word string
+	kind FollowUpKind
+}{
+	{"打电话", KindCall}, {"电话", KindCall}, {"致电", KindCall}, {"通话", KindCall}, {"来电", KindCall},
+	{"加微信", KindWechat}, {"加了微信", KindWechat}, {"微信", KindWechat},
+	{"上门", KindVisit}, {"拜访", KindVisit}, {"面谈", KindVisit}, {"见面", KindVisit},
+	{"到店", KindStore}, {"来店", KindStore}, {"进店", KindStore},
+	{"其他", KindOther}, {"其它", KindOther},
+}
+
+// KindOf reads a kind written as a value (类型:电话, 类型:上门).
+func KindOf(s string) (FollowUpKind, bool) {
+	for _, w := range kindWords {
+		if s == w.word || s == string(w.kind) {
+			return w.kind, true
+		}
+	}
+	return "", false
+}
+
+// KindLeading is the kind the follow-up's text starts with (电话沟通 → 电话), or "".
+func KindLeading(text string) FollowUpKind {
+	for _, w := range kindWords {
+		if strings.HasPrefix(text, w.word) {
+			return w.kind
+		}
+	}
+	return ""
+}
+
 // FollowUpDraft is one 跟进 (or 成交 / 流失) as typed.
 type FollowUpDraft struct {
+	Kind        FollowUpKind // "" is 其他
 	Content     string
 	Stage       Stage // "" keeps the current stage
 	NextAt      *time.Time
@@ -31,12 +81,13 @@ type FollowUpDraft struct {
 	Grade         string // "" keeps the grade
 }
 
-// CustomerChange is a customer after a follow-up or a grade change, and
-// its stage and grade before.
+// CustomerChange is a customer after a follow-up, a grade or an amount
+// change, and its stage, grade and amount before.
 type CustomerChange struct {
 	*Customer
-	StageFrom Stage
-	GradeFrom string
+	StageFrom  Stage
+	GradeFrom  string
+	AmountFrom int64
 }
 
 // StageBack reports whether the change moved the customer back in the funnel.
@@ -135,15 +186,16 @@ type InboundItem struct {
 
 // FollowUp is one logged follow-up.
 type FollowUp struct {
-	ID         int64      `db:"id"`
-	CustomerID int64      `db:"customer_id"`
-	UserID     int64      `db:"user_id"`
-	UserName   string     `db:"user_name"`
-	Content    string     `db:"content"`
-	StageFrom  Stage      `db:"stage_from"`
-	StageTo    Stage      `db:"stage_to"`
-	NextAt     *time.Time `db:"next_at"`
-	CreatedAt  time.Time  `db:"created_at"`
+	ID         int64        `db:"id"`
+	CustomerID int64        `db:"customer_id"`
+	UserID     int64        `db:"user_id"`
+	UserName   string       `db:"user_name"`
+	Kind       FollowUpKind `db:"kind"`
+	Content    string       `db:"content"`
+	StageFrom  Stage        `db:"stage_from"`
+	StageTo    Stage        `db:"stage_to"`
+	NextAt     *time.Time   `db:"next_at"`
+	CreatedAt  time.Time    `db:"created_at"`
 }
 
 // Service is what the handlers need from the store. Every method that
@@ -152,6 +204,9 @@ type Service interface {
 	Report(ctx context.Context, now time.Time, actor *User, d CustomerDraft) (*ReportResult, error)
 	FollowUp(ctx context.Context, now time.Time, actor *User, ref CustomerRef, f FollowUpDraft) (*CustomerChange, error)
 	SetGrade(ctx context.Context, now time.Time, actor *User, ref CustomerRef, grade string) (*CustomerChange, error)
+	// SetAmount corrects a won customer's amount (改金额, admins), with the
+	// reason in its audit row; the owner is told.
+	SetAmount(ctx context.Context, now time.Time, actor *User, ref CustomerRef, cents int64, reason string) (*CustomerChange, error)
 	Claim(ctx context.Context, now time.Time, actor *User, ref CustomerRef) (*Customer, error)
 	Transfer(ctx context.Context, now time.Time, actor *User, ref CustomerRef, to *User, reason string) (*TransferResult, error)
 	Handover(ctx context.Context, now time.Time, actor, from, to *User) (*HandoverResult, error)
@@ -159,8 +214,24 @@ type Service interface {
 	FindCustomers(ctx context.Context, ref CustomerRef) ([]Customer, error)
 	OwnedBy(ctx context.Context, now time.Time, userID int64) ([]Customer, error)
 	Pool(ctx context.Context, now time.Time, limit int) ([]Customer, int, error)
-	RecentFollowUps(ctx context.Context, customerID int64, limit int) ([]FollowUp, error)
+	// FollowUps returns a customer's latest follow-ups, newest first (at
+	// most limit), and how many it has in all.
+	FollowUps(ctx context.Context, customerID int64, limit int) ([]FollowUp, int, error)
+	// Takers reads, without locking, what the claim limits know about actor
+	// for each of the customers: what 查询 and 公海 say actor may do now.
+	Takers(ctx context.Context, now time.Time, actor *User, customerIDs []int64) (map[int64]Taker, error)
 
+	// PlanVisit plans a visit (拜访); MoveVisit reschedules and CancelVisit
+	// cancels one; CheckIn checks in by location or text; ReportVisit files
+	// the report (a 拜访 follow-up); VisitCandidates are the actor's visits
+	// whose check-in window holds now; VisitsOf lists a user's visits.
+	PlanVisit(ctx context.Context, now time.Time, actor *User, ref CustomerRef, d VisitDraft) (*Visit, error)
+	MoveVisit(ctx context.Context, now time.Time, actor *User, id int64, at time.Time) (*Visit, error)
+	CancelVisit(ctx context.Context, now time.Time, actor *User, id int64, reason string) (*Visit, error)
+	CheckIn(ctx context.Context, now time.Time, actor *User, id int64, loc *Location, address string) (*Visit, error)
+	ReportVisit(ctx context.Context, now time.Time, actor *User, id int64, r VisitReport) (*Visit, *CustomerChange, error)
+	VisitCandidates(ctx context.Context, now time.Time, actor *User) ([]Visit, error)
+	VisitsOf(ctx context.Context, user *User, from, to time.Time) ([]Visit, error)
 	FindUser(ctx context.Context, ref string) (*User, error)
 	// RegisterRep adds a platform user unknown to the org as a rep without
 	// a team (org.auto_register).

@@ -37,8 +37,19 @@ type Stats struct {
 	Lost       int
 	LostTop    []Count // lost reasons, most frequent first
 	FollowUps  []Count // follow-ups per rep, most first
-	PoolIn     int     // customers that went to the pool
-	PoolOut    int     // customers claimed (or taken by 报备) from the pool
+	// FollowUpKinds counts the period's follow-ups by kind, in the order of
+	// FollowUpKinds, kinds with none left out.
+	FollowUpKinds []Count
+	// Visits per rep planned in the period (not cancelled), reported and
+	// missed; VisitReports of them reported, VisitReportsOnTime within
+	// visits.report_hours; VisitsByGrade reported, by customer grade;
+	// VisitsToWon the visits made to the customers won in the period.
+	Visits                           []VisitCount
+	VisitReports, VisitReportsOnTime int
+	VisitsByGrade                    []Count
+	VisitsToWon                      int
+	PoolIn                           int // customers that went to the pool
+	PoolOut                          int // customers claimed (or taken by 报备) from the pool
 }
 
 // funnel is the order of the stages a customer passes.
@@ -63,6 +74,12 @@ func (s Stats) Text(title string) string {
 	if len(s.FollowUps) > 0 {
 		b.WriteString("\n跟进排行：" + joinCounts(s.FollowUps))
 	}
+	if len(s.FollowUpKinds) > 0 {
+		b.WriteString("\n跟进方式：" + joinCounts(s.FollowUpKinds))
+	}
+	if len(s.Visits) > 0 {
+		b.WriteString("\n" + s.VisitText())
+	}
 	return b.String()
 }
 
@@ -85,4 +102,43 @@ func joinCounts(cs []Count) string {
 		parts[i] = fmt.Sprintf("%s %d", c.Label, c.N)
 	}
 	return strings.Join(parts, "、")
+}
+
+// ByKind orders counts by follow-up kind (电话 微信 拜访 到店 其他).
+func ByKind(cs []Count) []Count {
+	var out []Count
+	for _, k := range FollowUpKinds {
+		for _, c := range cs {
+			if c.Label == string(k) && c.N > 0 {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// VisitCount is one rep's visits of a period.
+type VisitCount struct {
+	Rep                   string
+	Planned, Done, Missed int
+}
+
+// VisitText is the visits part of a summary: per rep, report timeliness,
+// visits per won deal and by grade.
+func (s Stats) VisitText() string {
+	var reps []string
+	for _, v := range s.Visits {
+		reps = append(reps, fmt.Sprintf("%s 计划 %d · 完成 %d · 未去 %d", v.Rep, v.Planned, v.Done, v.Missed))
+	}
+	out := "【拜访】" + strings.Join(reps, "；")
+	if s.VisitReports > 0 {
+		out += fmt.Sprintf("\n报告及时率 %d%%（%d/%d 在时限内）", s.VisitReportsOnTime*100/s.VisitReports, s.VisitReportsOnTime, s.VisitReports)
+	}
+	if s.WonCount > 0 {
+		out += fmt.Sprintf("\n平均每单拜访 %.1f 次", float64(s.VisitsToWon)/float64(s.WonCount))
+	}
+	if len(s.VisitsByGrade) > 0 {
+		out += "\n按等级：" + joinCounts(s.VisitsByGrade)
+	}
+	return out
 }

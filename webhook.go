@@ -19,9 +19,9 @@ const (
 	EventCustomerReleased    = "customer.released"
 	EventCustomerTransferred = "customer.transferred"
 	EventFollowUpCreated     = "followup.created"
-	EventLeadAssigned        = "lead.assigned"  // reserved for lead assignment; nothing emits it yet
-	EventVisitReported       = "visit.reported" // reserved for visits; nothing emits it yet
-	EventWebhookTest         = "webhook.test"   // sent by `baobei webhook test` only
+	EventVisitReported       = "visit.reported"
+	EventLeadAssigned        = "lead.assigned" // reserved for lead assignment; nothing emits it yet
+	EventWebhookTest         = "webhook.test"  // sent by `baobei webhook test` only
 )
 
 // WebhookEvents are the events a webhook may subscribe to.
@@ -115,6 +115,7 @@ type WebhookEvent struct {
 	Reason    string           `json:"reason,omitempty"` // a code: new, takeover, approved; expired, no_followup, manual, lost; transfer, handover
 	Note      string           `json:"note,omitempty"`   // the reason as typed
 	FollowUp  *WebhookFollowUp `json:"followup,omitempty"`
+	Visit     *WebhookVisit    `json:"visit,omitempty"`
 }
 
 // WebhookUser names a user.
@@ -147,6 +148,17 @@ type WebhookFollowUp struct {
 	StageFrom Stage      `json:"stage_from"`
 	StageTo   Stage      `json:"stage_to"`
 	NextAt    *time.Time `json:"next_at"`
+}
+
+// WebhookVisit is the visit of a visit.reported event.
+type WebhookVisit struct {
+	ID           int64      `json:"id"`
+	PlannedAt    time.Time  `json:"planned_at"`
+	Goal         string     `json:"goal"`
+	Address      string     `json:"address"`
+	CheckinAt    *time.Time `json:"checkin_at"`
+	CheckinLabel string     `json:"checkin_label"`
+	Report       string     `json:"report"` // as typed, one field a line
 }
 
 // WebhookCustomerOf is c as a delivery shows it.

@@ -25,6 +25,8 @@ type Message struct {
 	Action   string // a card button token instead of Text
 	CardRef  string // with Action: the platform's handle of the tapped card, to update it
 	Canned   string // not a command: answer with this text (a welcome, "not supported")
+	// Location is a location message (Text is then 签到): where the sender is.
+	Location *baobei.Location `json:"location,omitempty"`
 }
 
 // Out is one message to deliver to a user or a group chat. With Update set

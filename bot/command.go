@@ -10,30 +10,38 @@ import (
 
 // Command names, as the console parse API reports them.
 const (
-	CmdReport    = "report"
-	CmdFollowUp  = "followup"
-	CmdWon       = "won"
-	CmdLost      = "lost"
-	CmdMine      = "mine"
-	CmdTodo      = "todo"
-	CmdQuery     = "query"
-	CmdPool      = "pool"
-	CmdClaim     = "claim"
-	CmdTransfer  = "transfer"
-	CmdHandover  = "handover"
-	CmdHelp      = "help"
-	CmdExtend    = "extend"    // 延期
-	CmdApprovals = "approvals" // 审批: what I may decide
-	CmdRequests  = "requests"  // 我的申请
-	CmdApprove   = "approve"   // 同意 A12
-	CmdReject    = "reject"    // 驳回 A12 原因:…
-	CmdStats     = "stats"     // 统计
-	CmdStatus    = "status"    // 系统状态 (admins)
-	CmdLock      = "lock"      // 锁定 #3 (managers)
-	CmdUnlock    = "unlock"    // 解锁 #3
-	CmdRelease   = "release"   // 释放 #3 原因:… (owner, manager, admin)
-	CmdGrade     = "grade"     // 等级 #3 A (owner, manager, admin)
-	CmdUnknown   = "unknown"
+	CmdReport      = "report"
+	CmdFollowUp    = "followup"
+	CmdWon         = "won"
+	CmdLost        = "lost"
+	CmdMine        = "mine"
+	CmdTodo        = "todo"
+	CmdQuery       = "query"
+	CmdPool        = "pool"
+	CmdClaim       = "claim"
+	CmdTransfer    = "transfer"
+	CmdHandover    = "handover"
+	CmdHelp        = "help"
+	CmdExtend      = "extend"       // 延期
+	CmdApprovals   = "approvals"    // 审批: what I may decide
+	CmdRequests    = "requests"     // 我的申请
+	CmdApprove     = "approve"      // 同意 A12
+	CmdReject      = "reject"       // 驳回 A12 原因:…
+	CmdStats       = "stats"        // 统计
+	CmdStatus      = "status"       // 系统状态 (admins)
+	CmdLock        = "lock"         // 锁定 #3 (managers)
+	CmdUnlock      = "unlock"       // 解锁 #3
+	CmdRelease     = "release"      // 释放 #3 原因:… (owner, manager, admin)
+	CmdGrade       = "grade"        // 等级 #3 A (owner, manager, admin)
+	CmdFollowUps   = "followups"    // 跟进记录 #3: all follow-ups (who may see full details)
+	CmdAmount      = "amount"       // 改金额 #3 金额:… 原因:… (admins)
+	CmdVisit       = "visit"        // 拜访 #3 明天 14:00 目标:… / 拜访 V3 改到 …
+	CmdVisits      = "visits"       // 拜访计划: this week's visits by day
+	CmdVisitCancel = "visit_cancel" // 取消拜访 V3 原因:…
+	CmdCheckIn     = "checkin"      // 签到 [V3] [地址:…], or a location message
+	CmdVisitReport = "visit_report" // 拜访报告 V3 参会:… 痛点:… 下一步:…
+	CmdVisitStats  = "visit_stats"  // 拜访统计 (managers): the team's last 4 weeks
+	CmdUnknown     = "unknown"
 )
 
 // Command is one parsed chat message. Parse fills only what the text holds.
@@ -47,15 +55,19 @@ type Command struct {
 	// StageExplicit: 阶段 was written with a colon (阶段:新线索), which may
 	// move the stage back in the funnel.
 	StageExplicit bool
-	Content       string     // 跟进 text, verbatim
-	NextAt        *time.Time // 下次: resolved in the configured time zone
-	Amount        *int64     // 金额: in cents (分)
-	Reason        string     // 原因:
-	Days          int        // N天 (延期)
-	Target        string     // @someone: the receiving user of 转移 / 交接
-	Ref           string     // how the customer (or, for 交接, the giving user) was named
-	Number        int64      // Ref as a short customer number (#3, 3), or the approval number of 同意 / 驳回
-	Topic         string     // 帮助 <word>: the name of the command asked about
+	Content       string              // 跟进 text, verbatim
+	Kind          baobei.FollowUpKind // 类型:, or the word 跟进's text starts with; "" when neither
+	NextAt        *time.Time          // 下次: resolved in the configured time zone
+	Amount        *int64              // 金额: in cents (分)
+	Reason        string              // 原因:
+	Days          int                 // N天 (延期)
+	Target        string              // @someone: the receiving user of 转移 / 交接
+	Ref           string              // how the customer (or, for 交接, the giving user) was named
+	Number        int64               // Ref as a short customer number (#3, 3), or the approval number of 同意 / 驳回
+	Topic         string              // 帮助 <word>: the name of the command asked about
+	Visit         int64               // a visit number (V3)
+	Goal, Address string              // 拜访 目标:, 地址: (also 签到's place)
+	Report        baobei.VisitReport  // 拜访报告
 
 	// Note is what a 报备 carried besides its fields (free text, 备注:, keys
 	// 报备 does not use); it is kept in Demand too, and the reply shows it.
@@ -83,10 +95,14 @@ func (c *Command) Fields(loc *time.Location) map[string]string {
 	put("grade", c.Grade)
 	put("stage", c.Stage)
 	put("content", c.Content)
+	put("kind", string(c.Kind))
 	put("reason", c.Reason)
 	put("target", c.Target)
 	put("ref", c.Ref)
 	put("note", c.Note)
+	put("goal", c.Goal)
+	put("address", c.Address)
+	put("report", c.Report.Text())
 	put("ignored", strings.Join(c.Ignored, " "))
 	if c.NextAt != nil {
 		f["next_at"] = c.NextAt.In(loc).Format(time.RFC3339)
@@ -96,6 +112,9 @@ func (c *Command) Fields(loc *time.Location) map[string]string {
 	}
 	if c.Days > 0 {
 		f["days"] = strconv.Itoa(c.Days)
+	}
+	if c.Visit > 0 {
+		f["visit"] = "V" + strconv.FormatInt(c.Visit, 10)
 	}
 	if c.Number > 0 {
 		f["number"] = strconv.FormatInt(c.Number, 10)

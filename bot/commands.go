@@ -52,6 +52,14 @@ type Handlers interface {
 	Unlock(context.Context, *Request) (*Reply, error)
 	Status(context.Context, *Request) (*Reply, error)
 	Help(context.Context, *Request) (*Reply, error)
+	FollowUps(context.Context, *Request) (*Reply, error)
+	Amount(context.Context, *Request) (*Reply, error)
+	Visit(context.Context, *Request) (*Reply, error)
+	Visits(context.Context, *Request) (*Reply, error)
+	CancelVisit(context.Context, *Request) (*Reply, error)
+	CheckIn(context.Context, *Request) (*Reply, error)
+	VisitReport(context.Context, *Request) (*Reply, error)
+	VisitStats(context.Context, *Request) (*Reply, error)
 }
 
 var (
@@ -69,8 +77,8 @@ var Commands = []Spec{
 	{Name: CmdFollowUp, Words: []string{"跟进"}, Run: Handlers.FollowUp,
 		Example: "跟进 #3 电话沟通，想看样品 下次:周五 阶段:需求确认",
 		Summary: "记录跟进，可改阶段、等级、下次时间",
-		Detail:  "写客户（手机号、编号 #3 或称呼）和跟进内容，可加 阶段、下次、等级、金额、原因。跟进会让保护期重新计算闲置时间；阶段往回改需写成「阶段:新线索」；报价和已成交要写金额，已流失要写原因。",
-		Keys:    "阶段 下次 金额 原因 内容 备注 等级", parse: onCustomer((*msg).content), noisy: true},
+		Detail:  "写客户（手机号、编号 #3 或称呼）和跟进内容，可加 类型（电话、微信、拜访、到店、其他；内容以「电话」「微信」「上门」等开头时自动识别）、阶段、下次、等级、金额、原因。跟进会让保护期重新计算闲置时间；阶段往回改需写成「阶段:新线索」；报价和已成交要写金额，已流失要写原因。",
+		Keys:    "阶段 下次 金额 原因 内容 备注 等级 类型", parse: onCustomer((*msg).content), noisy: true},
 	{Name: CmdGrade, Words: []string{"等级"}, Run: Handlers.Grade,
 		Example: "等级 #3 A",
 		Summary: "改客户等级（A、B、C）",
@@ -79,13 +87,18 @@ var Commands = []Spec{
 	{Name: CmdWon, Words: []string{"成交"}, Run: Handlers.Won,
 		Example: "成交 #3 金额:12800",
 		Summary: "登记成交和金额",
-		Detail:  "写客户和成交金额（元，可写 1.28万、12,800）。成交后客户一直归你，不再过期。金额写错了请管理员改。",
+		Detail:  "写客户和成交金额（元，可写 1.28万、12,800）。成交后客户一直归你，不再过期。金额写错了请管理员发「改金额」更正。",
 		Keys:    "金额", parse: onCustomer((*msg).wonAmount)},
 	{Name: CmdLost, Words: []string{"流失"}, Run: Handlers.Lost,
 		Example: "流失 #3 原因:预算不足",
 		Summary: "登记流失，客户回到公海",
 		Detail:  "写客户和流失原因；客户回到公海，其他人可领取，你在冷静期内不能再领回。",
 		Keys:    "原因", parse: onCustomer((*msg).reason), noisy: true},
+	{Name: CmdAmount, Words: []string{"改金额"}, Run: Handlers.Amount, Roles: admins,
+		Example: "改金额 #3 金额:13800 原因:合同补签",
+		Summary: "更正成交金额（管理员）",
+		Detail:  "管理员写已成交的客户、正确金额和原因；旧金额、新金额和原因记入审计，负责人会收到通知。",
+		Keys:    "金额 原因", parse: onCustomer((*msg).amount), noisy: true},
 	{Name: CmdMine, Words: []string{"我的客户", "我的"}, Run: Handlers.Mine,
 		Example: "我的客户",
 		Summary: "列出你名下的客户",
@@ -99,6 +112,39 @@ var Commands = []Spec{
 		Summary: "查一个客户的归属和进度",
 		Detail:  "写手机号、编号或称呼。负责人、其团队经理和管理员看到完整信息和跟进记录，其他人看到打码的手机号、归属人和保护期，以及自己现在能做什么。",
 		parse:   onPhoneOrCustomer((*msg).ignoreRest)},
+	{Name: CmdFollowUps, Words: []string{"跟进记录"}, Run: Handlers.FollowUps,
+		Example: "跟进记录 #3",
+		Summary: "看一个客户的全部跟进",
+		Detail:  "写手机号、编号或称呼；负责人、其团队经理和管理员可看，最新的在前。在群里发时记录私信给你。",
+		parse:   onPhoneOrCustomer((*msg).ignoreRest)},
+	{Name: CmdVisit, Words: []string{"拜访"}, Run: Handlers.Visit,
+		Example: "拜访 #3 明天 14:00 目标:演示方案",
+		Summary: "计划一次拜访（也用来改期）",
+		Detail:  "写客户、时间，可加 目标、地址、同行:@同事（同事会收到邀请）。拜访前会提醒你；到了发「签到」或发位置，结束后发「拜访报告」。改期：拜访 V3 改到 周五 10:00。",
+		Keys:    "目标 地址 同行", parse: (*msg).visitPlan},
+	{Name: CmdVisits, Words: []string{"拜访计划"}, Run: Handlers.Visits,
+		Example: "拜访计划",
+		Summary: "本周的拜访，按天列出",
+		Detail:  "列出你本周（含同行）的拜访，按天分组，A、B 级客户在前，每条带编号 V3 和状态。"},
+	{Name: CmdVisitCancel, Words: []string{"取消拜访"}, Run: Handlers.CancelVisit,
+		Example: "取消拜访 V3 原因:客户临时出差",
+		Summary: "取消一次拜访（要写原因）",
+		Detail:  "写拜访编号和原因；同行的同事会收到通知。",
+		Keys:    "原因", parse: (*msg).visitCancel, noisy: true},
+	{Name: CmdCheckIn, Words: []string{"签到"}, Run: Handlers.CheckIn,
+		Example: "签到 V3 地址:杭州市西湖区文三路 100 号",
+		Summary: "到达拜访地点签到（也可以直接发位置）",
+		Detail:  "在计划时间前 2 小时到后 4 小时内签到；只有一个拜访时可不写编号。企业微信里直接发位置也算签到。",
+		Keys:    "地址", parse: (*msg).checkIn, noisy: true},
+	{Name: CmdVisitReport, Words: []string{"拜访报告"}, Run: Handlers.VisitReport,
+		Example: "拜访报告 V3 参会:王总(决策人),李工(使用者) 痛点:交期长 预算:20万 下一步:周五前发方案",
+		Summary: "拜访后 24 小时内交报告",
+		Detail:  "写拜访编号和 参会、痛点、需求、预算、决策链、竞品、关注点、下一步（可多条，用；分开），可加 阶段；也可以一行一项。报告记为一次拜访跟进，带日期的下一步会成为下次跟进出现在待办里，客户资料保留最新的预算、决策链和竞品。",
+		Keys:    "参会 痛点 需求 预算 决策链 竞品 关注点 下一步 阶段", parse: (*msg).visitReport, noisy: true},
+	{Name: CmdVisitStats, Words: []string{"拜访统计"}, Run: Handlers.VisitStats, Roles: managers,
+		Example: "拜访统计",
+		Summary: "团队近 4 周的拜访",
+		Detail:  "经理看本团队、管理员看全公司：近 4 周每周计划、完成、未去的拜访和报告及时率，以及每人合计、平均每单拜访次数和按等级的拜访数。"},
 	{Name: CmdPool, Words: []string{"公海"}, Run: Handlers.Pool,
 		Example: "公海",
 		Summary: "看公海里可领取的客户",

@@ -23,18 +23,24 @@ var keys = map[string]string{
 	"金额": "金额", "成交金额": "金额", "订单金额": "金额", "合同金额": "金额",
 	"原因": "原因", "流失原因": "原因", "释放原因": "原因", "理由": "原因",
 	"内容": "内容", "跟进内容": "内容",
+	"类型": "类型", "跟进类型": "类型", "跟进方式": "类型", "方式": "类型",
+	"目标": "目标", "拜访目标": "目标", "地址": "地址", "拜访地址": "地址", "同行": "同行", "同行人": "同行",
+	"参会": "参会", "参会人": "参会", "参会人员": "参会", "参与人": "参会", "痛点": "痛点", "预算": "预算",
+	"决策链": "决策链", "竞品": "竞品", "竞争对手": "竞品", "关注点": "关注点",
+	"下一步": "下一步", "后续": "下一步", "下步": "下一步",
 	"姓名": "姓名", "名字": "姓名", "客户": "姓名", "客户姓名": "姓名", "称呼": "姓名", "联系人": "姓名",
 	"电话": "电话", "手机": "电话", "手机号": "电话", "手机号码": "电话", "电话号码": "电话", "联系电话": "电话", "联系方式": "电话", "tel": "电话",
 }
 
 // lineKeys take the rest of their line as the value when they start a line
 // of a multi-line form (需求：三人沙发 要现货).
-var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "公司": true, "原因": true, "内容": true, "姓名": true}
+var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "公司": true, "原因": true, "内容": true, "姓名": true,
+	"目标": true, "地址": true, "参会": true, "痛点": true, "预算": true, "决策链": true, "竞品": true, "关注点": true, "下一步": true}
 
 var keyExamples = map[string]string{
 	"来源": "来源:抖音", "需求": "需求:三人沙发", "公司": "公司:杭州某某家居", "微信": "微信:zhang_wx",
 	"等级": "等级:A", "阶段": "阶段:需求确认", "下次": "下次:周五 14:00", "金额": "金额:12800",
-	"原因": "原因:预算不足", "内容": "内容:电话沟通", "姓名": "姓名:张先生", "电话": "电话:13800138000",
+	"原因": "原因:预算不足", "内容": "内容:电话沟通", "类型": "类型:电话", "姓名": "姓名:张先生", "电话": "电话:13800138000",
 	"备注": "备注:周末有空",
 }
 
@@ -54,13 +60,18 @@ type item struct {
 }
 
 // msg holds the message as typed and, rune for rune, width-folded.
-type msg struct{ orig, fold []rune }
+type msg struct {
+	orig, fold []rune
+	now        time.Time // resolves relative dates (下一步:周五前…)
+	loc        *time.Location
+}
 
 // Parse parses one chat message. now and loc resolve relative dates. Errors
 // are *baobei.Error with code EINVALID; an unknown command comes back as
 // CmdUnknown together with an error that suggests the closest command.
 func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Command, error) {
 	m := newMsg(stripMentions(text))
+	m.now, m.loc = now, loc
 	toks := m.lex()
 	name, toks := m.command(toks)
 	if name == "" {
@@ -585,6 +596,9 @@ func (m *msg) apply(c *Command, items []item, now time.Time, loc *time.Location)
 			c.Ignored = append(c.Ignored, m.line(span{start: it.from, end: it.val.end}))
 			continue
 		}
+		if c.Name == CmdVisitReport && reportKeys[it.key] || it.key == "同行" {
+			continue // read by the command's parser
+		}
 		if seen[it.key] {
 			return baobei.Errorf(baobei.EINVALID, "「%s」写了两次，请只写一次。例如 %s", it.key, keyExamples[it.key])
 		}
@@ -616,6 +630,10 @@ func setField(c *Command, key, v string, now time.Time, loc *time.Location) erro
 		c.CustName = v
 	case "备注":
 		c.Note = v
+	case "目标":
+		c.Goal = v
+	case "地址":
+		c.Address = v
 	case "电话":
 		ph, err := baobei.NormalizePhone(v)
 		if err != nil {
@@ -631,6 +649,12 @@ func setField(c *Command, key, v string, now time.Time, loc *time.Location) erro
 // setValue sets the keys whose values are checked: 等级, 阶段, 下次, 金额.
 func setValue(c *Command, key, f string, now time.Time, loc *time.Location) error {
 	switch key {
+	case "类型":
+		k, ok := baobei.KindOf(f)
+		if !ok {
+			return baobei.Errorf(baobei.EINVALID, "跟进类型“%s”不认识。可选：电话、微信、拜访、到店、其他。例如 类型:电话", f)
+		}
+		c.Kind = k
 	case "等级":
 		g, ok := gradeOf(f)
 		if !ok {
@@ -788,12 +812,25 @@ func (m *msg) content(c *Command, items []item, ri int, _ limits) error {
 	if c.Content == "" {
 		return baobei.Errorf(baobei.EINVALID, "没有写跟进内容（客户：%s）。例如：%s", c.Ref, examples[CmdFollowUp])
 	}
+	if c.Kind == "" {
+		c.Kind = baobei.KindLeading(c.Content)
+	}
 	return nil
 }
 
 // reason reads the rest as the reason (流失, 释放).
 func (m *msg) reason(c *Command, items []item, ri int, _ limits) error {
 	c.Reason = m.verbatim(items, ri, "原因")
+	return nil
+}
+
+// amount reads 改金额 #3 金额:13800 原因:合同补签: the new amount, and the
+// reason (原因: or the free text after the customer).
+func (m *msg) amount(c *Command, items []item, ri int, _ limits) error {
+	c.Reason = m.verbatim(items, ri, "原因")
+	if c.Amount == nil {
+		return baobei.Errorf(baobei.EINVALID, "请写正确的成交金额和原因，例如：%s", examples[CmdAmount])
+	}
 	return nil
 }
 

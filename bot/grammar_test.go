@@ -69,14 +69,14 @@ func TestParseOK(t *testing.T) {
 		// 跟进
 		{"跟进 13800138000 电话沟通，想看样品 下次:周五 阶段:需求确认", CmdFollowUp,
 			fields{"ref": "13800138000", "phone": "13800138000", "content": "电话沟通，想看样品",
-				"next_at": "2026-11-27T09:00:00+08:00", "stage": "需求确认"}},
+				"next_at": "2026-11-27T09:00:00+08:00", "stage": "需求确认", "kind": "电话"}},
 		{"跟进 张先生 客户说 '; DROP TABLE customers; -- 😀👍🏻", CmdFollowUp,
 			fields{"ref": "张先生", "content": "客户说 '; DROP TABLE customers; -- 😀👍🏻"}},
 		{"跟进 张先生 x' OR '1'='1 /* 🙂 */", CmdFollowUp,
 			fields{"ref": "张先生", "content": "x' OR '1'='1 /* 🙂 */"}},
 		{"跟进 #3 到店看了样品 金额:1.28万 原因:比价", CmdFollowUp,
-			fields{"ref": "#3", "number": "3", "content": "到店看了样品", "amount": "12800", "reason": "比价"}},
-		{"跟进 3 内容: 电话沟通，想看样品", CmdFollowUp, fields{"ref": "3", "number": "3", "content": "电话沟通，想看样品"}},
+			fields{"ref": "#3", "number": "3", "content": "到店看了样品", "amount": "12800", "reason": "比价", "kind": "到店"}},
+		{"跟进 3 内容: 电话沟通，想看样品", CmdFollowUp, fields{"ref": "3", "number": "3", "content": "电话沟通，想看样品", "kind": "电话"}},
 		{"跟进 张先生 ａｂｃ１２３，全角保留", CmdFollowUp, fields{"ref": "张先生", "content": "ａｂｃ１２３，全角保留"}},
 		{"跟进 13800138000 客户换号了 13900139000", CmdFollowUp,
 			fields{"ref": "13800138000", "phone": "13800138000", "content": "客户换号了 13900139000"}},
@@ -106,6 +106,12 @@ func TestParseOK(t *testing.T) {
 		{"释放 #3", CmdRelease, fields{"ref": "#3", "number": "3"}},
 		{"释放 #3 原因:客户已找别家", CmdRelease, fields{"ref": "#3", "number": "3", "reason": "客户已找别家"}},
 		{"释放 13800138000 不做了", CmdRelease, fields{"ref": "13800138000", "phone": "13800138000", "reason": "不做了"}},
+
+		// 跟进记录 · 改金额
+		{"跟进记录 #3", CmdFollowUps, fields{"ref": "#3", "number": "3"}},
+		{"跟进记录#3", CmdFollowUps, fields{"ref": "#3", "number": "3"}},
+		{"改金额 #3 金额:13800 原因:合同补签", CmdAmount, fields{"ref": "#3", "number": "3", "amount": "13800", "reason": "合同补签"}},
+		{"改金额 #3 金额1.38万 合同补签", CmdAmount, fields{"ref": "#3", "number": "3", "amount": "13800", "reason": "合同补签"}},
 
 		// 无参数命令
 		{"我的客户", CmdMine, fields{}},
@@ -182,6 +188,9 @@ func TestParseAmountCents(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	long := func(n int) string { return strings.Repeat("字", n) }
 	tests := []string{
+		"改金额 #3 原因:合同补签", // no amount
+		"改金额 金额:13800",   // no customer
+		"跟进记录",
 		// 报备
 		"报备 张先生",
 		"报备 13800138000",
@@ -325,8 +334,8 @@ func TestParseGradeAndExplicitStage(t *testing.T) {
 		want     fields
 		explicit bool
 	}{
-		{"跟进 #3 电话 等级:A", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "电话", "grade": "A"}, false},
-		{"跟进 #3 电话 等级 b", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "电话", "grade": "B"}, false},
+		{"跟进 #3 电话 等级:A", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "电话", "kind": "电话", "grade": "A"}, false},
+		{"跟进 #3 电话 等级 b", CmdFollowUp, fields{"ref": "#3", "number": "3", "content": "电话", "kind": "电话", "grade": "B"}, false},
 		{"等级 #3 A", CmdGrade, fields{"ref": "#3", "number": "3", "grade": "A"}, false},
 		{"等级 A #3", CmdGrade, fields{"ref": "#3", "number": "3", "grade": "A"}, false},
 		{"等级：13800138000 c级", CmdGrade, fields{"ref": "13800138000", "phone": "13800138000", "grade": "C"}, false},
@@ -351,6 +360,79 @@ func TestParseGradeAndExplicitStage(t *testing.T) {
 	for _, in := range []string{"等级 #3", "等级 #3 D", "等级 A", "等级 #3 A B", "跟进 #3 电话 等级:D"} {
 		if _, err := parse(in); baobei.ErrorCode(err) != baobei.EINVALID || !strings.Contains(err.Error(), "例如") {
 			t.Errorf("Parse(%q) = %v, want a refusal with an example", in, err)
+		}
+	}
+}
+
+// Issue 14 item 1: a follow-up's kind comes from 类型: or from the word its
+// text starts with; neither leaves it unset (其他 when stored).
+func TestParseFollowUpKind(t *testing.T) {
+	for in, want := range map[string]baobei.FollowUpKind{
+		"跟进 #3 类型:微信 发了报价单":   baobei.KindWechat,
+		"跟进 #3 发了报价单 跟进方式：拜访": baobei.KindVisit,
+		"跟进 #3 类型:上门 演示方案":    baobei.KindVisit,
+		"跟进 #3 电话 等级:A":       baobei.KindCall,
+		"跟进 #3 打电话没人接":        baobei.KindCall,
+		"跟进 #3 上门演示了方案":       baobei.KindVisit,
+		"跟进 #3 加了微信，发了图片":     baobei.KindWechat,
+		"跟进 #3 来店看了样品":        baobei.KindStore,
+		"跟进 #3 类型:电话 上门前先确认":  baobei.KindCall,
+		"跟进 #3 客户说再考虑":        "",
+		"跟进 #3 说电话里不方便":       "",
+	} {
+		c, err := parse(in)
+		if err != nil || c.Kind != want {
+			t.Errorf("Parse(%q).Kind = %q (%v), want %q", in, c.Kind, err, want)
+		}
+	}
+	if _, err := parse("跟进 #3 类型:飞鸽 发了信"); baobei.ErrorCode(err) != baobei.EINVALID {
+		t.Errorf("an unknown 类型 = %v, want EINVALID", err)
+	}
+}
+
+// Issue 14: the visit commands' forms, relative to Monday 2026-11-23 10:00.
+func TestParseVisits(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		name string
+		want fields
+	}{
+		{"拜访 #3 明天 14:00 目标:演示方案", CmdVisit, fields{"ref": "#3", "number": "3", "next_at": "2026-11-24T14:00:00+08:00", "goal": "演示方案"}},
+		{"拜访 #3 周五 下午3点 目标：演示方案 地址：文三路100号 同行:@李四", CmdVisit,
+			fields{"ref": "#3", "number": "3", "next_at": "2026-11-27T15:00:00+08:00", "goal": "演示方案", "address": "文三路100号", "target": "李四"}},
+		{"拜访 13800138000 后天上午 @李四", CmdVisit, fields{"ref": "13800138000", "phone": "13800138000", "next_at": "2026-11-25T09:00:00+08:00", "target": "李四"}},
+		{"拜访 V3 改到 周五 10:00", CmdVisit, fields{"visit": "V3", "next_at": "2026-11-27T10:00:00+08:00"}},
+		{"拜访 v12 下周一 9点", CmdVisit, fields{"visit": "V12", "next_at": "2026-11-30T09:00:00+08:00"}},
+		{"拜访计划", CmdVisits, fields{}},
+		{"取消拜访 V3 原因:客户临时出差", CmdVisitCancel, fields{"visit": "V3", "reason": "客户临时出差"}},
+		{"取消拜访 V3 客户临时出差", CmdVisitCancel, fields{"visit": "V3", "reason": "客户临时出差"}},
+		{"签到", CmdCheckIn, fields{}},
+		{"签到 V3", CmdCheckIn, fields{"visit": "V3"}},
+		{"签到 V3 地址:文三路100号", CmdCheckIn, fields{"visit": "V3", "address": "文三路100号"}},
+		{"签到 文三路100号", CmdCheckIn, fields{"address": "文三路100号"}},
+		{"拜访报告 V3 参会:王总(决策人),李工(使用者) 痛点:交期长 需求:三人沙发 预算:20万 决策链:王总拍板 竞品:某某家居 关注点:售后 下一步:周五前发方案 阶段:需求确认", CmdVisitReport,
+			fields{"visit": "V3", "stage": "需求确认", "report": "参会：王总(决策人),李工(使用者)\n痛点：交期长\n需求：三人沙发\n预算：20万\n决策链：王总拍板\n竞品：某某家居\n关注点：售后\n下一步：周五前发方案"}},
+		{"拜访报告 V3\n参会：王总（决策人）、李工（使用者）\n痛点：交期长 价格高\n下一步：周五前发方案\n下一步：下周一 电话确认", CmdVisitReport,
+			fields{"visit": "V3", "report": "参会：王总（决策人）、李工（使用者）\n痛点：交期长 价格高\n下一步：周五前发方案；下周一 电话确认"}},
+		{"拜访报告 V3 参会:王总 痛点:价格 太高 下一步:发方案；12月5日 报价", CmdVisitReport,
+			fields{"visit": "V3", "report": "参会：王总\n痛点：价格 太高\n下一步：发方案；12月5日 报价"}},
+	} {
+		c, err := parse(tt.in)
+		switch {
+		case err != nil:
+			t.Errorf("Parse(%q): %v", tt.in, err)
+		case c.Name != tt.name || !maps.Equal(c.Fields(shanghai), tt.want):
+			t.Errorf("Parse(%q) = %s %v,\n want %s %v", tt.in, c.Name, c.Fields(shanghai), tt.name, tt.want)
+		}
+	}
+	c, err := parse("拜访报告 V3 参会:王总 痛点:x 下一步:周五前发方案；下周一 电话确认；再说")
+	if err != nil || len(c.Report.NextSteps) != 3 || c.Report.NextSteps[0].Due == nil || c.Report.NextSteps[0].Due.In(shanghai).Format("01-02 15:04") != "11-27 09:00" ||
+		c.Report.NextSteps[1].Due == nil || c.Report.NextSteps[1].Due.In(shanghai).Format("01-02") != "11-30" || c.Report.NextSteps[2].Due != nil {
+		t.Errorf("next steps = %+v (%v)", c.Report.NextSteps, err)
+	}
+	for _, in := range []string{"拜访 #3", "拜访 #3 乱写", "拜访 #3 昨天 10:00", "取消拜访 原因:x", "拜访报告 参会:王总", "拜访 同行:李四 #3 明天"} {
+		if _, err := parse(in); baobei.ErrorCode(err) != baobei.EINVALID {
+			t.Errorf("Parse(%q) = %v, want EINVALID", in, err)
 		}
 	}
 }

@@ -21,6 +21,10 @@ type OutboxStore interface {
 	OutboxSent(ctx context.Context, now time.Time, ids []int64) (int, error)
 	OutboxDefer(ctx context.Context, at time.Time, owner string, ids []int64) error
 	OutboxFailed(ctx context.Context, now time.Time, owner string, id int64, next *time.Time, cause string) error
+	// QueueDue queues the pushes that fell due by now (the gathered notices
+	// of refused reports, see store/attempts.go); the pusher calls it on
+	// every poll and before a Flush.
+	QueueDue(ctx context.Context, now time.Time) (int, error)
 }
 
 // Limits are what a platform allows: API calls a second (Rate, Burst), how
@@ -59,7 +63,9 @@ type CodedError interface {
 // too fast) and each recipient's windows. A recipient's pushes are sent in
 // order by one goroutine at a time, and texts due together are merged into
 // one message. A failed send is tried again with exponential backoff (10s,
-// 20s, … capped at 1h); after MaxAttempts the push is kept as dead.
+// 20s, … capped at 1h); after MaxAttempts the push is kept as dead. Each
+// poll, and each Flush, first has the store queue what fell due by the
+// clock (QueueDue: the hour's gathered report attempts).
 //
 // Webhook deliveries are outbox rows too: each webhook is a recipient (its
 // deliveries go in order), posted by Hooks outside the platform's limits,
@@ -142,6 +148,9 @@ func (p *Pusher) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		case <-p.wake:
 		case <-poll.C:
+			if _, err := p.store.QueueDue(ctx, p.clock.Now()); err != nil && ctx.Err() == nil {
+				p.log.Error("outbox queue due", "err", err)
+			}
 		}
 	}
 	done := make(chan struct{})
@@ -160,6 +169,9 @@ func (p *Pusher) Run(ctx context.Context) error {
 // Flush sends everything due now and returns when it was sent (the console
 // answers after its pushes are in their inboxes).
 func (p *Pusher) Flush(ctx context.Context) error {
+	if _, err := p.store.QueueDue(ctx, p.clock.Now()); err != nil {
+		return err
+	}
 	for {
 		n, err := p.dispatch(ctx, ctx)
 		p.idle()

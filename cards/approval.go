@@ -35,11 +35,22 @@ func Approval(a *baobei.Approval, c *baobei.Customer, s *Signer, p baobei.Policy
 	if a.Status != baobei.ApprovalPending {
 		return card.Add("结果", outcome(a, p))
 	}
-	card.Buttons = []Button{
-		s.Button("同意", fmt.Sprintf("同意 A%d", a.ID), "", now, ButtonTTL),
-		s.Button("驳回", fmt.Sprintf("驳回 A%d", a.ID), "", now, ButtonTTL),
+	card.Buttons = []Button{s.Button("同意", fmt.Sprintf("同意 A%d", a.ID), "", now, ButtonTTL)}
+	for _, r := range RejectReasons(a.Kind) {
+		card.Buttons = append(card.Buttons, s.Button("驳回："+r, fmt.Sprintf("驳回 A%d 原因:%s", a.ID, r), "", now, ButtonTTL))
 	}
+	// 其他… asks for the reason to be typed.
+	card.Buttons = append(card.Buttons, s.Button("驳回：其他…", fmt.Sprintf("驳回 A%d", a.ID), "", now, ButtonTTL))
 	return card
+}
+
+// RejectReasons are the common reasons an approver rejects a request of
+// kind with one tap.
+func RejectReasons(kind baobei.ApprovalKind) []string {
+	if kind == baobei.ApproveReport {
+		return []string{"重复报备", "信息不全", "不符合政策"}
+	}
+	return []string{"信息不全", "不符合政策"}
 }
 
 func protectedUntil(c *baobei.Customer, p baobei.Policy) string {

@@ -45,7 +45,16 @@ func TestApprovalCardsGolden(t *testing.T) {
 	if a, err := s.Verify(card.Buttons[0].Action, "anyone", now); err != nil || a.Command != "同意 A12" {
 		t.Fatalf("approve button = %+v %v", a, err)
 	}
-	if a, err := s.Verify(card.Buttons[1].Action, "anyone", now); err != nil || a.Command != "驳回 A12" {
-		t.Fatalf("reject button = %+v %v", a, err)
+	want := []string{"同意 A12", "驳回 A12 原因:重复报备", "驳回 A12 原因:信息不全", "驳回 A12 原因:不符合政策", "驳回 A12"}
+	if len(card.Buttons) != len(want) {
+		t.Fatalf("buttons = %+v", card.Buttons)
+	}
+	for i, b := range card.Buttons {
+		if a, err := s.Verify(b.Action, "anyone", now); err != nil || a.Command != want[i] {
+			t.Fatalf("button %q = %+v %v, want %q", b.Label, a, err, want[i])
+		}
+	}
+	if card.Buttons[1].Label != "驳回：重复报备" || card.Buttons[4].Label != "驳回：其他…" {
+		t.Fatalf("labels = %+v", card.Buttons)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"baobei"
 	"baobei/bot"
+	"baobei/handlers"
 	"baobei/handlers/handlertest"
 	"baobei/store/storetest"
 )
@@ -23,14 +24,14 @@ func TestHelpByRole(t *testing.T) {
 	}{{"zhangsan", baobei.RoleRep}, {"wangjl", baobei.RoleManager}, {"admin", baobei.RoleAdmin}} {
 		help := b.Say(u.uid, "帮助")
 		for _, s := range bot.Commands {
-			line := s.Words[0] + "：" + s.Summary + "。例如：" + s.Example
+			line := handlers.HelpLine(&s)
 			if got := strings.Contains(help, line); got != s.Allows(u.role) {
 				t.Errorf("%s's 帮助 lists %q: %v, want %v\n%s", u.uid, s.Words[0], got, s.Allows(u.role), help)
 			}
 		}
 	}
 	for _, want := range []string{"延期", "审批", "统计", "锁定"} {
-		if !strings.Contains(b.Say("wangjl", "帮助"), "\n"+want+"：") {
+		if !strings.Contains(b.Say("wangjl", "帮助"), "\n"+want) {
 			t.Errorf("a manager's 帮助 lacks %s", want)
 		}
 	}
@@ -121,6 +122,11 @@ func TestCommandCodes(t *testing.T) {
 				{"admin", "系统状态", ""},
 				{"zhangsan", "成交 #1", baobei.EINVALID},
 				{"zhangsan", "成交 #1 金额:12800", ""},
+				{"admin", "改金额 #1 金额:13800", baobei.EINVALID}, // a reason is required
+				{"admin", "改金额 #9 金额:13800 原因:补签", baobei.ENOTFOUND},
+				{"admin", "改金额 #1 金额:13800 原因:补签", ""},
+				{"lisi", "跟进记录 #1", baobei.EFORBIDDEN},
+				{"zhangsan", "跟进记录 #1", ""},
 				{"zhangsan", "释放 #1 原因:不要了", baobei.EINVALID}, // won customers stay
 				{"wangjl", "交接 @张三 @李四", ""},
 				{"zhangsan", "帮助 报背", baobei.EINVALID},

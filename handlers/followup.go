@@ -30,20 +30,20 @@ func (h *Handlers) Lost(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 
 func (h *Handlers) followUp(ctx context.Context, req *bot.Request, content string, stage baobei.Stage) (*bot.Reply, error) {
 	c := req.Cmd
-	f := baobei.FollowUpDraft{Content: content, Stage: stage, NextAt: c.NextAt, AmountCents: c.Amount, Reason: c.Reason,
+	f := baobei.FollowUpDraft{Kind: c.Kind, Content: content, Stage: stage, NextAt: c.NextAt, AmountCents: c.Amount, Reason: c.Reason,
 		StageExplicit: c.StageExplicit, Grade: c.Grade}
 	cu, err := req.Svc.FollowUp(ctx, req.Now, req.Actor, ref(c), f)
 	if err != nil {
 		return nil, err
 	}
 	return shown(req, func(viewer *baobei.User) (string, error) {
-		return h.followedUp(viewer == req.Actor, req.Actor, cu), nil
+		return h.followedUp(viewer == req.Actor, req.Actor, cu, f.Kind), nil
 	})
 }
 
 // followedUp is the reply to a follow-up; the amount and the reason only
 // in the sender's own copy, not in a group's.
-func (h *Handlers) followedUp(own bool, actor *baobei.User, cu *baobei.CustomerChange) string {
+func (h *Handlers) followedUp(own bool, actor *baobei.User, cu *baobei.CustomerChange, kind baobei.FollowUpKind) string {
 	switch {
 	case cu.Stage == baobei.StageWon && own:
 		return fmt.Sprintf("恭喜成交！#%d %s 金额 ¥%s，客户长期归 %s。%s\n售后沟通可继续发「跟进 #%d 内容」。",
@@ -55,7 +55,7 @@ func (h *Handlers) followedUp(own bool, actor *baobei.User, cu *baobei.CustomerC
 	case cu.Stage == baobei.StageLost:
 		return fmt.Sprintf("#%d %s 已标记流失，已退回公海。%s", cu.ID, cu.Name, h.gradeNote(cu))
 	}
-	text := fmt.Sprintf("已记录跟进：#%d %s · 阶段 %s", cu.ID, cu.Name, cu.Stage)
+	text := fmt.Sprintf("已记录跟进：#%d %s · %s · 阶段 %s", cu.ID, cu.Name, kindOr(kind), cu.Stage)
 	if cu.StageBack() {
 		text += fmt.Sprintf("（由「%s」退回，已记录）", cu.StageFrom)
 	}
@@ -66,6 +66,14 @@ func (h *Handlers) followedUp(own bool, actor *baobei.User, cu *baobei.CustomerC
 		text += "\n建议约好下次：跟进 #" + fmt.Sprint(cu.ID) + " 内容 下次:周五"
 	}
 	return text
+}
+
+// kindOr names a follow-up's kind, 其他 when none was given.
+func kindOr(k baobei.FollowUpKind) baobei.FollowUpKind {
+	if k == "" {
+		return baobei.KindOther
+	}
+	return k
 }
 
 // Grade handles 等级 #3 A: the owner, their manager or an admin sets the grade.
@@ -88,4 +96,24 @@ func (h *Handlers) gradeNote(cu *baobei.CustomerChange) string {
 	}
 	return fmt.Sprintf("\n等级 %s → %s：从现在起 %d 天未跟进提醒、%d 天未跟进退回公海。", baobei.GradeLabel(cu.GradeFrom), cu.Grade,
 		int(h.policy.Stale(cu.Grade).Hours()/24), int(h.policy.Idle(cu.Grade).Hours()/24))
+}
+
+// Amount handles 改金额 #3 金额:13800 原因:… (admins): the won amount is
+// corrected, audited, and the owner told. A group sees no amounts.
+func (h *Handlers) Amount(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	cu, err := req.Svc.SetAmount(ctx, req.Now, req.Actor, ref(req.Cmd), *req.Cmd.Amount, req.Cmd.Reason)
+	if err != nil {
+		return nil, err
+	}
+	told := ""
+	if *cu.OwnerID != req.Actor.ID {
+		told = "，已通知" + cu.OwnerName
+	}
+	return shown(req, func(viewer *baobei.User) (string, error) {
+		if viewer != req.Actor {
+			return fmt.Sprintf("#%d %s 的成交金额已更正%s。", cu.ID, cu.Name, told), nil
+		}
+		return fmt.Sprintf("已把 #%d %s 的成交金额从 ¥%s 改为 ¥%s（原因：%s）%s。发「查询 #%d」查看。",
+			cu.ID, cu.Name, baobei.FormatCents(cu.AmountFrom), baobei.FormatCents(cu.AmountCents), req.Cmd.Reason, told, cu.ID), nil
+	})
 }

@@ -19,15 +19,18 @@ func (h *Handlers) Help(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 
 // HelpText lists the commands a role may use, with one example each.
 func HelpText(r baobei.Role) string {
-	lines := []string{"报备助手 · 你可用的命令（" + r.Label() + "）："}
+	lines := []string{"你可用的命令（" + r.Label() + "）："}
 	for i := range bot.Commands {
 		if s := &bot.Commands[i]; s.Allows(r) {
-			lines = append(lines, s.Words[0]+"："+s.Summary+"。例如："+s.Example)
+			lines = append(lines, HelpLine(s))
 		}
 	}
-	lines = append(lines, "客户可用手机号、编号（#3）或称呼指明。发「帮助 报备」看一个命令的详细用法。")
+	lines = append(lines, "客户用手机号、编号（#3）或称呼指明。详细用法发「帮助 报备」。")
 	return strings.Join(lines, "\n")
 }
+
+// HelpLine is a command's line in 帮助: its example, then what it does.
+func HelpLine(s *bot.Spec) string { return s.Example + "（" + s.Summary + "）" }
 
 // HelpTopic explains one command: what it does, an example, its other
 // words and who may use it.

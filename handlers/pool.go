@@ -22,10 +22,25 @@ func (h *Handlers) Pool(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 	if total == 0 {
 		return bot.Text("公海里暂时没有客户。发「报备 手机号 称呼」报备新客户。"), nil
 	}
+	takers, err := req.Svc.Takers(ctx, req.Now, req.Actor, ids(cs))
+	if err != nil {
+		return nil, err
+	}
 	reply, err := shown(req, func(viewer *baobei.User) (string, error) {
 		lines := []string{fmt.Sprintf("公海共 %d 个客户，最新 %d 个：", total, len(cs))}
+		claimable := 0
+		var refusal string
 		for i := range cs {
-			lines = append(lines, h.line(viewer, &cs[i], req.Now))
+			line, err := h.poolLine(viewer, takerOf(takers, viewer, cs[i].ID), &cs[i], req.Now)
+			if err == nil {
+				claimable++
+			} else if refusal == "" {
+				refusal = err.Message
+			}
+			lines = append(lines, line)
+		}
+		if claimable == 0 {
+			return strings.Join(append(lines, refusal), "\n"), nil
 		}
 		return strings.Join(append(lines, "发「领取 #编号」领取。"), "\n"), nil
 	})
@@ -36,11 +51,21 @@ func (h *Handlers) Pool(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 	for i := range cs {
 		c := &cs[i]
 		reply.Card.Add(fmt.Sprintf("#%d %s", c.ID, c.Name), fmt.Sprintf("%s · %s", baobei.MaskPhone(c.Phone), c.Stage))
-		if len(reply.Card.Buttons) < 5 {
+		if baobei.CheckClaim(c, takers[c.ID], req.Now, h.policy) == nil && len(reply.Card.Buttons) < 5 {
 			reply.Card.Buttons = append(reply.Card.Buttons, h.signer.Button(fmt.Sprintf("领取 #%d", c.ID), fmt.Sprintf("领取 #%d", c.ID), "", req.Now, 24*time.Hour))
 		}
 	}
 	return reply, nil
+}
+
+// poolLine is a pool customer's line for viewer, marked with when viewer may
+// claim it when the cooldown holds them back, and CheckClaim's verdict.
+func (h *Handlers) poolLine(viewer *baobei.User, t baobei.Taker, c *baobei.Customer, now time.Time) (string, *baobei.Error) {
+	line := h.line(viewer, c, now)
+	if end, ok := baobei.CooldownEnd(c, t, now, h.policy); ok {
+		line += fmt.Sprintf(" · 你 %s 后可领取", h.policy.DateTime(end))
+	}
+	return line, baobei.CheckClaim(c, t, now, h.policy)
 }
 
 // Release handles 释放: the owner, their manager or an admin returns a customer to the pool.

@@ -109,7 +109,7 @@ func seedMillion(b *testing.B, db *sqlx.DB, n int, now time.Time) {
 	if err := db.Select(&owners, "SELECT id FROM users WHERE uid LIKE 'bench%' ORDER BY id"); err != nil {
 		b.Fatal(err)
 	}
-	warned := now.Add(scheduler.WarnAhead + time.Hour) // the previous run's horizon
+	warned := now.Add(baobei.DefaultPolicy().WarnAhead()) // the previous run's horizon
 	for start := 0; start < n; start += batch {
 		var rows []string
 		var args []any

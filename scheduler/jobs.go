@@ -15,13 +15,14 @@ import (
 type Store interface {
 	Slots
 	ReleaseExpired(ctx context.Context, now time.Time) (int, error)
-	WarnExpiring(ctx context.Context, now time.Time, ahead time.Duration) (int, error)
+	WarnExpiring(ctx context.Context, now time.Time) (int, error)
 	ReleasedSince(ctx context.Context, since, now time.Time) (map[string][]baobei.ReleasedRow, error)
 	Teams(ctx context.Context) ([]baobei.Team, error)
 	Stats(ctx context.Context, scope baobei.Scope, from, to time.Time) (*baobei.Stats, error)
 	ScanAttention(ctx context.Context, now time.Time, fn func(*baobei.Customer) error) error
 	Managers(ctx context.Context) (map[int64][]baobei.User, error)
 	ExpireApprovals(ctx context.Context, now time.Time) (int, error)
+	VisitDuties(ctx context.Context, now time.Time) (int, error)
 	Cleanup(ctx context.Context, now time.Time) (int, error)
 	PruneSlots(ctx context.Context, before time.Time) (int, error)
 }
@@ -29,9 +30,6 @@ type Store interface {
 // SlotDays is how long the records of job slots are kept: a slot that
 // failed past Window is given up on, and shows in 系统状态 until then.
 const SlotDays = 7
-
-// WarnAhead is how long before release an owner is warned.
-const WarnAhead = 3 * 24 * time.Hour
 
 // Chart draws a summary as a PNG, or returns nil (no font): the text stands alone.
 type Chart func(title string, st *baobei.Stats) []byte
@@ -49,6 +47,8 @@ type Chart func(title string, st *baobei.Stats) []byte
 //     a re-run finds the released customers in the pool and leaves them.
 //   - expire-approvals expires each request in its own transaction, only
 //     while it is still pending.
+//   - visit-duties sets each visit's reminder mark (or its missed status)
+//     in the transaction that queues its messages; a re-run skips those set.
 //   - cleanup deletes by age: deleting again deletes nothing twice.
 //   - team-releases, daily-digest and weekly-summary only read; their
 //     messages are the run's Result.Notices, which the scheduler queues in
@@ -66,15 +66,19 @@ func Jobs(s Store, p baobei.Policy, chart Chart) []Job {
 	}
 	count := func(n int, err error) (Result, error) { return Result{N: n}, err }
 	return []Job{
-		// Hourly, warning what reaches the 3-day mark before the next run.
+		// Hourly, warning what a release rule takes within policy.warn_days.
 		{Name: "warn-expiring", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
-			return count(s.WarnExpiring(ctx, slot, WarnAhead+time.Hour))
+			return count(s.WarnExpiring(ctx, slot))
 		}},
 		{Name: "release-expired", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
 			return count(s.ReleaseExpired(ctx, slot))
 		}},
 		{Name: "expire-approvals", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
 			return count(s.ExpireApprovals(ctx, slot))
+		}},
+		// Hourly: visit reminders, reports due and overdue, missed visits.
+		{Name: "visit-duties", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
+			return count(s.VisitDuties(ctx, slot))
 		}},
 		{Name: "cleanup", Schedule: Daily(4, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
 			// Dedupe records carry the wall clock (platforms redeliver in real
@@ -105,18 +109,19 @@ func WeeklySummary(ctx context.Context, s Store, slot time.Time, p baobei.Policy
 	if err != nil {
 		return nil, err
 	}
-	from := slot.AddDate(0, 0, -7)
+	to := p.DayStart(slot) // last week: Monday 00:00 to Monday 00:00, as 统计 counts a week
+	from := to.AddDate(0, 0, -7)
 	var ns []baobei.Notice
 	for _, t := range teams {
 		if t.ChatID == "" {
 			continue
 		}
-		st, err := s.Stats(ctx, baobei.Scope{TeamID: &t.ID}, from, slot)
+		st, err := s.Stats(ctx, baobei.Scope{TeamID: &t.ID}, from, to)
 		if err != nil {
 			return nil, err
 		}
-		title := fmt.Sprintf("%s 上周统计（%s–%s）", t.Name, p.Date(from), p.Date(slot.Add(-time.Minute)))
-		n := baobei.Notice{ToChat: t.ChatID, Text: st.Text(title)}
+		title := fmt.Sprintf("%s 上周统计（%s–%s）", t.Name, p.Date(from), p.Date(to.AddDate(0, 0, -1)))
+		n := baobei.Notice{ToChat: t.ChatID, Text: st.Text(title) + "\n新的一周：发「待办」查看今天要跟进的客户。"}
 		if chart != nil {
 			n.Image = chart(title, st)
 		}

@@ -19,8 +19,8 @@ const (
 )
 
 // Cleanup deletes what no longer serves: dedupe records, handled inbound
-// messages and callback signatures older than DedupeDays, and pushes sent
-// more than SentDays ago, a few thousand rows per statement so no lock is
+// messages and callback signatures older than DedupeDays, and pushes and
+// refused report attempts sent more than SentDays ago, a few thousand rows per statement so no lock is
 // held for long.
 func (s *Store) Cleanup(ctx context.Context, now time.Time) (int, error) {
 	dedupe, sent := ts(now.AddDate(0, 0, -DedupeDays)), ts(now.AddDate(0, 0, -SentDays))
@@ -34,6 +34,7 @@ func (s *Store) Cleanup(ctx context.Context, now time.Time) (int, error) {
 		{"callback_signatures", "seen_at < ?", []any{dedupe}},
 		// A sent push's next_attempt_at is its last lease, within a minute of sent_at, and indexed.
 		{"outbox", "status = ? AND next_attempt_at < ?", []any{OutboxSent, sent}},
+		{"report_attempts", "sent_at < ?", []any{sent}}, // waiting ones (sent_at NULL) stay
 	} {
 		n, err := s.deleteBatched(ctx, d.table, d.where, d.args...)
 		total += n

@@ -14,6 +14,7 @@ import (
 const customerSelect = `SELECT c.id, c.name, c.phone, c.wechat, c.company, c.source, c.demand, c.grade,
 	c.stage, c.status, c.owner_id, c.protected_until, c.reporter_id, c.reported_at, c.last_followup_at,
 	c.next_followup_at, c.amount_cents, c.lost_reason, c.prev_owner_id, c.released_at, c.release_reason, c.owned_since, c.locked, c.extended_until,
+	c.budget, c.decision_chain, c.competitors, c.last_visit_at,
 	c.version, COALESCE(u.name, '') AS owner_name, COALESCE(u.uid, '') AS owner_uid, u.team_id AS owner_team_id,
 	COALESCE(pu.uid, '') AS prev_owner_uid
 	FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN users pu ON pu.id = c.prev_owner_id `
@@ -98,14 +99,19 @@ func (s *Store) Pool(ctx context.Context, now time.Time, limit int) ([]baobei.Cu
 	return cs, n, err
 }
 
-// RecentFollowUps returns a customer's latest follow-ups, newest first.
-func (s *Store) RecentFollowUps(ctx context.Context, customerID int64, limit int) ([]baobei.FollowUp, error) {
+// FollowUps returns a customer's latest follow-ups, newest first (at most
+// limit), and how many it has in all.
+func (s *Store) FollowUps(ctx context.Context, customerID int64, limit int) ([]baobei.FollowUp, int, error) {
+	var n int
+	if err := s.q().GetContext(ctx, &n, "SELECT COUNT(*) FROM followups WHERE customer_id = ?", customerID); err != nil {
+		return nil, 0, err
+	}
 	var fs []baobei.FollowUp
 	err := s.q().SelectContext(ctx, &fs, `SELECT f.id, f.customer_id, f.user_id, COALESCE(u.name, '') AS user_name,
-		f.content, f.stage_from, f.stage_to, f.next_at, f.created_at
+		f.kind, f.content, f.stage_from, f.stage_to, f.next_at, f.created_at
 		FROM followups f LEFT JOIN users u ON u.id = f.user_id
 		WHERE f.customer_id = ? ORDER BY f.id DESC LIMIT ?`, customerID, limit)
-	return fs, err
+	return fs, n, err
 }
 
 // audit writes one audit row in tx; actor 0 is the system (a job).
@@ -172,6 +178,7 @@ const (
 	ActExpire    = "expire"
 	ActGrade     = "grade"      // detail "C→A"
 	ActStageBack = "stage_back" // detail "报价→新线索": a follow-up moved the stage back with 阶段:
+	ActAmount    = "amount"     // detail "12,800.00→13,800.00 原因": an admin corrected a won amount
 )
 
 // AuditEvent is one row of audit_events.

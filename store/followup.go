@@ -37,9 +37,6 @@ func (s *Store) FollowUp(ctx context.Context, now time.Time, actor *baobei.User,
 		if err := changeGrade(ctx, tx, now, actor, c, c.Version+1, f.Grade); err != nil {
 			return err
 		}
-		if err := queueHooks(ctx, tx, now, []hookEvent{followUpHook(actor, c, f)}); err != nil {
-			return err
-		}
 		out, err = changed(ctx, tx, c)
 		return err
 	})
@@ -78,6 +75,35 @@ func (s *Store) SetGrade(ctx context.Context, now time.Time, actor *baobei.User,
 	return out, err
 }
 
+// SetAmount corrects a won customer's amount (改金额, admins): the update,
+// an audit row with the old and new amount and the reason, and the owner's
+// notice, in one transaction.
+func (s *Store) SetAmount(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, cents int64, reason string) (*baobei.CustomerChange, error) {
+	var out *baobei.CustomerChange
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		c, err := resolve(ctx, tx, ref)
+		if err != nil {
+			return err
+		}
+		if err := baobei.CheckAmount(c, actor, cents, reason); err != nil {
+			return err
+		}
+		if err := affected(tx.ExecContext(ctx, "UPDATE customers SET amount_cents = ?, version = version + 1 WHERE id = ? AND version = ?",
+			cents, c.ID, c.Version)); err != nil {
+			return err
+		}
+		detail := baobei.FormatCents(c.AmountCents) + "→" + baobei.FormatCents(cents) + " " + reason
+		if err := audit(ctx, tx, now, c.ID, actor.ID, ActAmount, c.OwnerID, c.OwnerID, detail); err != nil {
+			return err
+		}
+		if out, err = changed(ctx, tx, c); err != nil || *c.OwnerID == actor.ID {
+			return err
+		}
+		return enqueue(ctx, tx, now, baobei.NoticeAmount(out.Customer, actor, c.AmountCents, reason))
+	})
+	return out, err
+}
+
 // changeGrade sets c's grade when it differs, if c is at version, with an
 // audit row "C→A".
 func changeGrade(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, c *baobei.Customer, version int64, grade string) error {
@@ -97,16 +123,29 @@ func changed(ctx context.Context, tx *sqlx.Tx, before *baobei.Customer) (*baobei
 	if err != nil {
 		return nil, err
 	}
-	return &baobei.CustomerChange{Customer: c, StageFrom: before.Stage, GradeFrom: before.Grade}, nil
+	return &baobei.CustomerChange{Customer: c, StageFrom: before.Stage, GradeFrom: before.Grade, AmountFrom: before.AmountCents}, nil
 }
 
+// applyFollowUp logs f on c (跟进, 成交, 流失, a visit report) with its
+// followup.created event.
 func (s *Store) applyFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, c *baobei.Customer, f baobei.FollowUpDraft) error {
+	if err := s.writeFollowUp(ctx, tx, now, actor, c, f); err != nil {
+		return err
+	}
+	return queueHooks(ctx, tx, now, []hookEvent{followUpHook(actor, c, f)})
+}
+
+func (s *Store) writeFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, c *baobei.Customer, f baobei.FollowUpDraft) error {
 	to := f.Stage
 	if to == "" {
 		to = c.Stage
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO followups (customer_id, user_id, content, stage_from, stage_to, next_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, actor.ID, f.Content, c.Stage, to, tsp(f.NextAt), ts(now)); err != nil {
+	kind := f.Kind
+	if kind == "" {
+		kind = baobei.KindOther
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO followups (customer_id, user_id, kind, content, stage_from, stage_to, next_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, actor.ID, kind, f.Content, c.Stage, to, tsp(f.NextAt), ts(now)); err != nil {
 		return err
 	}
 	amount := c.AmountCents

@@ -421,10 +421,12 @@ func (s *Store) lockRows(ctx context.Context, tx *sqlx.Tx, cs []baobei.Customer)
 }
 
 // WarnExpiring tells each owner, in one message, which customers a release
-// rule will take within `ahead` (protection ending, or no follow-up for too
-// long). A customer is warned once per protection period and once per idle
-// spell: warned_until and idle_warned_for remember which.
-func (s *Store) WarnExpiring(ctx context.Context, now time.Time, ahead time.Duration) (int, error) {
+// rule will take within the policy's warning window (protection ending, or
+// no follow-up for too long), as baobei.AttentionOf decides. A customer is
+// warned once per protection period and once per idle spell: warned_until
+// and idle_warned_for remember which.
+func (s *Store) WarnExpiring(ctx context.Context, now time.Time) (int, error) {
+	ahead := s.policy.WarnAhead()
 	ending, err := s.candidates(ctx, `c.status = ? AND c.protected_until > ? AND c.protected_until <= ? AND c.locked = ?
 		AND (c.warned_until IS NULL OR c.warned_until <> c.protected_until)`, baobei.StatusOwned, ts(now), ts(now.Add(ahead)), false)
 	if err != nil {
@@ -439,8 +441,8 @@ func (s *Store) WarnExpiring(ctx context.Context, now time.Time, ahead time.Dura
 	for reason, cands := range map[string][]candidate{baobei.ReleaseExpired: ending, baobei.ReleaseNoFollow: idle} {
 		err := s.eachBatch(ctx, cands, func(cs []baobei.Customer) error {
 			due := slices.DeleteFunc(cs, func(c baobei.Customer) bool {
-				at, why := s.policy.ReleaseAt(&c)
-				return why != reason || !at.After(now) || at.After(now.Add(ahead))
+				a := baobei.AttentionOf(&c, now, s.policy)
+				return !a.Warn || a.ReleaseWhy != reason
 			})
 			n, err := s.warnBatch(ctx, now, due, reason)
 			total += n
@@ -563,10 +565,10 @@ func (s *Store) ReleasedSince(ctx context.Context, since, now time.Time) (map[st
 }
 
 // ScanAttention streams, in table order, the owned customers that may need
-// attention at now: a follow-up due today, protection ending within 7 days,
-// or idle as long as the shortest stale limit or 7 days (the managers'
-// escalation). One pass over the table:
-// read in owner order, the same rows would cost a random read each. fn must
+// attention at now (baobei.AttentionOf decides): a follow-up due today,
+// protection ending within baobei.ExpiringWithin, or idle as long as the
+// shortest stale limit or 7 days (the managers' escalation). One pass over
+// the table: read in owner order, the same rows would cost a random read each. fn must
 // not use the store (the query holds its connection).
 func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobei.Customer) error) error {
 	stale := min(s.policy.Stale(""), 7*24*time.Hour)
@@ -574,12 +576,17 @@ func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobe
 		stale = min(stale, s.policy.Stale(g))
 	}
 	endOfDay := s.policy.DayStart(now).Add(24 * time.Hour)
+	cadence, cargs := "1 = 0", []any(nil) // grades with a visit cadence, not visited within it
+	for g, days := range s.policy.Visits.CadenceDays {
+		cadence += " OR (c.grade = ? AND COALESCE(c.last_visit_at, c.owned_since, c.reported_at) <= ?)"
+		cargs = append(cargs, g, ts(now.AddDate(0, 0, -days)))
+	}
 	rows, err := s.db.QueryxContext(ctx, `SELECT c.id, c.name, c.grade, c.stage, c.status, c.owner_id, c.protected_until,
-		c.reported_at, c.last_followup_at, c.next_followup_at, c.owned_since, c.locked,
+		c.reported_at, c.last_followup_at, c.next_followup_at, c.owned_since, c.locked, c.extended_until, c.last_visit_at,
 		u.name AS owner_name, u.uid AS owner_uid, u.team_id AS owner_team_id
 		FROM customers c JOIN users u ON u.id = c.owner_id
-		WHERE c.status = ? AND (c.next_followup_at < ? OR c.protected_until <= ? OR c.last_activity <= ?)`,
-		baobei.StatusOwned, ts(endOfDay), ts(now.Add(7*24*time.Hour)), ts(now.Add(-stale)))
+		WHERE c.status = ? AND (c.next_followup_at < ? OR c.protected_until <= ? OR c.last_activity <= ? OR `+cadence+`)`,
+		append([]any{baobei.StatusOwned, ts(endOfDay), ts(now.Add(baobei.ExpiringWithin)), ts(now.Add(-stale))}, cargs...)...)
 	if err != nil {
 		return err
 	}

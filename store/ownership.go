@@ -75,16 +75,51 @@ func heldBy(ctx context.Context, q querier, now time.Time, userID int64) (int, e
 // included. It runs first in its transaction, so that on MySQL the counts
 // see every commit made before the lock was granted.
 func (s *Store) taker(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User) (baobei.Taker, error) {
-	t := baobei.Taker{User: actor}
 	if _, err := tx.ExecContext(ctx, "UPDATE users SET active = active WHERE id = ?", actor.ID); err != nil {
-		return t, err
+		return baobei.Taker{User: actor}, err
 	}
+	return s.counts(ctx, tx, now, actor)
+}
+
+// counts is what the limits need of actor: customers held, claims today.
+func (s *Store) counts(ctx context.Context, q querier, now time.Time, actor *baobei.User) (baobei.Taker, error) {
+	t := baobei.Taker{User: actor}
 	var err error
-	if t.Held, err = heldBy(ctx, tx, now, actor.ID); err != nil {
+	if t.Held, err = heldBy(ctx, q, now, actor.ID); err != nil {
 		return t, err
 	}
-	err = tx.GetContext(ctx, &t.ClaimedToday, `SELECT COUNT(*) FROM audit_events WHERE actor_id = ? AND at >= ?
+	err = q.GetContext(ctx, &t.ClaimedToday, `SELECT COUNT(*) FROM audit_events WHERE actor_id = ? AND at >= ?
 		AND (action = ? OR (action = ? AND detail = ?))`,
 		actor.ID, ts(s.policy.DayStart(now)), ActClaim, ActReport, DetailTakeover)
 	return t, err
+}
+
+// Takers reads, without locking, what the claim limits know about actor for
+// each of the customers: the counts, and when actor last lost each one.
+func (s *Store) Takers(ctx context.Context, now time.Time, actor *baobei.User, customerIDs []int64) (map[int64]baobei.Taker, error) {
+	t, err := s.counts(ctx, s.q(), now, actor)
+	if err != nil || len(customerIDs) == 0 {
+		return map[int64]baobei.Taker{}, err
+	}
+	q, args, err := sqlx.In("SELECT customer_id, lost_at FROM ownership_history WHERE user_id = ? AND customer_id IN (?) ORDER BY lost_at",
+		actor.ID, customerIDs)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		Customer int64     `db:"customer_id"`
+		LostAt   time.Time `db:"lost_at"`
+	}
+	if err := s.q().SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	out := make(map[int64]baobei.Taker, len(customerIDs))
+	for _, id := range customerIDs {
+		out[id] = t
+	}
+	for _, r := range rows { // oldest first: the last loss stays
+		t.LostAt = r.LostAt
+		out[r.Customer] = t
+	}
+	return out, nil
 }

@@ -33,8 +33,9 @@ func (s *Store) Report(ctx context.Context, now time.Time, actor *baobei.User, d
 var errKeyGone = errors.New("duplicate key holder rolled back")
 
 // takeOver handles a report whose key exists. Refused because someone else
-// holds the customer: the owner's warning commits (with the message record)
-// and the *baobei.Conflict is returned. Allowed: the customer is assigned
+// holds the customer: the attempt is recorded and the owner told at once or
+// with the hour's other attempts (noteAttempt); that commits (with the
+// message record) and the *baobei.Conflict is returned. Allowed: the customer is assigned
 // with the claim limits checked, and the former owner is told.
 func (s *Store) takeOver(ctx context.Context, now time.Time, actor *baobei.User, d baobei.CustomerDraft, keys []baobei.Key) (*baobei.ReportResult, error) {
 	var res *baobei.ReportResult
@@ -58,7 +59,7 @@ func (s *Store) takeOver(ctx context.Context, now time.Time, actor *baobei.User,
 				return rerr
 			}
 			conflict = &baobei.Conflict{Err: rerr, Existing: c, Key: key}
-			return enqueue(ctx, tx, now, baobei.NoticeReportAttempt(c, actor, s.policy))
+			return s.noteAttempt(ctx, tx, now, c, owner, actor)
 		}
 		if res, err = s.take(ctx, tx, now, actor, c, d, keys); err != nil {
 			return err

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -54,7 +56,63 @@ func (s *Store) Stats(ctx context.Context, scope baobei.Scope, from, to time.Tim
 	if err := s.poolAndLost(ctx, st, scope, from, to); err != nil {
 		return nil, err
 	}
+	if err := s.visitStats(ctx, st, scope, from, to); err != nil {
+		return nil, err
+	}
 	return st, s.activity(ctx, st, scope, from, to)
+}
+
+// visitStats counts the scope's visits planned in the period per rep
+// (planned, reported, missed) and by grade (reported), how many reports
+// were filed within report_hours, and the visits made to the customers
+// won in the period.
+func (s *Store) visitStats(ctx context.Context, st *baobei.Stats, scope baobei.Scope, from, to time.Time) error {
+	user, uargs := scopeWhere("v.user_id", scope)
+	var vs []struct {
+		Rep      string     `db:"rep"`
+		Grade    string     `db:"grade"`
+		Status   string     `db:"status"`
+		Planned  time.Time  `db:"planned_at"`
+		CheckIn  *time.Time `db:"checkin_at"`
+		Reported *time.Time `db:"reported_at"`
+	}
+	if err := s.q().SelectContext(ctx, &vs, `SELECT u.name AS rep, c.grade, v.status, v.planned_at, v.checkin_at, v.reported_at
+		FROM visits v JOIN users u ON u.id = v.user_id JOIN customers c ON c.id = v.customer_id
+		WHERE `+user+` AND v.status <> ? AND v.planned_at >= ? AND v.planned_at < ?`, append(uargs, baobei.VisitCancelled, ts(from), ts(to))...); err != nil {
+		return err
+	}
+	reps, grades := map[string]*baobei.VisitCount{}, map[string]int{}
+	for _, v := range vs {
+		r := reps[v.Rep]
+		if r == nil {
+			r = &baobei.VisitCount{Rep: v.Rep}
+			reps[v.Rep] = r
+		}
+		r.Planned++
+		switch baobei.VisitStatus(v.Status) {
+		case baobei.VisitReported:
+			r.Done++
+			grades[baobei.GradeLabel(v.Grade)]++
+			st.VisitReports++
+			due := s.policy.Visits.ReportDue(&baobei.Visit{PlannedAt: v.Planned, CheckinAt: v.CheckIn})
+			if !v.Reported.After(due) {
+				st.VisitReportsOnTime++
+			}
+		case baobei.VisitMissed:
+			r.Missed++
+		}
+	}
+	for _, r := range reps {
+		st.Visits = append(st.Visits, *r)
+	}
+	slices.SortFunc(st.Visits, func(a, b baobei.VisitCount) int {
+		return cmp.Or(cmp.Compare(b.Planned, a.Planned), cmp.Compare(a.Rep, b.Rep))
+	})
+	st.VisitsByGrade = top(grades, len(grades))
+	owner, oargs := scopeWhere("c.owner_id", scope)
+	return s.q().GetContext(ctx, &st.VisitsToWon, `SELECT COUNT(*) FROM visits v JOIN customers c ON c.id = v.customer_id
+		WHERE v.status = ? AND `+owner+` AND c.id IN (SELECT customer_id FROM audit_events WHERE action = ? AND at >= ? AND at < ?)`,
+		append(append([]any{baobei.VisitReported}, oargs...), ActWon, ts(from), ts(to))...)
 }
 
 // poolAndLost counts releases of the scope's customers (by former owner)
@@ -88,9 +146,18 @@ func (s *Store) activity(ctx context.Context, st *baobei.Stats, scope baobei.Sco
 		return err
 	}
 	user, uargs := scopeWhere("f.user_id", scope)
-	return s.q().SelectContext(ctx, &st.FollowUps, `SELECT u.name AS label, COUNT(*) AS n FROM followups f JOIN users u ON u.id = f.user_id
+	if err := s.q().SelectContext(ctx, &st.FollowUps, `SELECT u.name AS label, COUNT(*) AS n FROM followups f JOIN users u ON u.id = f.user_id
 		WHERE `+user+` AND f.created_at >= ? AND f.created_at < ? GROUP BY u.name ORDER BY n DESC, u.name LIMIT 10`,
-		append(uargs, ts(from), ts(to))...)
+		append(uargs, ts(from), ts(to))...); err != nil {
+		return err
+	}
+	var kinds []baobei.Count
+	if err := s.q().SelectContext(ctx, &kinds, `SELECT f.kind AS label, COUNT(*) AS n FROM followups f
+		WHERE `+user+` AND f.created_at >= ? AND f.created_at < ? GROUP BY f.kind`, append(uargs, ts(from), ts(to))...); err != nil {
+		return err
+	}
+	st.FollowUpKinds = baobei.ByKind(kinds)
+	return nil
 }
 
 func top(m map[string]int, n int) []baobei.Count {

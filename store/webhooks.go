@@ -15,9 +15,10 @@ import (
 )
 
 // Webhook subscriptions and their events. An event is derived from the
-// audit row of the change (audits) or, for a follow-up, written next to it;
-// each goes to the outbox once per subscribed webhook, in the transaction
-// of the change, so a change that rolls back queues nothing.
+// audit row of the change (audits) or, for a follow-up and a visit report,
+// written next to it; each goes to the outbox once per subscribed webhook,
+// in the transaction of the change, so a change that rolls back queues
+// nothing.
 
 // Audit actions of the webhook subscriptions themselves (no customer).
 const (
@@ -108,6 +109,13 @@ type hookEvent struct {
 	from, to     *int64
 	reason, note string
 	followup     *baobei.WebhookFollowUp
+	visit        *baobei.WebhookVisit
+}
+
+// visitHook is the visit.reported event of v.
+func visitHook(actor *baobei.User, v *baobei.Visit) hookEvent {
+	return hookEvent{kind: baobei.EventVisitReported, customer: v.CustomerID, actor: actor.ID, visit: &baobei.WebhookVisit{ID: v.ID,
+		PlannedAt: v.PlannedAt, Goal: v.Goal, Address: v.Address, CheckinAt: v.CheckinAt, CheckinLabel: v.CheckinLabel, Report: v.Report}}
 }
 
 // hookOf is the event an audit row stands for, if any.
@@ -233,7 +241,7 @@ func hookBodies(ctx context.Context, tx *sqlx.Tx, now time.Time, events []hookEv
 	out := make([][]byte, len(events))
 	for i, e := range events {
 		ev := baobei.WebhookEvent{ID: "evt_" + randomHex(12), Type: e.kind, CreatedAt: ts(now), Actor: users[e.actor],
-			Reason: e.reason, Note: e.note, FollowUp: e.followup}
+			Reason: e.reason, Note: e.note, FollowUp: e.followup, Visit: e.visit}
 		if c := customers[e.customer]; c != nil {
 			ev.Customer = baobei.WebhookCustomerOf(c)
 		}

@@ -97,9 +97,14 @@ func (a *Adapter) messages(d bot.Dispatcher) gin.HandlerFunc {
 			Text  string `json:"text"`
 			Chat  string `json:"chat"`
 			MsgID string `json:"msg_id"`
+			// Location sends a location message, as WeCom does (Text is then 签到).
+			Location *baobei.Location `json:"location"`
 		}
 		if !bind(c, &in) {
 			return
+		}
+		if in.Location != nil {
+			in.Text = "签到"
 		}
 		if len(in.MsgID) > 64 {
 			c.JSON(http.StatusBadRequest, gin.H{"error": "msg_id is longer than 64 bytes"})
@@ -109,7 +114,7 @@ func (a *Adapter) messages(d bot.Dispatcher) gin.HandlerFunc {
 		if in.MsgID != "" {
 			id = in.User + "/" + in.MsgID // msg_id is the client's: scope it to the user
 		}
-		a.deliver(c, d, bot.Message{Platform: "console", ID: id, UserID: in.User, ChatID: in.Chat, Text: in.Text})
+		a.deliver(c, d, bot.Message{Platform: "console", ID: id, UserID: in.User, ChatID: in.Chat, Text: in.Text, Location: in.Location})
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"baobei"
 	"baobei/bot"
 
 	"github.com/gin-gonic/gin"
@@ -176,6 +177,11 @@ type event struct {
 	EventKey     string `xml:"EventKey"`
 	TaskID       string `xml:"TaskId"`
 	ResponseCode string `xml:"ResponseCode"`
+	// A location message: latitude, longitude, map scale and place name.
+	LocationX float64 `xml:"Location_X"`
+	LocationY float64 `xml:"Location_Y"`
+	Scale     int     `xml:"Scale"`
+	Label     string  `xml:"Label"`
 }
 
 // Canned replies for callbacks that carry no command.
@@ -195,6 +201,8 @@ func (e event) message() bot.Message {
 	switch {
 	case e.MsgType == "text":
 		m.Text = e.Content
+	case e.MsgType == "location": // checks the sender in to a visit
+		m.Text, m.Location = "签到", &baobei.Location{Lat: e.LocationX, Lng: e.LocationY, Scale: e.Scale, Label: e.Label}
 	case e.Event == "template_card_event":
 		m.Action, m.CardRef = e.EventKey, e.ResponseCode
 	case e.Event == "enter_agent":

@@ -39,11 +39,11 @@ func TestConsoleApprovals(t *testing.T) {
 		wantHas(t, c.say("wangjl", "审批"), "A1", "报备", "张三")
 
 		card := lastCard(t, c.inbox("user=wangjl")).Card
-		if card.Title != "报备审批 A1" || len(card.Buttons) != 2 || !strings.Contains(card.Fields[1].Value, "13800138000") {
+		if card.Title != "报备审批 A1" || len(card.Buttons) != 5 || !strings.Contains(card.Fields[1].Value, "13800138000") {
 			t.Fatalf("approval card = %+v", card)
 		}
-		approve, reject := card.Buttons[0].Action, card.Buttons[1].Action
-		wantHas(t, c.tap("zhangsan", approve), "「同意」仅经理、管理员可用") // reps decide nothing, not even their own
+		approve, reject := card.Buttons[0].Action, card.Buttons[4].Action // 驳回：其他… asks for the reason
+		wantHas(t, c.tap("zhangsan", approve), "「同意」仅经理、管理员可用")           // reps decide nothing, not even their own
 		wantHas(t, c.tap("chenjl", approve), "你不是该审批的审批人")
 		wantHas(t, c.tap("wangjl", approve[:len(approve)-2]+"xx"), "无效")
 		wantHas(t, c.tap("wangjl", reject), "驳回需要说明原因")
@@ -62,15 +62,23 @@ func TestConsoleApprovals(t *testing.T) {
 		if strings.Count(joined, "A1 已同意") != 1 || !strings.Contains(joined, "无需再处理") {
 			t.Fatalf("concurrent taps: %q", replies)
 		}
-		wantHas(t, c.tap("wangjl", approve), "已由", "已同意", "无需再处理") // a replayed token changes nothing
+		wantHas(t, c.tap("wangjl", approve), "A1 的结果：已同意（", "无需再处理") // a replayed token changes nothing
 		wantHas(t, lastText(inboxTexts(c, "zhangsan")), "A1", "已同意", "保护期至")
 		wantHas(t, c.say("zhangsan", "跟进 #1 见面沟通"), "已记录跟进")
 
 		wantHas(t, c.say("lisi", "报备 13900139000 李总 公司:某某集团"), "A2")
 		wantHas(t, c.say("wangjl", "驳回 A2 原因:已是老客户"), "A2 已驳回")
-		wantHas(t, lastText(inboxTexts(c, "lisi")), "已驳回", "已是老客户")
+		wantHas(t, lastText(inboxTexts(c, "lisi")), "已驳回", "已是老客户", "有疑问请联系 王经理")
 		wantHas(t, c.say("zhaowu", "报备 13900139000 李总"), "报备成功")
 		wantHas(t, c.say("lisi", "我的申请"), "A2", "已驳回")
+
+		wantHas(t, c.say("lisi", "报备 13600136000 赵总 公司:某某集团"), "A3")
+		card = lastCard(t, c.inbox("user=wangjl")).Card
+		if card.Title != "报备审批 A3" || card.Buttons[1].Label != "驳回：重复报备" {
+			t.Fatalf("approval card = %+v", card)
+		}
+		wantHas(t, c.tap("wangjl", card.Buttons[1].Action), "A3 已驳回") // one tap, with its reason
+		wantHas(t, lastText(inboxTexts(c, "lisi")), "A3", "已驳回", "原因：重复报备")
 	})
 }
 

@@ -382,8 +382,21 @@ func (c *Config) finish() error {
 	}
 	c.Policy.Loc = loc
 	p := c.Policy
-	if p.ProtectionDays < 1 || p.MaxHeld < 1 || p.MaxClaimsPerDay < 1 || p.ReclaimCooldown < 0 || p.NameMaxRunes < 1 || p.ContentMaxRunes < 1 || p.FieldMaxRunes < 1 {
-		return errors.New("policy: protection_days, max_held, max_claims_per_day, name_max, content_max and field_max must be positive")
+	if p.ProtectionDays < 1 || p.MaxHeld < 1 || p.MaxClaimsPerDay < 1 || p.ReclaimCooldown < 0 || p.NameMaxRunes < 1 || p.ContentMaxRunes < 1 || p.FieldMaxRunes < 1 || p.WarnDays < 1 {
+		return errors.New("policy: protection_days, max_held, max_claims_per_day, name_max, content_max, field_max and warn_days must be positive")
+	}
+	if v := p.Visits; v.RemindMinutes < 0 || v.CheckinBefore < 0 || v.CheckinAfter < 1 || v.ReportHours < 1 || v.EscalateHours < 1 {
+		return errors.New("policy.visits: checkin_after_hours, report_hours and escalate_hours must be positive; remind_before_minutes and checkin_before_hours must not be negative")
+	}
+	for g, d := range p.Visits.CadenceDays {
+		if d < 1 {
+			return fmt.Errorf("policy.visits.cadence_days.%s: must be positive", g)
+		}
+	}
+	for _, f := range p.Visits.ReportRequired {
+		if !slices.Contains(baobei.VisitFields, f) {
+			return fmt.Errorf("policy.visits.report_required: %q is no report field (%s)", f, strings.Join(baobei.VisitFields, " "))
+		}
 	}
 	return nil
 }

@@ -287,3 +287,52 @@ func TestWeComApprovalCard(t *testing.T) {
 		wantHas(t, lastText(e.fake.Texts("zhangsan")), "A1", "已同意")
 	})
 }
+
+// Issue 12 item 15: a reason button rejects in one tap with its reason; the
+// card shows 已驳回 and the requester hears the reason and the next step.
+func TestWeComRejectReasonButton(t *testing.T) {
+	wecomBackends(t, nil, func(t *testing.T, e *wecomEnv) {
+		e.say("zhangsan", "报备 13800138000 王总 等级:A", "6101")
+		cards := e.fake.Cards("wangjl")
+		if len(cards) != 1 {
+			t.Fatalf("wangjl's cards = %+v", cards)
+		}
+		var labels []string
+		key := ""
+		for _, b := range cards[0]["button_list"].([]any) {
+			b := b.(map[string]any)
+			labels = append(labels, b["text"].(string))
+			if b["text"] == "驳回：信息不全" {
+				key = b["key"].(string)
+			}
+		}
+		if strings.Join(labels, " ") != "同意 驳回：重复报备 驳回：信息不全 驳回：不符合政策 驳回：其他…" {
+			t.Fatalf("buttons = %q", labels)
+		}
+		e.deliver(wecomtest.CardEvent(testCorp, "wangjl", key, cards[0]["task_id"].(string), "rc-reject", e.at))
+		e.drain()
+		if len(e.fake.Updates) != 1 || e.fake.Updates[0]["button"].(map[string]any)["replace_name"] != "已驳回" {
+			t.Fatalf("card updates = %+v", e.fake.Updates)
+		}
+		wantHas(t, lastText(e.fake.Texts("zhangsan")), "A1", "已驳回", "原因：信息不全", "信息补全后可重新「报备」")
+	})
+}
+
+// Issue 14 item 3: a WeCom location message (sealed like every callback)
+// checks the rep in to the visit whose window holds now, with its place.
+func TestWeComLocationChecksIn(t *testing.T) {
+	wecomBackends(t, nil, func(t *testing.T, e *wecomEnv) {
+		e.say("zhangsan", "报备 13800138000 张先生", "5001")
+		e.say("zhangsan", "拜访 #1 1小时后 目标:演示方案", "5002")
+		wantHas(t, lastText(e.fake.Texts("zhangsan")), "已计划拜访 V1")
+		if code := e.deliver(wecomtest.Location(testCorp, "zhangsan", 30.2741, 120.1551, "杭州市西湖区文三路", "5003", e.at)); code != http.StatusOK {
+			t.Fatalf("location callback: %d", code)
+		}
+		e.drain()
+		wantHas(t, lastText(e.fake.Texts("zhangsan")), "已签到 V1", "杭州市西湖区文三路", "拜访报告 V1")
+		var lat, lng float64
+		if err := e.app.store.DB().QueryRow("SELECT checkin_lat, checkin_lng FROM visits WHERE id = 1").Scan(&lat, &lng); err != nil || lat != 30.2741 || lng != 120.1551 {
+			t.Errorf("stored check-in = %v, %v (%v)", lat, lng, err)
+		}
+	})
+}

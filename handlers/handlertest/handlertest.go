@@ -54,11 +54,17 @@ func New(t testing.TB, b storetest.Backend, p baobei.Policy) *Bot {
 // the test fails unless it committed with at least one reply.
 func (b *Bot) Send(user, chat, text string) *bot.Result {
 	b.t.Helper()
+	return b.Dispatch(bot.Message{Platform: "console", UserID: user, ChatID: chat, Text: text})
+}
+
+// Dispatch handles m (given a fresh id) like Send.
+func (b *Bot) Dispatch(m bot.Message) *bot.Result {
+	b.t.Helper()
 	b.n++
-	m := bot.Message{Platform: "console", ID: fmt.Sprintf("m%d", b.n), UserID: user, ChatID: chat, Text: text}
+	m.ID = fmt.Sprintf("m%d", b.n)
 	res, err := b.Router.Dispatch(context.Background(), m)
 	if err != nil || len(res.Replies) == 0 {
-		b.t.Fatalf("%s: %q: %v %+v", user, text, err, res)
+		b.t.Fatalf("%s: %q: %v %+v", m.UserID, m.Text, err, res)
 	}
 	return res
 }
@@ -82,4 +88,10 @@ func (b *Bot) Want(user, text, code string) {
 	if res := b.Send(user, "", text); res.Code != code {
 		b.t.Errorf("%s: %q: code %q, want %q (reply %q)", user, text, res.Code, code, res.Replies[0].Text)
 	}
+}
+
+// Outbox joins the texts queued for uid so far.
+func (b *Bot) Outbox(uid string) string {
+	b.t.Helper()
+	return strings.Join(b.Texts(b.t, uid, ""), "\n")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -112,7 +113,7 @@ func Run(t *testing.T, b Backend) {
 		{"Cleanup", testCleanup},
 		{"CallbackSignatures", testCallbackSignatures},
 	}
-	for _, tc := range append(append(append(tests, approvalTests...), ownershipTests...), webhookTests...) {
+	for _, tc := range slices.Concat(tests, approvalTests, ownershipTests, attemptTests, repliesTests, visitTests, webhookTests) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
 	}
 }
@@ -274,8 +275,8 @@ func testFollowUpRules(t *testing.T, b Backend) {
 	}
 	_, err = f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Name: "不存在"}, baobei.FollowUpDraft{Content: "x"})
 	wantCode(t, err, baobei.ENOTFOUND)
-	fs, err := f.S.RecentFollowUps(f.Ctx, c.ID, 10)
-	if err != nil || len(fs) != 2 || fs[0].Content != "经理协助" || fs[1].UserName != "张三" {
+	fs, n, err := f.S.FollowUps(f.Ctx, c.ID, 10)
+	if err != nil || len(fs) != 2 || n != 2 || fs[0].Content != "经理协助" || fs[1].UserName != "张三" {
 		t.Fatalf("follow-ups = %+v %v", fs, err)
 	}
 }
@@ -369,7 +370,7 @@ func testVerbatim(t *testing.T, b Backend) {
 	if _, err := f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Name: name}, baobei.FollowUpDraft{Content: content}); err != nil {
 		t.Fatal(err)
 	}
-	fs, err := f.S.RecentFollowUps(f.Ctx, c.ID, 1)
+	fs, _, err := f.S.FollowUps(f.Ctx, c.ID, 1)
 	if err != nil || fs[0].Content != content {
 		t.Fatalf("content = %q, %v", fs[0].Content, err)
 	}
@@ -866,14 +867,19 @@ func testCleanup(t *testing.T, b Backend) {
 		exec("INSERT INTO outbox (to_user, payload, status, next_attempt_at, created_at) VALUES ('zhangsan', '{}', ?, ?, ?)",
 			row.status, row.at.UTC(), row.at.UTC())
 	}
-	if n, err := f.S.Cleanup(f.Ctx, T0); err != nil || n != 6 {
-		t.Fatalf("cleanup deleted %d, want 6: %v", n, err)
+	for _, sent := range []any{T0.Add(-31 * day).UTC(), T0.Add(-29 * day).UTC(), nil} {
+		exec("INSERT INTO report_attempts (customer_id, owner_id, actor_id, at, window_end, sent_at) VALUES (1, 1, 2, ?, ?, ?)",
+			T0.Add(-40*day).UTC(), T0.Add(-40*day).UTC(), sent)
+	}
+	if n, err := f.S.Cleanup(f.Ctx, T0); err != nil || n != 7 {
+		t.Fatalf("cleanup deleted %d, want 7: %v", n, err)
 	}
 	for q, want := range map[string]int{
 		"SELECT COUNT(*) FROM processed_messages":  1,
 		"SELECT COUNT(*) FROM callback_signatures": 1,
 		"SELECT COUNT(*) FROM inbound":             3,
 		"SELECT COUNT(*) FROM outbox":              3,
+		"SELECT COUNT(*) FROM report_attempts":     2, // sent 29 days ago, and one waiting
 	} {
 		if n := f.Count(t, q); n != want {
 			t.Errorf("%s = %d, want %d", q, n, want)

@@ -186,7 +186,7 @@ func testExtensionSuspendsIdle(t *testing.T, b Backend) {
 	if _, _, err := f.S.Decide(f.Ctx, T0.Add(day), f.Wangjl, a.ID, true, ""); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := f.S.WarnExpiring(f.Ctx, T0.Add(13*day), 3*day); err != nil || n != 1 {
+	if n, err := f.S.WarnExpiring(f.Ctx, T0.Add(13*day)); err != nil || n != 1 {
 		t.Fatalf("warned %d (only the one without 延期): %v", n, err)
 	}
 	if n, err := f.S.ReleaseExpired(f.Ctx, T0.Add(20*day)); err != nil || n != 1 {
@@ -216,7 +216,7 @@ func testExpiringSuggestions(t *testing.T, b Backend) {
 	if _, err := f.S.RequestExtend(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: waiting.ID}, 15, "等装修", askAll); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := f.S.WarnExpiring(f.Ctx, T0.Add(13*day), 3*day); err != nil || n != 2 {
+	if n, err := f.S.WarnExpiring(f.Ctx, T0.Add(13*day)); err != nil || n != 2 {
 		t.Fatalf("warned %d: %v", n, err)
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'zhangsan' AND payload LIKE '%即将退回%' AND payload NOT LIKE '%延期%' AND payload LIKE '%跟进 #编号%'"); n != 1 {

@@ -24,6 +24,7 @@ var webhookTests = []struct {
 	{"WebhookFailuresShown", testWebhookFailures},
 	{"WebhookJobBatch", testWebhookJobBatch},
 	{"WebhookApprovals", testWebhookApprovals},
+	{"WebhookVisitReported", testWebhookVisit},
 }
 
 // Deliveries lists the bodies queued for webhook id, oldest first.
@@ -313,5 +314,30 @@ func testWebhookApprovals(t *testing.T, b Backend) {
 	if len(got) != 1 || got[0].Type != baobei.EventCustomerReported || got[0].Reason != "approved" || got[0].Actor.UID != "wangjl" ||
 		got[0].To == nil || got[0].To.UID != "zhangsan" || got[0].Customer.Status != baobei.StatusOwned {
 		t.Fatalf("events = %+v", got)
+	}
+}
+
+// A visit report sends followup.created (its 拜访 follow-up) and
+// visit.reported; planning and checking in send nothing.
+func testWebhookVisit(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	w := addHook(t, f, baobei.WebhookEvents...)
+	c := f.Report(t, T0, f.Zhangsan, "13800000001", "张先生")
+	v := f.plan(t, f.Zhangsan, c.ID, T0.Add(3*time.Hour), nil)
+	if _, err := f.S.CheckIn(f.Ctx, T0.Add(2*time.Hour), f.Zhangsan, v.ID, nil, "门店"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.S.ReportVisit(f.Ctx, T0.Add(4*time.Hour), f.Zhangsan, v.ID, baobei.VisitReport{Attendees: "王总", Pains: "交期",
+		NextSteps: []baobei.NextStep{{Text: "发方案"}}, Stage: baobei.StageNeeds}); err != nil {
+		t.Fatal(err)
+	}
+	got := Deliveries(t, f.S, w.ID)
+	if want := []string{baobei.EventCustomerReported, baobei.EventFollowUpCreated, baobei.EventVisitReported}; !slices.Equal(types(got), want) {
+		t.Fatalf("events = %v, want %v", types(got), want)
+	}
+	vr := got[2]
+	if vr.Visit == nil || vr.Visit.ID != v.ID || vr.Visit.CheckinLabel != "门店" || vr.Visit.Report == "" || vr.Customer.Stage != baobei.StageNeeds ||
+		vr.Actor.UID != "zhangsan" || got[1].FollowUp.StageTo != baobei.StageNeeds {
+		t.Fatalf("visit.reported = %+v %+v", vr, vr.Visit)
 	}
 }

@@ -358,3 +358,10 @@ func CardEvent(corpID, from, key, taskID, responseCode string, at int64) string 
 		"<TaskId><![CDATA[%s]]></TaskId><CardType><![CDATA[button_interaction]]></CardType><ResponseCode><![CDATA[%s]]></ResponseCode>"+
 		"<AgentID>1000002</AgentID></xml>", corpID, from, at, key, taskID, responseCode)
 }
+
+// Location is the plaintext XML of a user's location message.
+func Location(corpID, from string, lat, lng float64, label, msgID string, at int64) string {
+	return fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><FromUserName><![CDATA[%s]]></FromUserName><CreateTime>%d</CreateTime>"+
+		"<MsgType><![CDATA[location]]></MsgType><Location_X>%g</Location_X><Location_Y>%g</Location_Y><Scale>15</Scale>"+
+		"<Label><![CDATA[%s]]></Label><MsgId>%s</MsgId><AgentID>1000002</AgentID></xml>", corpID, from, at, lat, lng, label, msgID)
+}
