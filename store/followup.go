@@ -135,6 +135,8 @@ func (s *Store) applyFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, a
 	return queueHooks(ctx, tx, now, []hookEvent{followUpHook(actor, c, f)})
 }
 
+// writeFollowUp stores the follow-up and moves the customer: stage, amount,
+// next follow-up; to 已成交 it stays, to 已流失 it is released.
 func (s *Store) writeFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, c *baobei.Customer, f baobei.FollowUpDraft) error {
 	to := f.Stage
 	if to == "" {
