@@ -116,10 +116,7 @@ func (l *lazyWorker) Accept(ctx context.Context, m bot.Message) (bool, error) {
 }
 
 func newRouter(ctx context.Context, cfg Config, s *store.Store, clock baobei.Clock, log *slog.Logger) (*bot.Router, baobei.Org, error) {
-	org := baobei.DemoOrg()
-	if cfg.Org != nil {
-		org = *cfg.Org
-	}
+	org := orgOf(cfg)
 	if err := s.SyncOrg(ctx, org, clock.Now()); err != nil {
 		return nil, org, fmt.Errorf("org: %w", err)
 	}
@@ -262,4 +259,12 @@ func redact(dsn string) string {
 		cfg.Passwd = "***"
 	}
 	return "mysql://" + cfg.FormatDSN()
+}
+
+// orgOf is the configured org, or the demo org without one.
+func orgOf(cfg Config) baobei.Org {
+	if cfg.Org != nil {
+		return *cfg.Org
+	}
+	return baobei.DemoOrg()
 }

@@ -3,6 +3,7 @@
 //	baobei [serve] [--config baobei.yaml] [--db DSN] [--addr :8080]
 //	baobei migrate [--db DSN]
 //	baobei webhook add --url URL --events customer.won,… | list | remove ID | test ID
+//	baobei import FILE.xlsx|FILE.csv [--dry-run] [--sheet NAME] [--owner UID] [--report OUT.xlsx|OUT.csv]
 package main
 
 import (
@@ -37,8 +38,11 @@ func run(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		sub, args = args[0], args[1:]
 	}
-	if sub == "webhook" {
+	switch sub {
+	case "webhook":
 		return webhookCmd(ctx, args, os.Stdout)
+	case "import":
+		return importCmd(ctx, args, os.Stdout)
 	}
 	cfg, err := loadConfig(sub, args)
 	if err != nil {
@@ -55,7 +59,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	return fmt.Errorf("unknown command %q: use serve, migrate or webhook", sub)
+	return fmt.Errorf("unknown command %q: use serve, migrate, webhook or import", sub)
 }
 
 // serve runs the HTTP server, the worker, the pusher, the DingTalk stream
