@@ -25,7 +25,7 @@ type Attention struct {
 	Release    time.Time // when a release rule takes it (Policy.ReleaseAt); zero when none does (won, locked, pool)
 	ReleaseWhy string    // ReleaseExpired or ReleaseNoFollow
 	Warn       bool      // a release rule takes it within the warning window (Policy.WarnAhead)
-	VisitDue   bool      // its grade's visit cadence (visits.cadence_days) passed with no visit planned or made
+	VisitDue   bool      // its grade's visit cadence (visits.cadence) passed with no visit planned or made
 }
 
 // AttentionOf classifies c at now.
@@ -51,7 +51,7 @@ func AttentionOf(c *Customer, now time.Time, p Policy) Attention {
 // visitDue: c's grade has a visit cadence, and no visit was planned or made
 // (nor c taken) within it.
 func visitDue(c *Customer, now time.Time, p Policy) bool {
-	days := p.Visits.CadenceDays[c.Grade]
+	days, _ := p.Visits.CadenceDays(c.Grade)
 	if days <= 0 {
 		return false
 	}

@@ -2,6 +2,7 @@ package baobei
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -136,19 +137,19 @@ func (r VisitReport) FirstDue() *time.Time {
 
 // VisitPolicy tunes the visit loop.
 type VisitPolicy struct {
-	RemindMinutes  int            `yaml:"remind_before_minutes"` // the rep is reminded this long before a planned visit
-	CheckinBefore  int            `yaml:"checkin_before_hours"`  // a check-in counts from this long before the planned time …
-	CheckinAfter   int            `yaml:"checkin_after_hours"`   // … to this long after it
-	ReportHours    int            `yaml:"report_hours"`          // the report is due this long after the check-in (or the planned time)
-	EscalateHours  int            `yaml:"escalate_hours"`        // still none this long later: the manager is told
-	ReportRequired []string       `yaml:"report_required"`       // fields a report must have
-	CadenceDays    map[string]int `yaml:"cadence_days"`          // per grade: no visit this many days → a visit task (待办, digest)
+	RemindMinutes  int               `yaml:"remind_before_minutes"` // the rep is reminded this long before a planned visit
+	CheckinBefore  int               `yaml:"checkin_before_hours"`  // a check-in counts from this long before the planned time …
+	CheckinAfter   int               `yaml:"checkin_after_hours"`   // … to this long after it
+	ReportHours    int               `yaml:"report_hours"`          // the report is due this long after the check-in (or the planned time)
+	EscalateHours  int               `yaml:"escalate_hours"`        // still none this long later: the manager is told
+	ReportRequired []string          `yaml:"report_required"`       // fields a report must have
+	Cadence        map[string]string `yaml:"cadence"`               // per grade, e.g. A: 30d: no visit for this long → 该拜访了 (待办, digest)
 }
 
 // DefaultVisitPolicy is the README's default.
 func DefaultVisitPolicy() VisitPolicy {
 	return VisitPolicy{RemindMinutes: 60, CheckinBefore: 2, CheckinAfter: 4, ReportHours: 24, EscalateHours: 24,
-		ReportRequired: []string{"参会", "痛点", "下一步"}, CadenceDays: map[string]int{}}
+		ReportRequired: []string{"参会", "痛点", "下一步"}, Cadence: map[string]string{}}
 }
 
 // VisitFields are the fields of a visit report, in the order of the form.
@@ -203,6 +204,21 @@ func CheckVisitOpen(v *Visit) error {
 		return Errorf(EINVALID, "V%d 已提交报告。要再去请重新计划：拜访 #%d 明天 14:00", v.ID, v.CustomerID)
 	}
 	return nil
+}
+
+// CheckVisitReportable: a report comes after the visit (its check-in, or
+// its planned time), and only while the customer is still with the rep who
+// planned it (or one the actor may work): a released or transferred
+// customer's history is its new owner's.
+func CheckVisitReportable(v *Visit, c *Customer, actor *User, now time.Time, p Policy) error {
+	if v.CheckinAt == nil && now.Before(v.PlannedAt) {
+		return Errorf(EINVALID, "V%d 计划在 %s，拜访后再写报告。到了发「签到 V%d」或发位置。", v.ID, p.DateTime(v.PlannedAt), v.ID)
+	}
+	if owner, ok := c.Owner(now); ok && (owner == v.UserID || CheckWork(c, actor, now, p) == nil) {
+		return nil
+	}
+	return Errorf(EFORBIDDEN, "#%d %s 已不在 %s 名下，拜访报告不能再记入。有新情况请告诉现在的负责人；发「取消拜访 V%d 原因:…」结束这次拜访。",
+		c.ID, c.Name, v.UserName, v.ID)
 }
 
 // CheckVisitReport requires the configured fields.
@@ -318,4 +334,15 @@ func addressText(v *Visit) string {
 		return ""
 	}
 	return "，地址：" + v.Address
+}
+
+// CadenceDays is the visit cadence of a grade in days (visits.cadence:
+// 30d, 30天 or 30), 0 when none; ok is false for a value it cannot read.
+func (p VisitPolicy) CadenceDays(grade string) (days int, ok bool) {
+	v, set := p.Cadence[grade]
+	if !set {
+		return 0, true
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(v), "d"), "天"))
+	return n, err == nil && n > 0
 }

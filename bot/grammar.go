@@ -40,8 +40,10 @@ var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "
 var keyExamples = map[string]string{
 	"来源": "来源:抖音", "需求": "需求:三人沙发", "公司": "公司:杭州某某家居", "微信": "微信:zhang_wx",
 	"等级": "等级:A", "阶段": "阶段:需求确认", "下次": "下次:周五 14:00", "金额": "金额:12800",
-	"原因": "原因:预算不足", "内容": "内容:电话沟通", "类型": "类型:电话", "姓名": "姓名:张先生", "电话": "电话:13800138000",
-	"备注": "备注:周末有空",
+	"原因": "原因:预算不足", "内容": "内容:电话沟通", "姓名": "姓名:张先生", "电话": "电话:13800138000",
+	"备注": "备注:周末有空", "目标": "目标:演示方案", "地址": "地址:文三路100号",
+	"预算": "预算:20万", "决策链": "决策链:王总拍板", "竞品": "竞品:某某家居", "参会": "参会:王总(决策人)",
+	"痛点": "痛点:交期长", "关注点": "关注点:售后", "下一步": "下一步:周五前发方案", "同行": "同行:@李四", "类型": "类型:电话",
 }
 
 // span is a token: rune offsets into the message; phone marks a run found
@@ -1193,6 +1195,7 @@ func (m *msg) mention(s span, lim limits) (string, error) {
 func checkLimits(c *Command, lim limits) error {
 	fields := []struct{ key, v string }{
 		{"来源", c.Source}, {"需求", c.Demand}, {"公司", c.Company}, {"微信", c.Wechat}, {"原因", c.Reason},
+		{"目标", c.Goal}, {"地址", c.Address}, {"预算", c.Report.Budget}, {"决策链", c.Report.DecisionChain}, {"竞品", c.Report.Competitors},
 	}
 	for _, f := range fields {
 		if n := baobei.RuneLen(f.v); n > lim.field {
@@ -1202,7 +1205,7 @@ func checkLimits(c *Command, lim limits) error {
 	if n := baobei.RuneLen(c.CustName); n > lim.name {
 		return baobei.Errorf(baobei.EINVALID, "客户称呼太长（%d个字，最多%d个）。例如 姓名:张先生", n, lim.name)
 	}
-	if n := baobei.RuneLen(c.Content); n > lim.content {
+	if n := baobei.RuneLen(c.Content + c.Report.Text()); n > lim.content {
 		return baobei.Errorf(baobei.EINVALID, "跟进内容太长（%d个字，最多%d个），请分几条发。例如：%s", n, lim.content, examples[CmdFollowUp])
 	}
 	return nil

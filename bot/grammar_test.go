@@ -403,6 +403,8 @@ func TestParseVisits(t *testing.T) {
 		{"拜访 13800138000 后天上午 @李四", CmdVisit, fields{"ref": "13800138000", "phone": "13800138000", "next_at": "2026-11-25T09:00:00+08:00", "target": "李四"}},
 		{"拜访 V3 改到 周五 10:00", CmdVisit, fields{"visit": "V3", "next_at": "2026-11-27T10:00:00+08:00"}},
 		{"拜访 v12 下周一 9点", CmdVisit, fields{"visit": "V12", "next_at": "2026-11-30T09:00:00+08:00"}},
+		{"拜访 #3 明天 14:00 目标:演示 新方案 地址:文三路 100 号", CmdVisit,
+			fields{"ref": "#3", "number": "3", "next_at": "2026-11-24T14:00:00+08:00", "goal": "演示 新方案", "address": "文三路 100 号"}},
 		{"拜访计划", CmdVisits, fields{}},
 		{"取消拜访 V3 原因:客户临时出差", CmdVisitCancel, fields{"visit": "V3", "reason": "客户临时出差"}},
 		{"取消拜访 V3 客户临时出差", CmdVisitCancel, fields{"visit": "V3", "reason": "客户临时出差"}},
@@ -430,7 +432,8 @@ func TestParseVisits(t *testing.T) {
 		c.Report.NextSteps[1].Due == nil || c.Report.NextSteps[1].Due.In(shanghai).Format("01-02") != "11-30" || c.Report.NextSteps[2].Due != nil {
 		t.Errorf("next steps = %+v (%v)", c.Report.NextSteps, err)
 	}
-	for _, in := range []string{"拜访 #3", "拜访 #3 乱写", "拜访 #3 昨天 10:00", "取消拜访 原因:x", "拜访报告 参会:王总", "拜访 同行:李四 #3 明天"} {
+	for _, in := range []string{"拜访 #3", "拜访 #3 乱写", "拜访 #3 昨天 10:00", "取消拜访 原因:x", "拜访报告 参会:王总", "拜访 同行:李四 #3 明天", "拜访 V3 改到 周五 同行:@李四",
+		"拜访 #3 明天 目标:" + strings.Repeat("长", 201), "拜访报告 V3 参会:x 痛点:y 下一步:z 预算:" + strings.Repeat("长", 201)} {
 		if _, err := parse(in); baobei.ErrorCode(err) != baobei.EINVALID {
 			t.Errorf("Parse(%q) = %v, want EINVALID", in, err)
 		}

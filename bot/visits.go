@@ -24,24 +24,38 @@ func (m *msg) visitNo(s span) (int64, bool) {
 	return n, err == nil && n > 0
 }
 
-// visitPlan reads 拜访 #3 明天 14:00 目标:… 同行:@李四, and 拜访 V3 改到 周五 10:00.
+// visitPlan reads 拜访 #3 明天 14:00 目标:… 地址:… 同行:@李四, and 拜访 V3
+// 改到 周五 10:00. The free text after 目标 or 地址 belongs to it (地址:文三路
+// 100 号); the time is the free text between the customer and the keys.
 func (m *msg) visitPlan(c *Command, items []item, lim limits) error {
 	var when []string
-	first := true
+	first, key, cur := true, "", span{}
+	text := map[string]*string{"目标": &c.Goal, "地址": &c.Address}
+	flush := func() {
+		if key != "" {
+			*text[key] = strings.TrimSpace(string(m.orig[cur.start:cur.end]))
+		}
+		key = ""
+	}
 	for _, it := range items {
 		switch {
-		case it.key == "同行":
+		case it.key == "同行" || it.key == "" && m.isMention(it.val):
+			flush()
 			if !m.isMention(it.val) {
 				return baobei.Errorf(baobei.EINVALID, "同行要用 @ 写同事，例如：同行:@李四")
 			}
-			fallthrough
-		case it.key == "" && m.isMention(it.val):
 			name, err := m.mention(it.val, lim)
 			if err != nil {
 				return err
 			}
 			c.Target = name
+		case text[it.key] != nil:
+			flush()
+			key, cur = it.key, it.val
 		case it.key != "":
+			flush()
+		case key != "":
+			cur.end = it.val.end
 		case first:
 			first = false
 			if n, ok := m.visitNo(it.val); ok {
@@ -56,8 +70,12 @@ func (m *msg) visitPlan(c *Command, items []item, lim limits) error {
 			when = append(when, m.raw(it.val))
 		}
 	}
+	flush()
 	if first {
 		return baobei.Errorf(baobei.EINVALID, "要拜访哪个客户？例如：%s", examples[CmdVisit])
+	}
+	if c.Visit > 0 && (c.Target != "" || c.Goal != "" || c.Address != "") {
+		return baobei.Errorf(baobei.EINVALID, "改期只改时间，例如：拜访 V%d 改到 周五 10:00。要换目标、地址或同行，请取消后重新计划。", c.Visit)
 	}
 	if len(when) == 0 {
 		return baobei.Errorf(baobei.EINVALID, "请写拜访时间，例如：%s", examples[CmdVisit])

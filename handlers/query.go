@@ -43,7 +43,7 @@ func (h *Handlers) Todo(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 		return nil, err
 	}
 	day := h.policy.DayStart(req.Now)
-	vs, err := req.Svc.VisitsOf(ctx, req.Actor, day.AddDate(0, 0, -7), day.AddDate(0, 0, 1))
+	vs, err := req.Svc.VisitsOf(ctx, req.Actor, day.AddDate(0, 0, -30), day.AddDate(0, 0, 1)) // reports owed for up to 30 days
 	if err != nil {
 		return nil, err
 	}

@@ -84,14 +84,14 @@ func TestVisitDuties(t *testing.T) {
 	}
 }
 
-// Issue 14 item 6: with visits.cadence_days {A: 20}, an A customer with no
+// Issue 14 item 6: with visits.cadence {A: 20d}, an A customer with no
 // visit planned or made in 20 days is in its owner's digest (and 待办) as
 // a visit to plan; a planned visit settles it.
 func TestVisitCadence(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			p := baobei.DefaultPolicy()
-			p.Visits.CadenceDays = map[string]int{"A": 20}
+			p.Visits.Cadence = map[string]string{"A": "20d"}
 			f := storetest.Seed(t, b, p)
 			t0 := storetest.T0
 			for i, c := range []struct{ phone, name, grade string }{

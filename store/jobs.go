@@ -577,7 +577,8 @@ func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobe
 	}
 	endOfDay := s.policy.DayStart(now).Add(24 * time.Hour)
 	cadence, cargs := "1 = 0", []any(nil) // grades with a visit cadence, not visited within it
-	for g, days := range s.policy.Visits.CadenceDays {
+	for g := range s.policy.Visits.Cadence {
+		days, _ := s.policy.Visits.CadenceDays(g)
 		cadence += " OR (c.grade = ? AND COALESCE(c.last_visit_at, c.owned_since, c.reported_at) <= ?)"
 		cargs = append(cargs, g, ts(now.AddDate(0, 0, -days)))
 	}

@@ -69,6 +69,7 @@ func (s *Store) Stats(ctx context.Context, scope baobei.Scope, from, to time.Tim
 func (s *Store) visitStats(ctx context.Context, st *baobei.Stats, scope baobei.Scope, from, to time.Time) error {
 	user, uargs := scopeWhere("v.user_id", scope)
 	var vs []struct {
+		RepID    int64      `db:"rep_id"`
 		Rep      string     `db:"rep"`
 		Grade    string     `db:"grade"`
 		Status   string     `db:"status"`
@@ -76,17 +77,17 @@ func (s *Store) visitStats(ctx context.Context, st *baobei.Stats, scope baobei.S
 		CheckIn  *time.Time `db:"checkin_at"`
 		Reported *time.Time `db:"reported_at"`
 	}
-	if err := s.q().SelectContext(ctx, &vs, `SELECT u.name AS rep, c.grade, v.status, v.planned_at, v.checkin_at, v.reported_at
+	if err := s.q().SelectContext(ctx, &vs, `SELECT u.id AS rep_id, u.name AS rep, c.grade, v.status, v.planned_at, v.checkin_at, v.reported_at
 		FROM visits v JOIN users u ON u.id = v.user_id JOIN customers c ON c.id = v.customer_id
 		WHERE `+user+` AND v.status <> ? AND v.planned_at >= ? AND v.planned_at < ?`, append(uargs, baobei.VisitCancelled, ts(from), ts(to))...); err != nil {
 		return err
 	}
-	reps, grades := map[string]*baobei.VisitCount{}, map[string]int{}
+	reps, grades := map[int64]*baobei.VisitCount{}, map[string]int{}
 	for _, v := range vs {
-		r := reps[v.Rep]
+		r := reps[v.RepID]
 		if r == nil {
 			r = &baobei.VisitCount{Rep: v.Rep}
-			reps[v.Rep] = r
+			reps[v.RepID] = r
 		}
 		r.Planned++
 		switch baobei.VisitStatus(v.Status) {

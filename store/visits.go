@@ -80,7 +80,7 @@ func (s *Store) PlanVisit(ctx context.Context, now time.Time, actor *baobei.User
 }
 
 // touchVisits sets a customer's last_visit_at: the latest visit planned or
-// made, not cancelled or missed (visits.cadence_days counts from it).
+// made, not cancelled or missed (visits.cadence counts from it).
 func touchVisits(ctx context.Context, tx *sqlx.Tx, customerID int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE customers SET last_visit_at = (SELECT MAX(planned_at) FROM visits
 		WHERE customer_id = ? AND status NOT IN (?, ?)) WHERE id = ?`, customerID, baobei.VisitCancelled, baobei.VisitMissed, customerID)
@@ -163,8 +163,8 @@ func (s *Store) CancelVisit(ctx context.Context, now time.Time, actor *baobei.Us
 func (s *Store) VisitCandidates(ctx context.Context, now time.Time, actor *baobei.User) ([]baobei.Visit, error) {
 	p := s.policy.Visits
 	var vs []baobei.Visit
-	err := s.q().SelectContext(ctx, &vs, visitSelect+`WHERE (v.user_id = ? OR v.companion_id = ?) AND v.status IN (?, ?)
-		AND v.planned_at >= ? AND v.planned_at <= ? ORDER BY v.planned_at, v.id`, actor.ID, actor.ID, baobei.VisitPlanned, baobei.VisitCheckedIn,
+	err := s.q().SelectContext(ctx, &vs, visitSelect+`WHERE (v.user_id = ? OR v.companion_id = ?) AND v.status = ?
+		AND v.planned_at >= ? AND v.planned_at <= ? ORDER BY v.planned_at, v.id`, actor.ID, actor.ID, baobei.VisitPlanned,
 		ts(now.Add(-time.Duration(p.CheckinAfter)*time.Hour)), ts(now.Add(time.Duration(p.CheckinBefore)*time.Hour)))
 	return vs, err
 }
@@ -186,11 +186,11 @@ func (s *Store) CheckIn(ctx context.Context, now time.Time, actor *baobei.User, 
 				v.ID, s.policy.DateTime(v.PlannedAt), s.policy.Visits.CheckinBefore, s.policy.Visits.CheckinAfter, v.ID)
 		}
 		var lat, lng *float64
-		label := address
+		label := clipRunes(address, s.policy.FieldMaxRunes)
 		if loc != nil {
 			lat, lng = &loc.Lat, &loc.Lng
 			if label == "" {
-				label = loc.Label
+				label = clipRunes(loc.Label, s.policy.FieldMaxRunes)
 			}
 		}
 		out, err = updateVisit(ctx, tx, now, actor, v, ActVisitCheckIn, label,
@@ -220,6 +220,9 @@ func (s *Store) ReportVisit(ctx context.Context, now time.Time, actor *baobei.Us
 		if err != nil {
 			return err
 		}
+		if err := baobei.CheckVisitReportable(v, c, actor, now, s.policy); err != nil {
+			return err
+		}
 		f := baobei.FollowUpDraft{Kind: baobei.KindVisit, Content: "拜访报告 V" + strconv.FormatInt(v.ID, 10) + "\n" + r.Text(), Stage: r.Stage, StageExplicit: r.StageExplicit, NextAt: r.FirstDue()}
 		if err := baobei.CheckStage(c, f); err != nil {
 			return err
@@ -229,6 +232,11 @@ func (s *Store) ReportVisit(ctx context.Context, now time.Time, actor *baobei.Us
 		}
 		if err := s.applyFollowUp(ctx, tx, now, actor, c, f); err != nil {
 			return err
+		}
+		if c.Stage.After(f.Stage) {
+			if err := audit(ctx, tx, now, c.ID, actor.ID, ActStageBack, c.OwnerID, c.OwnerID, string(c.Stage)+"→"+string(f.Stage)); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE customers SET budget = CASE WHEN ? = '' THEN budget ELSE ? END,
 			decision_chain = CASE WHEN ? = '' THEN decision_chain ELSE ? END, competitors = CASE WHEN ? = '' THEN competitors ELSE ? END WHERE id = ?`,
@@ -265,23 +273,35 @@ func (s *Store) VisitDuties(ctx context.Context, now time.Time) (int, error) {
 	report := time.Duration(p.ReportHours) * time.Hour
 	escalate := report + time.Duration(p.EscalateHours)*time.Hour
 	open := []any{baobei.VisitPlanned, baobei.VisitCheckedIn, baobei.VisitMissed}
+	remindUntil := now.Add(time.Duration(p.RemindMinutes)*time.Minute + time.Hour)
+	if p.RemindMinutes == 0 {
+		remindUntil = now // no reminders
+	}
 	steps := []struct {
 		where string
 		args  []any
+		still func(v *baobei.Visit) bool // the condition, checked again on the row as the transaction reads it
 		do    func(tx *sqlx.Tx, v *baobei.Visit) error
 	}{
 		{"v.status = ? AND v.reminded_at IS NULL AND v.planned_at >= ? AND v.planned_at < ?",
-			[]any{baobei.VisitPlanned, ts(now), ts(now.Add(time.Duration(p.RemindMinutes)*time.Minute + time.Hour))},
+			[]any{baobei.VisitPlanned, ts(now), ts(remindUntil)},
+			func(v *baobei.Visit) bool {
+				return v.Status == baobei.VisitPlanned && !v.PlannedAt.Before(now) && v.PlannedAt.Before(remindUntil)
+			},
 			func(tx *sqlx.Tx, v *baobei.Visit) error {
 				return s.markVisit(ctx, tx, now, v, "reminded_at", baobei.NoticeVisitSoon(v, s.policy)...)
 			}},
 		{"v.status IN (?, ?, ?) AND v.report_reminded_at IS NULL AND COALESCE(v.checkin_at, v.planned_at) <= ?",
 			append(slices.Clone(open), ts(now.Add(-report))),
+			func(v *baobei.Visit) bool { return v.Status.Open() && !p.ReportDue(v).After(now) },
 			func(tx *sqlx.Tx, v *baobei.Visit) error {
 				return s.markVisit(ctx, tx, now, v, "report_reminded_at", baobei.NoticeVisitReportDue(v, s.policy)...)
 			}},
 		{"v.status IN (?, ?, ?) AND v.escalated_at IS NULL AND COALESCE(v.checkin_at, v.planned_at) <= ?",
 			append(slices.Clone(open), ts(now.Add(-escalate))),
+			func(v *baobei.Visit) bool {
+				return v.Status.Open() && !p.ReportDue(v).Add(time.Duration(p.EscalateHours)*time.Hour).After(now)
+			},
 			func(tx *sqlx.Tx, v *baobei.Visit) error {
 				var ms []baobei.User
 				if v.TeamID != nil {
@@ -293,6 +313,7 @@ func (s *Store) VisitDuties(ctx context.Context, now time.Time) (int, error) {
 				return s.markVisit(ctx, tx, now, v, "escalated_at", baobei.NoticeVisitOverdue(v, ms, s.policy)...)
 			}},
 		{"v.status = ? AND v.planned_at < ?", []any{baobei.VisitPlanned, ts(s.policy.DayStart(now).AddDate(0, 0, -1))},
+			func(v *baobei.Visit) bool { return v.Status == baobei.VisitPlanned },
 			func(tx *sqlx.Tx, v *baobei.Visit) error {
 				if err := done(tx.ExecContext(ctx, "UPDATE visits SET status = ?, version = version + 1 WHERE id = ? AND status = ?",
 					baobei.VisitMissed, v.ID, baobei.VisitPlanned)); err != nil {
@@ -315,6 +336,9 @@ func (s *Store) VisitDuties(ctx context.Context, now time.Time) (int, error) {
 				v, err := getVisit(ctx, tx, vs[i].ID)
 				if err != nil {
 					return err
+				}
+				if !st.still(v) {
+					return errDone // reported, cancelled or moved meanwhile
 				}
 				return st.do(tx, v)
 			})
@@ -347,4 +371,12 @@ func done(res sql.Result, err error) error {
 		return errDone
 	}
 	return err
+}
+
+// clipRunes cuts s to n characters.
+func clipRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }

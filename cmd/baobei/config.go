@@ -88,10 +88,15 @@ func loadConfig(name string, args []string, more ...func(*flag.FlagSet)) (Config
 	path := fl.String("config", envOr("BAOBEI_CONFIG", "baobei.yaml"), "config file (optional)")
 	db := fl.String("db", "", "database: sqlite:///path/baobei.db or mysql://user:pass@tcp(host:3306)/db (env BAOBEI_DB)")
 	addr := fl.String("addr", "", "listen address (env BAOBEI_ADDR)")
-	if err := fl.Parse(args); err != nil {
-		return cfg, err
+	for rest := args; ; { // flags may come before or after the arguments (import FILE --dry-run)
+		if err := fl.Parse(rest); err != nil {
+			return cfg, err
+		}
+		if rest = fl.Args(); len(rest) == 0 {
+			break
+		}
+		cfg.args, rest = append(cfg.args, rest[0]), rest[1:]
 	}
-	cfg.args = fl.Args()
 	if err := readYAML(*path, &cfg); err != nil {
 		return cfg, err
 	}
@@ -388,9 +393,9 @@ func (c *Config) finish() error {
 	if v := p.Visits; v.RemindMinutes < 0 || v.CheckinBefore < 0 || v.CheckinAfter < 1 || v.ReportHours < 1 || v.EscalateHours < 1 {
 		return errors.New("policy.visits: checkin_after_hours, report_hours and escalate_hours must be positive; remind_before_minutes and checkin_before_hours must not be negative")
 	}
-	for g, d := range p.Visits.CadenceDays {
-		if d < 1 {
-			return fmt.Errorf("policy.visits.cadence_days.%s: must be positive", g)
+	for g, v := range p.Visits.Cadence {
+		if _, ok := p.Visits.CadenceDays(g); !ok {
+			return fmt.Errorf("policy.visits.cadence.%s: %q is not a number of days (write 30d)", g, v)
 		}
 	}
 	for _, f := range p.Visits.ReportRequired {

@@ -50,6 +50,9 @@ func testVisitLifecycle(t *testing.T, b Backend) {
 	}
 	_, err = f.S.CheckIn(f.Ctx, T0.Add(2*time.Hour), f.Zhangsan, v.ID, nil, "")
 	wantCode(t, err, baobei.ECONFLICT)
+	if vs, err := f.S.VisitCandidates(f.Ctx, T0.Add(2*time.Hour), f.Lisi); err != nil || len(vs) != 0 {
+		t.Fatalf("candidates after the check-in = %v, %v", vs, err)
+	}
 
 	_, _, err = f.S.ReportVisit(f.Ctx, T0.Add(4*time.Hour), f.Zhangsan, v.ID, baobei.VisitReport{Attendees: "王总"})
 	wantCode(t, err, baobei.EINVALID) // 痛点 and 下一步 are required
@@ -63,6 +66,27 @@ func testVisitLifecycle(t *testing.T, b Backend) {
 	if n := f.Count(t, "SELECT COUNT(*) FROM followups WHERE customer_id = ? AND kind = ?", c.ID, baobei.KindVisit); n != 1 {
 		t.Errorf("拜访 follow-ups = %d, want 1", n)
 	}
+	back := f.plan(t, f.Zhangsan, c.ID, T0.Add(5*time.Hour), nil)
+	_, _, err = f.S.ReportVisit(f.Ctx, T0.Add(4*time.Hour), f.Zhangsan, back.ID, baobei.VisitReport{Attendees: "x", Pains: "y", NextSteps: []baobei.NextStep{{Text: "z"}}})
+	wantCode(t, err, baobei.EINVALID) // before the visit
+	if _, _, err = f.S.ReportVisit(f.Ctx, T0.Add(6*time.Hour), f.Zhangsan, back.ID, baobei.VisitReport{Attendees: "x", Pains: "y",
+		NextSteps: []baobei.NextStep{{Text: "z"}}, Stage: baobei.StageNew, StageExplicit: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = 'stage_back' AND customer_id = ?", c.ID); n != 1 {
+		t.Errorf("stage_back rows after a report moving the stage back = %d, want 1", n)
+	}
+	c2 := f.Report(t, T0, f.Zhangsan, "13800000009", "另一位")
+	gone := f.plan(t, f.Zhangsan, c2.ID, T0.Add(7*time.Hour), nil)
+	if _, err := f.S.Release(f.Ctx, T0.Add(7*time.Hour), f.Zhangsan, baobei.CustomerRef{Number: c2.ID}, "不要了"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = f.S.ReportVisit(f.Ctx, T0.Add(8*time.Hour), f.Zhangsan, gone.ID, baobei.VisitReport{Attendees: "x", Pains: "y", NextSteps: []baobei.NextStep{{Text: "z"}}})
+	wantCode(t, err, baobei.EFORBIDDEN) // released: no longer his
+	if _, err := f.S.CancelVisit(f.Ctx, T0.Add(8*time.Hour), f.Zhangsan, gone.ID, "客户已释放"); err != nil {
+		t.Fatal(err)
+	}
+
 	_, err = f.S.CancelVisit(f.Ctx, T0.Add(5*time.Hour), f.Zhangsan, v.ID, "x")
 	wantCode(t, err, baobei.EINVALID) // reported
 
@@ -84,11 +108,11 @@ func testVisitLifecycle(t *testing.T, b Backend) {
 			t.Fatal(err)
 		}
 	}
-	if got, err := f.S.VisitsOf(f.Ctx, f.Zhangsan, T0, T0.Add(7*24*time.Hour)); err != nil || len(got) != 2 || got[0].ID != m.ID || got[0].Status != baobei.VisitMissed {
+	if got, err := f.S.VisitsOf(f.Ctx, f.Zhangsan, T0, T0.Add(7*24*time.Hour)); err != nil || len(got) != 3 || got[0].ID != m.ID || got[0].Status != baobei.VisitMissed {
 		t.Fatalf("visits = %+v, %v (want V%d missed; cancelled ones left out)", got, err, m.ID)
 	}
-	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action LIKE 'visit_%'"); n != 8 {
-		t.Errorf("visit audit rows = %d, want 8", n) // 3 plans, check-in, report, move, cancel, missed
+	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action LIKE 'visit_%'"); n != 12 {
+		t.Errorf("visit audit rows = %d, want 12", n) // 5 plans, check-in, 2 reports, move, 2 cancels, missed
 	}
 }
 
