@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-jobs bench-e2e build
+.PHONY: run test bench bench-jobs bench-e2e bench-import build
 
 run:
 	go run ./cmd/baobei
@@ -14,6 +14,9 @@ bench-jobs:
 
 bench-e2e:
 	bash scripts/bench-e2e.sh
+
+bench-import:
+	bash scripts/bench-import.sh
 
 build:
 	CGO_ENABLED=0 go build -trimpath -o bin/baobei ./cmd/baobei

@@ -55,64 +55,54 @@ func Run(ctx context.Context, s Store, src Source, now time.Time, p baobei.Polic
 		return sum, err
 	}
 	sum.Unknown = cols.Unknown
-	owners := cachedOwners(s)
 	size := o.Batch
 	if size <= 0 {
 		size = 1000
 	}
-	// A batch holds the valid rows and, in file order, every row's result.
-	// Earlier batches have committed, so the store finds their keys; the
-	// row numbers of the customers this run made name the earlier row. A
-	// dry run commits nothing: it remembers the keys of the rows it would
-	// import instead.
-	type entry struct {
-		res *baobei.ImportResult
-		row int // index in rows, -1 for an invalid or already decided row
-	}
-	var rows []baobei.ImportRow
-	var pending []entry
-	lineOf := map[int64]int{}
-	type seenRow struct {
-		line  int
-		owner string
-	}
-	seen := map[baobei.Key]seenRow{}
-	flush := func() error {
-		stored, err := s.ImportCustomers(ctx, now, rows, o.DryRun)
-		if err != nil {
-			return err
+	// Reading and checking the rows (one goroutine) overlaps with writing
+	// the previous batch (this one). Earlier batches have committed, so the
+	// store finds their keys, and the row numbers of the customers this run
+	// made name the earlier row; a dry run commits nothing, and remembers
+	// the keys of the rows it would import instead.
+	batches := make(chan batch, 2)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- read(ctx, src, cols, now, p, cachedOwners(s), o.Owner, size, batches)
+	}()
+	w := writer{s: s, now: now, p: p, dry: o.DryRun, report: report, sum: &sum, lineOf: map[int64]int{}, seen: map[baobei.Key]seenRow{}}
+	for b := range batches {
+		if err := w.write(ctx, b); err != nil {
+			cancel()
+			for range batches { // let the reader stop
+			}
+			return sum, err
 		}
-		for _, e := range pending {
-			r := e.res
-			if e.row >= 0 {
-				*r = stored[e.row]
-			}
-			switch {
-			case r.Status == baobei.ImportDuplicate && lineOf[r.CustomerID] > 0:
-				r.DupOfLine = lineOf[r.CustomerID]
-			case r.Status == baobei.ImportImported && o.DryRun:
-				for _, k := range rows[e.row].Draft.Keys(p) {
-					seen[k] = seenRow{r.Line, r.Owner}
-				}
-				r.CustomerID = 0
-			case r.Status == baobei.ImportImported:
-				lineOf[r.CustomerID] = r.Line
-			}
-			sum.count(r.Status)
-			if err := report(*r); err != nil {
-				return err
-			}
-		}
-		rows, pending = rows[:0], pending[:0]
-		return nil
 	}
-	earlier := func(row baobei.ImportRow) *baobei.ImportResult {
-		for _, k := range row.Draft.Keys(p) {
-			if e, ok := seen[k]; ok {
-				return &baobei.ImportResult{Line: row.Line, Status: baobei.ImportDuplicate, Key: baobei.KeyLabel(k.Kind), DupOfLine: e.line, Owner: e.owner}
-			}
+	return sum, <-readErr
+}
+
+// batch is a run of rows in file order: every row's result (to fill in)
+// and the valid rows for the store.
+type batch struct {
+	results []*baobei.ImportResult
+	rows    []baobei.ImportRow
+	index   []int // index in rows of each result, -1 when it is decided (invalid)
+}
+
+// read turns the data rows into batches of size rows.
+func read(ctx context.Context, src Source, cols Columns, now time.Time, p baobei.Policy, owners Owners, owner *baobei.User, size int, out chan<- batch) error {
+	var b batch
+	send := func() bool {
+		select {
+		case out <- b:
+			b = batch{}
+			return true
+		case <-ctx.Done():
+			return false
 		}
-		return nil
 	}
 	for line := 2; ; line++ {
 		rec, err := src.Next()
@@ -120,29 +110,98 @@ func Run(ctx context.Context, s Store, src Source, now time.Time, p baobei.Polic
 			break
 		}
 		if err != nil {
-			return sum, fmt.Errorf("第 %d 行：%w", line, err)
+			return fmt.Errorf("第 %d 行：%w", line, err)
 		}
 		if blank(rec) {
 			continue
 		}
-		sum.Rows++
-		row, bad := cols.Row(ctx, line, rec, now, p, owners, o.Owner)
-		if bad == nil {
-			bad = earlier(row)
-		}
+		row, bad := cols.Row(ctx, line, rec, now, p, owners, owner)
 		if bad != nil {
-			pending = append(pending, entry{bad, -1})
+			b.results, b.index = append(b.results, bad), append(b.index, -1)
 		} else {
-			rows = append(rows, row)
-			pending = append(pending, entry{&baobei.ImportResult{Line: line}, len(rows) - 1})
+			b.rows = append(b.rows, row)
+			b.results, b.index = append(b.results, &baobei.ImportResult{Line: line}), append(b.index, len(b.rows)-1)
 		}
-		if len(pending) >= size {
-			if err := flush(); err != nil {
-				return sum, err
-			}
+		if len(b.results) >= size && !send() {
+			return ctx.Err()
 		}
 	}
-	return sum, flush()
+	if len(b.results) > 0 && !send() {
+		return ctx.Err()
+	}
+	return nil
+}
+
+type seenRow struct {
+	line  int
+	owner string
+}
+
+// writer stores the batches and reports their rows.
+type writer struct {
+	s      Store
+	now    time.Time
+	p      baobei.Policy
+	dry    bool
+	report func(baobei.ImportResult) error
+	sum    *Summary
+	lineOf map[int64]int          // customers this run made → their row
+	seen   map[baobei.Key]seenRow // dry run: keys of the rows it would import
+}
+
+func (w *writer) write(ctx context.Context, b batch) error {
+	rows := b.rows
+	if w.dry { // a row whose key an earlier batch would have taken
+		rows = nil
+		for k, i := range b.index {
+			if i < 0 {
+				continue
+			}
+			if dup := w.earlier(b.rows[i]); dup != nil {
+				*b.results[k], b.index[k] = *dup, -1
+				continue
+			}
+			b.index[k] = len(rows)
+			rows = append(rows, b.rows[i])
+		}
+	}
+	stored, err := w.s.ImportCustomers(ctx, w.now, rows, w.dry)
+	if err != nil {
+		return err
+	}
+	for k, r := range b.results {
+		if i := b.index[k]; i >= 0 {
+			*r = stored[i]
+		}
+		switch {
+		case r.Status == baobei.ImportDuplicate && w.lineOf[r.CustomerID] > 0:
+			r.DupOfLine = w.lineOf[r.CustomerID]
+		case r.Status == baobei.ImportImported && w.dry:
+			for _, key := range rows[b.index[k]].Draft.Keys(w.p) {
+				w.seen[key] = seenRow{r.Line, r.Owner}
+			}
+			r.CustomerID = 0
+		case r.Status == baobei.ImportImported:
+			w.lineOf[r.CustomerID] = r.Line
+		}
+		w.sum.Rows++
+		w.sum.count(r.Status)
+		if err := w.report(*r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// earlier is the duplicate result of a row whose key a row the dry run
+// would import has.
+func (w *writer) earlier(row baobei.ImportRow) *baobei.ImportResult {
+	for _, k := range row.Draft.Keys(w.p) {
+		if e, ok := w.seen[k]; ok {
+			return &baobei.ImportResult{Line: row.Line, Status: baobei.ImportDuplicate, Key: baobei.KeyLabel(k.Kind), DupOfLine: e.line, Owner: e.owner}
+		}
+	}
+	return nil
 }
 
 func (s *Summary) count(status string) {

@@ -96,20 +96,23 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, p baobei.Policy, batch []*repo
 // freeJobs drops the jobs with a key that exists or that an earlier job of
 // the batch uses.
 func freeJobs(ctx context.Context, tx *sqlx.Tx, batch []*reportJob) ([]*reportJob, error) {
-	var where []byte
-	var args []any
+	byKind := map[string][]any{} // one indexed IN per key kind
 	for _, j := range batch {
 		for _, k := range j.keys {
-			if len(args) > 0 {
-				where = append(where, " OR "...)
-			}
-			where = append(where, "(kind = ? AND value = ?)"...)
-			args = append(args, k.Kind, k.Value)
+			byKind[k.Kind] = append(byKind[k.Kind], k.Value)
 		}
 	}
 	var taken []baobei.Key
-	if err := tx.SelectContext(ctx, &taken, "SELECT kind, value FROM customer_keys WHERE "+string(where), args...); err != nil {
-		return nil, err
+	for kind, values := range byKind {
+		q, args, err := sqlx.In("SELECT kind, value FROM customer_keys WHERE kind = ? AND value IN (?)", kind, values)
+		if err != nil {
+			return nil, err
+		}
+		var some []baobei.Key
+		if err := tx.SelectContext(ctx, &some, q, args...); err != nil {
+			return nil, err
+		}
+		taken = append(taken, some...)
 	}
 	used := map[baobei.Key]bool{}
 	for _, k := range taken {
