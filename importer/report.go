@@ -38,9 +38,9 @@ func ReportRow(r baobei.ImportResult) []string {
 	return []string{strconv.Itoa(r.Line), StatusLabel(r.Status), num(r.CustomerID, "#"), r.Owner, r.Key, num(int64(r.DupOfLine), ""), r.Column, r.Reason}
 }
 
-// ReportWriter writes the report as CSV (UTF-8 with BOM, which Excel opens
-// as such) or, for a .xlsx path, as a streamed sheet.
-type ReportWriter struct {
+// Table writes rows as CSV (UTF-8 with BOM, which Excel opens as such) or,
+// for a .xlsx path, as a streamed sheet: the import report and the export.
+type Table struct {
 	csv  *csv.Writer
 	file *os.File
 	xlsx *excelize.File
@@ -49,9 +49,21 @@ type ReportWriter struct {
 	row  int
 }
 
+// ReportWriter is the import report: one row per input row.
+type ReportWriter struct{ *Table }
+
 // CreateReport creates the report at path.
 func CreateReport(path string) (*ReportWriter, error) {
-	w := &ReportWriter{path: path}
+	t, err := CreateTable(path, ReportHeader)
+	return &ReportWriter{t}, err
+}
+
+// Add writes one result.
+func (w *ReportWriter) Add(r baobei.ImportResult) error { return w.Write(ReportRow(r)) }
+
+// CreateTable creates the file at path with its header row.
+func CreateTable(path string, header []string) (*Table, error) {
+	w := &Table{path: path}
 	if strings.EqualFold(filepath.Ext(path), ".xlsx") {
 		w.xlsx = excelize.NewFile()
 		sw, err := w.xlsx.NewStreamWriter("Sheet1")
@@ -67,13 +79,11 @@ func CreateReport(path string) (*ReportWriter, error) {
 		f.WriteString("\ufeff")
 		w.file, w.csv = f, csv.NewWriter(f)
 	}
-	return w, w.write(ReportHeader)
+	return w, w.Write(header)
 }
 
-// Add writes one result.
-func (w *ReportWriter) Add(r baobei.ImportResult) error { return w.write(ReportRow(r)) }
-
-func (w *ReportWriter) write(rec []string) error {
+// Write writes one row.
+func (w *Table) Write(rec []string) error {
 	if w.csv != nil {
 		return w.csv.Write(rec)
 	}
@@ -90,7 +100,7 @@ func (w *ReportWriter) write(rec []string) error {
 }
 
 // Close finishes the file.
-func (w *ReportWriter) Close() error {
+func (w *Table) Close() error {
 	if w.csv != nil {
 		w.csv.Flush()
 		if err := w.csv.Error(); err != nil {

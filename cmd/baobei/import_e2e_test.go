@@ -38,6 +38,15 @@ func TestImportCLI(t *testing.T) {
 				t.Fatalf("report: %v", err)
 			}
 			wantHas(t, cli(csv), "导入 0 · 重复 3 · 无效 1")
+			var exp bytes.Buffer
+			exported := filepath.Join(dir, "导出.csv")
+			if err := exportCmd(context.Background(), []string{"--db", dsn, "--team", "销售一组", "--format", "csv", "--out", exported}, &exp); err != nil {
+				t.Fatal(err)
+			}
+			wantHas(t, exp.String(), "已导出 2 位客户到 "+exported) // 王总 (张三) and 李女士 (李四), both of 销售一组
+			if err := exportCmd(context.Background(), []string{"--db", dsn, "--team", "没有这组"}, &exp); err == nil {
+				t.Error("an unknown team exported")
+			}
 			var out bytes.Buffer
 			if err := importCmd(context.Background(), []string{filepath.Join(dir, "x.pdf"), "--db", dsn}, &out); err == nil || !strings.Contains(err.Error(), "只支持") {
 				t.Errorf("a pdf: %v", err)

@@ -4,6 +4,7 @@
 //	baobei migrate [--db DSN]
 //	baobei webhook add --url URL --events customer.won,… | list | remove ID | test ID
 //	baobei import FILE.xlsx|FILE.csv [--dry-run] [--sheet NAME] [--owner UID] [--report OUT.xlsx|OUT.csv]
+//	baobei export [--team NAME] [--format xlsx|csv] [--out FILE]
 package main
 
 import (
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string) error {
 		return webhookCmd(ctx, args, os.Stdout)
 	case "import":
 		return importCmd(ctx, args, os.Stdout)
+	case "export":
+		return exportCmd(ctx, args, os.Stdout)
 	}
 	cfg, err := loadConfig(sub, args)
 	if err != nil {
@@ -59,7 +62,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	return fmt.Errorf("unknown command %q: use serve, migrate, webhook or import", sub)
+	return fmt.Errorf("unknown command %q: use serve, migrate, webhook, import or export", sub)
 }
 
 // serve runs the HTTP server, the worker, the pusher, the DingTalk stream

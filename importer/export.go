@@ -1,0 +1,56 @@
+package importer
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"baobei"
+	"baobei/store"
+)
+
+// ExportHeader is the first row of an export. The columns baobei import
+// reads come first, under the headers it reads (负责人 as the uid), so an
+// export imports again.
+var ExportHeader = []string{"客户名称", "手机", "微信", "公司", "来源", "需求", "等级", "阶段", "负责人", "报备时间", "下次跟进",
+	"编号", "归属", "负责人姓名", "团队", "保护期至", "跟进次数", "最近跟进", "金额", "流失原因"}
+
+// Export writes every customer (of one team when teamID is set) to path
+// (.xlsx or .csv), streaming, and returns how many.
+func Export(ctx context.Context, s *store.Store, p baobei.Policy, teamID *int64, path string) (int, error) {
+	t, err := CreateTable(path, ExportHeader)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = s.Export(ctx, teamID, func(r *store.ExportRow) error {
+		n++
+		return t.Write(exportCells(r, p.Loc))
+	})
+	if cerr := t.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+func exportCells(r *store.ExportRow, loc *time.Location) []string {
+	c := &r.Customer
+	at := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(loc).Format("2006-01-02 15:04")
+	}
+	amount := ""
+	if c.AmountCents != 0 {
+		amount = baobei.FormatCents(c.AmountCents)
+	}
+	return []string{c.Name, c.Phone, c.Wechat, c.Company, c.Source, c.Demand, c.Grade, string(c.Stage), c.OwnerUID,
+		at(&c.ReportedAt), at(c.NextFollowupAt), strconv.FormatInt(c.ID, 10), statusLabel(c.Status), c.OwnerName, r.TeamName,
+		at(c.ProtectedUntil), strconv.Itoa(r.FollowUps), at(c.LastFollowupAt), amount, c.LostReason}
+}
+
+func statusLabel(s baobei.Status) string {
+	return map[baobei.Status]string{baobei.StatusOwned: "跟进中", baobei.StatusPool: "公海", baobei.StatusWon: "已成交",
+		baobei.StatusPending: "待审批", baobei.StatusRejected: "已驳回"}[s]
+}

@@ -1,0 +1,75 @@
+package importer_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"baobei"
+	"baobei/importer"
+	"baobei/store/storetest"
+)
+
+// Issue 13 item 2: an export holds every customer (or a team's) with its
+// follow-up count, and imports again: into an empty store as it was, into
+// its own as duplicates.
+func TestExportRoundTrip(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx, dir, p := context.Background(), t.TempDir(), baobei.DefaultPolicy()
+			f := storetest.Seed(t, b, p)
+			c := f.Report(t, storetest.T0, f.Zhangsan, "13800138000", "张先生")
+			if _, err := f.S.FollowUp(ctx, storetest.T0, f.Zhangsan, baobei.CustomerRef{Number: c.ID}, baobei.FollowUpDraft{Content: "电话沟通"}); err != nil {
+				t.Fatal(err)
+			}
+			f.Report(t, storetest.T0, f.Sunqi, "13900139000", "孙总")
+			all := filepath.Join(dir, "all.csv")
+			if n, err := importer.Export(ctx, f.S, p, nil, all); err != nil || n != 2 {
+				t.Fatalf("export: %d %v", n, err)
+			}
+			rows := readAll(t, all)
+			if len(rows) != 3 || rows[1][0] != "张先生" || rows[1][8] != "zhangsan" || rows[1][14] != "销售一组" || rows[1][16] != "1" || rows[1][17] == "" {
+				t.Fatalf("export rows: %q", rows)
+			}
+			team := *f.Zhangsan.TeamID
+			if n, err := importer.Export(ctx, f.S, p, &team, filepath.Join(dir, "team.xlsx")); err != nil || n != 1 {
+				t.Fatalf("team export: %d %v", n, err)
+			}
+			g := storetest.Seed(t, b, p)
+			for _, tc := range []struct {
+				fx        *storetest.Fixture
+				imp, dups int
+			}{{g, 2, 0}, {f, 0, 2}} {
+				src, err := importer.Open(all, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				sum, err := importer.Run(ctx, tc.fx.S, src, storetest.T0, p, importer.Options{}, func(baobei.ImportResult) error { return nil })
+				src.Close()
+				if err != nil || sum.Imported != tc.imp || sum.Duplicates != tc.dups || sum.Invalid != 0 {
+					t.Fatalf("import of the export: %+v %v", sum, err)
+				}
+			}
+			if cs, _ := g.S.FindCustomers(ctx, baobei.CustomerRef{Phone: "13800138000"}); len(cs) != 1 || cs[0].OwnerUID != "zhangsan" {
+				t.Fatalf("round trip: %+v", cs)
+			}
+		})
+	}
+}
+
+func readAll(t *testing.T, path string) [][]string {
+	t.Helper()
+	src, err := importer.Open(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var rows [][]string
+	for {
+		r, err := src.Next()
+		if err != nil {
+			return rows
+		}
+		rows = append(rows, append([]string(nil), r...))
+	}
+}

@@ -1,0 +1,43 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"baobei"
+)
+
+// ExportRow is a customer as baobei export writes it.
+type ExportRow struct {
+	baobei.Customer
+	FollowUps int    `db:"followups"`
+	TeamName  string `db:"team_name"`
+}
+
+// Export streams every customer (of the owners of teamID, when set) in id
+// order to fn.
+func (s *Store) Export(ctx context.Context, teamID *int64, fn func(*ExportRow) error) error {
+	q := strings.Replace(customerSelect, "FROM customers c ",
+		", (SELECT COUNT(*) FROM followups f WHERE f.customer_id = c.id) AS followups, COALESCE(t.name, '') AS team_name\n\tFROM customers c ", 1) +
+		"LEFT JOIN teams t ON t.id = u.team_id "
+	var args []any
+	if teamID != nil {
+		q += "WHERE u.team_id = ? "
+		args = append(args, *teamID)
+	}
+	rows, err := s.db.QueryxContext(ctx, q+"ORDER BY c.id", args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r ExportRow
+		if err := rows.StructScan(&r); err != nil {
+			return err
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
