@@ -231,6 +231,12 @@ func CheckAmount(c *Customer, actor *User, cents int64, reason string) *Error {
 	return nil
 }
 
+// ParseGrade reads a grade as typed or written in a sheet: A, b, Ａ, A级.
+func ParseGrade(v string) (string, bool) {
+	g := strings.ToUpper(strings.TrimSuffix(strings.TrimSpace(FoldWidth(v)), "级"))
+	return g, g == "A" || g == "B" || g == "C"
+}
+
 // GradeLabel names a grade in a reply or an audit row; no grade is 未定级.
 func GradeLabel(g string) string {
 	if g == "" {

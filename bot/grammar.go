@@ -686,10 +686,7 @@ func setValue(c *Command, key, f string, now time.Time, loc *time.Location) erro
 }
 
 // gradeOf reads a grade: A, b, Ａ, A级.
-func gradeOf(v string) (string, bool) {
-	g := strings.ToUpper(strings.TrimSuffix(strings.TrimSpace(baobei.FoldWidth(v)), "级"))
-	return g, g == "A" || g == "B" || g == "C"
-}
+func gradeOf(v string) (string, bool) { return baobei.ParseGrade(v) }
 
 func stageList() string {
 	names := make([]string, len(baobei.Stages))

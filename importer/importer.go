@@ -234,9 +234,10 @@ func (c Columns) Row(ctx context.Context, line int, row []string, now time.Time,
 	if baobei.RuneLen(r.Draft.Demand) > p.ContentMaxRunes {
 		return bad(FDemand, "太长（最多 %d 个字）", p.ContentMaxRunes)
 	}
-	if g := strings.ToUpper(strings.TrimSuffix(baobei.FoldWidth(get(FGrade)), "级")); g != "" {
-		if g != "A" && g != "B" && g != "C" {
-			return bad(FGrade, "等级“%s”只能是 A、B 或 C", get(FGrade))
+	if v := get(FGrade); v != "" {
+		g, ok := baobei.ParseGrade(v)
+		if !ok {
+			return bad(FGrade, "等级“%s”只能是 A、B 或 C", v)
 		}
 		r.Draft.Grade = g
 	}
