@@ -102,6 +102,7 @@ type Customer struct {
 	DecisionChain  string     `db:"decision_chain"` // …
 	Competitors    string     `db:"competitors"`    // …
 	LastVisitAt    *time.Time `db:"last_visit_at"`  // the latest visit planned or made
+	Region         string     `db:"region"`         // city or address of a lead, for assignment
 	Version        int64      `db:"version"`
 
 	// Filled by queries that join the owners; not columns of customers.
@@ -179,6 +180,7 @@ type Loss struct {
 // CustomerDraft is what a report carries before it is stored.
 type CustomerDraft struct {
 	Name, Phone, Wechat, Company, Source, Demand, Grade string
+	Region                                              string // city or address (leads and imports)
 }
 
 // Key kinds of customer_keys; the unique index on (kind, value) decides

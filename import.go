@@ -11,6 +11,7 @@ type ImportRow struct {
 	ReportedAt *time.Time // the sheet's report time, kept for statistics; nil: the import's
 	Stage      Stage      // "" is 新线索
 	NextAt     *time.Time // 下次跟进
+	Via        string     // a lead from outside chat: who sent it (audit action lead, not import)
 }
 
 // Import outcomes.

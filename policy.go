@@ -4,23 +4,24 @@ import "time"
 
 // Policy holds every business rule that a company may tune in baobei.yaml.
 type Policy struct {
-	ProtectionDays  int            `yaml:"protection_days"`    // 保护期 from report or claim
-	MaxHeld         int            `yaml:"max_held"`           // customers held at once, not counting 已成交
-	MaxClaimsPerDay int            `yaml:"max_claims_per_day"` // claims from the pool per calendar day
-	ReclaimCooldown int            `yaml:"reclaim_cooldown_days"`
-	NameMaxRunes    int            `yaml:"name_max"`
-	ContentMaxRunes int            `yaml:"content_max"`
-	FieldMaxRunes   int            `yaml:"field_max"`        // source, demand, company, wechat, reason
-	CompanySuffixes []string       `yaml:"company_suffixes"` // stripped from company names on top of the built-in list
-	Approval        ApprovalPolicy `yaml:"approval"`
-	StaleDays       map[string]int `yaml:"stale_days"`           // no follow-up for this many days is stale, by grade
-	StaleDefault    int            `yaml:"stale_default"`        // …for customers without a grade
-	IdleRelease     map[string]int `yaml:"idle_release_days"`    // released after this many days without a follow-up, by grade
-	IdleDefault     int            `yaml:"idle_release_default"` // …for customers without a grade
-	MaxLocks        int            `yaml:"max_locks"`            // locked customers per rep
-	WarnDays        int            `yaml:"warn_days"`            // an owner is warned this many days before a release rule takes a customer
-	Visits          VisitPolicy    `yaml:"visits"`
-	Loc             *time.Location `yaml:"-"` // dates in replies and chat input; from config timezone
+	ProtectionDays  int              `yaml:"protection_days"`    // 保护期 from report or claim
+	MaxHeld         int              `yaml:"max_held"`           // customers held at once, not counting 已成交
+	MaxClaimsPerDay int              `yaml:"max_claims_per_day"` // claims from the pool per calendar day
+	ReclaimCooldown int              `yaml:"reclaim_cooldown_days"`
+	NameMaxRunes    int              `yaml:"name_max"`
+	ContentMaxRunes int              `yaml:"content_max"`
+	FieldMaxRunes   int              `yaml:"field_max"`        // source, demand, company, wechat, reason
+	CompanySuffixes []string         `yaml:"company_suffixes"` // stripped from company names on top of the built-in list
+	Approval        ApprovalPolicy   `yaml:"approval"`
+	StaleDays       map[string]int   `yaml:"stale_days"`           // no follow-up for this many days is stale, by grade
+	StaleDefault    int              `yaml:"stale_default"`        // …for customers without a grade
+	IdleRelease     map[string]int   `yaml:"idle_release_days"`    // released after this many days without a follow-up, by grade
+	IdleDefault     int              `yaml:"idle_release_default"` // …for customers without a grade
+	MaxLocks        int              `yaml:"max_locks"`            // locked customers per rep
+	WarnDays        int              `yaml:"warn_days"`            // an owner is warned this many days before a release rule takes a customer
+	Visits          VisitPolicy      `yaml:"visits"`
+	Assignment      AssignmentPolicy `yaml:"assignment"`
+	Loc             *time.Location   `yaml:"-"` // dates in replies and chat input; from config timezone
 }
 
 // DefaultPolicy returns the defaults documented in the README.
@@ -42,6 +43,7 @@ func DefaultPolicy() Policy {
 		MaxLocks:        10,
 		WarnDays:        3,
 		Visits:          DefaultVisitPolicy(),
+		Assignment:      AssignmentPolicy{Strategy: RoundRobin},
 	}
 }
 

@@ -311,3 +311,43 @@ func CheckLock(c *Customer, actor *User, lock bool, ownerLocks int, now time.Tim
 	}
 	return nil
 }
+
+// CheckAssign decides whether actor may give c to `to` by hand (分配): c
+// must be in the pool; a manager gives to someone of their team, an admin
+// to anyone; `to` must be active and not away.
+func CheckAssign(c *Customer, actor, to *User, now time.Time, p Policy) *Error {
+	if err := checkSettled(c, actor); err != nil {
+		return err
+	}
+	switch {
+	case actor.Role != RoleManager && actor.Role != RoleAdmin:
+		return Errorf(EFORBIDDEN, "分配客户需要经理或管理员操作。想要公海客户请发「领取 #%d」。", c.ID)
+	case c.Status == StatusWon:
+		return Errorf(EINVALID, "#%d %s 已成交，一直归 %s，不能分配。", c.ID, c.Name, ownerLabel(c))
+	case !to.Active:
+		return Errorf(EINVALID, "%s 已停用，不能接收客户。请换一位同事。", to.Name)
+	case to.AwayUntil != nil && to.AwayUntil.After(now):
+		return Errorf(EINVALID, "%s 请假到 %s，暂不能分配。请换一位同事，或先发「销假 @%s」。", to.Name, p.Away(*to.AwayUntil), to.Name)
+	case actor.Role == RoleManager && !actor.SameTeam(to.TeamID):
+		return Errorf(EFORBIDDEN, "%s 不在你的团队，只能分配给本团队同事。跨团队请联系管理员。", to.Name)
+	}
+	if _, owned := c.Owner(now); owned {
+		return Errorf(EINVALID, "#%d 在 %s 名下，不能分配。要换负责人请发「转移 #%d @%s 原因:…」。", c.ID, ownerLabel(c), c.ID, to.Name)
+	}
+	return nil
+}
+
+// CheckReassign decides whether actor may hand c on (转派): only its
+// owner, and only a customer given to them by assignment.
+func CheckReassign(c *Customer, actor *User, now time.Time, assigned bool) *Error {
+	if err := checkSettled(c, actor); err != nil {
+		return err
+	}
+	if owner, owned := c.Owner(now); !owned || owner != actor.ID || c.Status == StatusWon {
+		return Errorf(EFORBIDDEN, "#%d 不在你名下（或已成交），不能转派。发「我的客户」查看你的客户。", c.ID)
+	}
+	if !assigned {
+		return Errorf(EINVALID, "只有系统分配给你的线索可以转派。#%d 要换人请联系经理「转移」，不再跟进可发「释放 #%d」。", c.ID, c.ID)
+	}
+	return nil
+}

@@ -247,6 +247,11 @@ type Service interface {
 	Stats(ctx context.Context, scope Scope, from, to time.Time) (*Stats, error)
 	Status(ctx context.Context) (*SystemStatus, error)
 	SetLock(ctx context.Context, now time.Time, actor *User, ref CustomerRef, lock bool) (*Customer, error)
+	// Assign gives a pool customer to a rep by hand (分配); Reassign hands an
+	// assigned lead on (转派); SetAway sets or ends a leave (请假 days, 销假 0).
+	Assign(ctx context.Context, now time.Time, actor *User, ref CustomerRef, to *User, card LeadCard) (*AssignResult, error)
+	Reassign(ctx context.Context, now time.Time, actor *User, ref CustomerRef, card LeadCard) (*AssignResult, error)
+	SetAway(ctx context.Context, now time.Time, actor, u *User, days int) (*User, error)
 	// Release returns a customer to the pool by hand (释放), reason "manual".
 	Release(ctx context.Context, now time.Time, actor *User, ref CustomerRef, reason string) (*Customer, error)
 }

@@ -1,5 +1,7 @@
 package baobei
 
+import "time"
+
 // Role decides what a user sees and may do.
 type Role string
 
@@ -18,6 +20,8 @@ type User struct {
 	Role   Role   `db:"role"`
 	TeamID *int64 `db:"team_id"`
 	Active bool   `db:"active"`
+	// AwayUntil: on leave (请假) until then; leads are not assigned to them.
+	AwayUntil *time.Time `db:"away_until"`
 }
 
 // Team is a group of reps with a manager and a group chat.

@@ -20,7 +20,7 @@ const (
 	EventCustomerTransferred = "customer.transferred"
 	EventFollowUpCreated     = "followup.created"
 	EventVisitReported       = "visit.reported"
-	EventLeadAssigned        = "lead.assigned" // reserved for lead assignment; nothing emits it yet
+	EventLeadAssigned        = "lead.assigned" // a lead or pool customer given to a rep (auto, 转派, by hand)
 	EventWebhookTest         = "webhook.test"  // sent by `baobei webhook test` only
 )
 

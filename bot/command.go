@@ -41,6 +41,10 @@ const (
 	CmdCheckIn     = "checkin"      // 签到 [V3] [地址:…], or a location message
 	CmdVisitReport = "visit_report" // 拜访报告 V3 参会:… 痛点:… 下一步:…
 	CmdVisitStats  = "visit_stats"  // 拜访统计 (managers): the team's last 4 weeks
+	CmdAssign      = "assign"       // 分配 #3 @李四 (managers): a pool customer by hand
+	CmdReassign    = "reassign"     // 转派 #3: an assigned lead handed on by its owner
+	CmdAway        = "away"         // 请假 [@张三] 3天: no leads assigned meanwhile
+	CmdBack        = "back"         // 销假 [@张三]
 	CmdUnknown     = "unknown"
 )
 
@@ -61,7 +65,7 @@ type Command struct {
 	Amount        *int64              // 金额: in cents (分)
 	Reason        string              // 原因:
 	Days          int                 // N天 (延期)
-	Target        string              // @someone: the receiving user of 转移 / 交接
+	Target        string              // @someone: the receiving user of 转移 / 交接 / 分配, the user of 请假 / 销假
 	Ref           string              // how the customer (or, for 交接, the giving user) was named
 	Number        int64               // Ref as a short customer number (#3, 3), or the approval number of 同意 / 驳回
 	Topic         string              // 帮助 <word>: the name of the command asked about

@@ -60,6 +60,10 @@ type Handlers interface {
 	CheckIn(context.Context, *Request) (*Reply, error)
 	VisitReport(context.Context, *Request) (*Reply, error)
 	VisitStats(context.Context, *Request) (*Reply, error)
+	Assign(context.Context, *Request) (*Reply, error)
+	Reassign(context.Context, *Request) (*Reply, error)
+	Away(context.Context, *Request) (*Reply, error)
+	Back(context.Context, *Request) (*Reply, error)
 }
 
 var (
@@ -169,6 +173,26 @@ var Commands = []Spec{
 		Summary: "把一个人的全部客户交给另一个人",
 		Detail:  "先写交出的人，再写接收的人；交出人名下的客户全部转给接收人，保留下次跟进时间，双方都会收到清单。可以超过接收人的持有上限，回复会提醒。",
 		parse:   (*msg).handover},
+	{Name: CmdAssign, Words: []string{"分配"}, Run: Handlers.Assign, Roles: managers,
+		Example: "分配 #3 @李四",
+		Summary: "把公海客户分配给同事",
+		Detail:  "经理分配给本团队同事、管理员分配给任何人；同事获得新的保护期并收到线索卡片。已有负责人的客户请用「转移」。新线索按 policy.assignment 自动分配，没人可分时进公海，由经理分配。",
+		parse:   onCustomer((*msg).target)},
+	{Name: CmdReassign, Words: []string{"转派"}, Run: Handlers.Reassign,
+		Example: "转派 #3",
+		Summary: "把分配给你的线索转给组里其他同事",
+		Detail:  "只有系统或经理分配给你的线索可以转派；系统按团队的分配规则另选一位同事，他会收到线索卡片。",
+		parse:   onCustomer((*msg).ignoreRest)},
+	{Name: CmdAway, Words: []string{"请假"}, Run: Handlers.Away,
+		Example: "请假 3天",
+		Summary: "请假期间不给你分配新线索",
+		Detail:  "写天数（1 到 90），从今天算起；经理可以替本团队同事请假：请假 @张三 3天。名下客户不受影响，到期自动恢复，提前回来发「销假」。",
+		parse:   (*msg).away},
+	{Name: CmdBack, Words: []string{"销假"}, Run: Handlers.Back,
+		Example: "销假",
+		Summary: "结束请假，恢复分配新线索",
+		Detail:  "结束你的请假；经理可以替本团队同事销假：销假 @张三。",
+		parse:   (*msg).away},
 	{Name: CmdExtend, Words: []string{"延期"}, Run: Handlers.Extend,
 		Example: "延期 #3 15天 原因:等装修完工",
 		Summary: "申请延长保护期（需审批）",

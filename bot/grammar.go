@@ -1133,8 +1133,8 @@ func (m *msg) target(c *Command, items []item, ri int, lim limits) error {
 		if i == ri || it.key != "" {
 			continue
 		}
-		if c.Name == CmdTransfer && slices.Contains([]string{"给", "转给", "交给", "到", "转到"}, m.text(it.val)) {
-			continue // 转移 #3 给 @李四
+		if c.Name != CmdClaim && slices.Contains([]string{"给", "转给", "交给", "到", "转到"}, m.text(it.val)) {
+			continue // 转移 #3 给 @李四, 分配 #3 给 @李四
 		}
 		if c.Name == CmdClaim || !m.isMention(it.val) || c.Target != "" {
 			return baobei.Errorf(baobei.EINVALID, "没看懂“%s”。例如：%s", m.raw(it.val), examples[c.Name])
@@ -1145,8 +1145,36 @@ func (m *msg) target(c *Command, items []item, ri int, lim limits) error {
 		}
 		c.Target = name
 	}
-	if c.Name == CmdTransfer && c.Target == "" {
-		return baobei.Errorf(baobei.EINVALID, "要转给谁？请用 @ 写上接收人，例如：转移 %s @李四", c.Ref)
+	if c.Name != CmdClaim && c.Target == "" {
+		return baobei.Errorf(baobei.EINVALID, "要给谁？请用 @ 写上接收人，例如：%s %s @李四", specs[c.Name].Words[0], c.Ref)
+	}
+	return nil
+}
+
+// away reads 请假 [@张三] 3天 and 销假 [@张三]: whose leave (nobody
+// named: the sender's) and, for 请假, how many days (1 to 90).
+func (m *msg) away(c *Command, items []item, lim limits) error {
+	for _, it := range items {
+		if it.key != "" {
+			continue
+		}
+		if m.isMention(it.val) && c.Target == "" {
+			name, err := m.mention(it.val, lim)
+			if err != nil {
+				return err
+			}
+			c.Target = name
+			continue
+		}
+		t := strings.TrimSuffix(chineseDigits(m.text(it.val)), "天")
+		n, err := strconv.Atoi(t)
+		if c.Name == CmdBack || err != nil || n < 1 || n > 90 || c.Days != 0 {
+			return baobei.Errorf(baobei.EINVALID, "没看懂“%s”。例如：%s", m.raw(it.val), examples[c.Name])
+		}
+		c.Days = n
+	}
+	if c.Name == CmdAway && c.Days == 0 {
+		return baobei.Errorf(baobei.EINVALID, "请写请假几天（1 到 90），例如：%s", examples[CmdAway])
 	}
 	return nil
 }

@@ -96,7 +96,11 @@ func (s *Store) importBatch(ctx context.Context, tx *sqlx.Tx, now time.Time, row
 			keyArgs = append(keyArgs, k.Kind, k.Value, ids[n])
 			nkeys++
 		}
-		events = append(events, auditEvent{customer: ids[n], action: ActImport, to: owner, detail: "line " + strconv.Itoa(r.Line), at: now})
+		action, detail := ActImport, "line "+strconv.Itoa(r.Line)
+		if r.Via != "" {
+			action, detail = ActLead, r.Via
+		}
+		events = append(events, auditEvent{customer: ids[n], action: action, to: owner, detail: detail, at: now})
 	}
 	for len(keyArgs) > 0 { // at most 3 keys a row: 300 rows a statement
 		chunk := keyArgs[:min(len(keyArgs), 900*3)]
@@ -135,7 +139,7 @@ func (s *Store) duplicateOf(ctx context.Context, tx *sqlx.Tx, now time.Time, key
 // insertImported inserts rows[add] with multi-row statements and returns
 // their ids, read back by phone (free keys: only this transaction has them).
 func (s *Store) insertImported(ctx context.Context, tx *sqlx.Tx, now time.Time, rows []baobei.ImportRow, add []int) ([]int64, error) {
-	const cols = 19
+	const cols = 20
 	ids := make([]int64, 0, len(add))
 	for len(add) > 0 {
 		part := add[:min(len(add), 500)]
@@ -163,11 +167,11 @@ func (s *Store) insertImported(ctx context.Context, tx *sqlx.Tx, now time.Time, 
 				released = tsp(&now)
 			}
 			args = append(args, d.Name, d.Phone, d.Wechat, d.Company, d.Source, d.Demand, d.Grade, stage, status,
-				owner, until, ownerOr0(owner), ts(reported), ownedSince(owner, now), ts(now), tsp(r.NextAt), released, why, 0)
+				owner, until, ownerOr0(owner), ts(reported), ownedSince(owner, now), ts(now), tsp(r.NextAt), released, why, 0, d.Region)
 			phones = append(phones, d.Phone)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO customers (name, phone, wechat, company, source, demand, grade, stage, status,
-			owner_id, protected_until, reporter_id, reported_at, owned_since, last_activity, next_followup_at, released_at, release_reason, amount_cents)
+			owner_id, protected_until, reporter_id, reported_at, owned_since, last_activity, next_followup_at, released_at, release_reason, amount_cents, region)
 			VALUES `+placeholders(len(part), cols), args...); err != nil {
 			return nil, err
 		}

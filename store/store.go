@@ -213,6 +213,26 @@ var errStale = fmt.Errorf("row changed concurrently: %w", baobei.ErrRetry)
 // savepoint of the unit's transaction instead, and such errors go up to the
 // unit, which runs the whole command again.
 func (s *Store) tx(ctx context.Context, fn func(*sqlx.Tx) error) error {
+	return s.txWith(ctx, nil, fn)
+}
+
+// txRC is tx at READ COMMITTED on MySQL (as units are): every statement
+// sees what committed before it, so counts read after a lock see every
+// change the lock's previous holder made.
+func (s *Store) txRC(ctx context.Context, fn func(*sqlx.Tx) error) error {
+	return s.txWith(ctx, s.readCommitted(), fn)
+}
+
+// readCommitted is the transaction options of READ COMMITTED on MySQL
+// (SQLite serialises writers and needs none).
+func (s *Store) readCommitted() *sql.TxOptions {
+	if s.dialect != MySQL {
+		return nil
+	}
+	return &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+}
+
+func (s *Store) txWith(ctx context.Context, opts *sql.TxOptions, fn func(*sqlx.Tx) error) error {
 	if s.unit != nil {
 		if *s.broken != nil {
 			return *s.broken // nothing more may run: it would autocommit
@@ -227,7 +247,7 @@ func (s *Store) tx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 	const attempts = 8
 	var err error
 	for i := 0; i < attempts; i++ {
-		if err = s.tx1(ctx, fn); err == nil || !retryable(err) {
+		if err = s.tx1(ctx, opts, fn); err == nil || !retryable(err) {
 			return err
 		}
 		d := time.Duration(1+rand.IntN(10*(i+1))) * time.Millisecond
@@ -241,8 +261,8 @@ func (s *Store) tx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 }
 
 // tx1 runs fn in one transaction.
-func (s *Store) tx1(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
+func (s *Store) tx1(ctx context.Context, opts *sql.TxOptions, fn func(*sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, opts)
 	if err != nil {
 		return err
 	}

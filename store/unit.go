@@ -36,13 +36,9 @@ func (s *Store) RunUnits(ctx context.Context, now time.Time, units []baobei.Unit
 }
 
 func (s *Store) runUnits(ctx context.Context, now time.Time, units []baobei.Unit) ([]baobei.UnitResult, error) {
-	var opts *sql.TxOptions
-	if s.dialect == MySQL {
-		// Each statement sees what committed before it, so a unit that lost
-		// an optimistic race can run again in the same transaction.
-		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
-	}
-	tx, err := s.db.BeginTxx(ctx, opts)
+	// Each statement sees what committed before it, so a unit that lost an
+	// optimistic race can run again in the same transaction.
+	tx, err := s.db.BeginTxx(ctx, s.readCommitted())
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-const userCols = "id, uid, name, role, team_id, active"
+const userCols = "id, uid, name, role, team_id, active, away_until"
 
 // SyncOrg makes teams and users match the configured org. Users missing from
 // the config are left as they are (their customers stay theirs).

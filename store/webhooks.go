@@ -137,6 +137,8 @@ func hookOf(e auditEvent) (hookEvent, bool) {
 		if why == baobei.ReleaseLost {
 			h.kind = baobei.EventCustomerLost
 		}
+	case ActAssign:
+		h.kind, h.reason = baobei.EventLeadAssigned, e.detail // auto, 转派 or by hand
 	case ActTransfer, ActHandover:
 		h.kind, h.reason, h.note = baobei.EventCustomerTransferred, e.action, e.detail
 	default:

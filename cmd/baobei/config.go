@@ -398,9 +398,33 @@ func (c *Config) finish() error {
 			return fmt.Errorf("policy.visits.cadence.%s: %q is not a number of days (write 30d)", g, v)
 		}
 	}
+	if err := checkAssignment(p.Assignment, c.Org); err != nil {
+		return err
+	}
 	for _, f := range p.Visits.ReportRequired {
 		if !slices.Contains(baobei.VisitFields, f) {
 			return fmt.Errorf("policy.visits.report_required: %q is no report field (%s)", f, strings.Join(baobei.VisitFields, " "))
+		}
+	}
+	return nil
+}
+
+// checkAssignment refuses an unknown strategy and rules naming no team of
+// the org (by code or name).
+func checkAssignment(a baobei.AssignmentPolicy, org *baobei.Org) error {
+	if a.Strategy != baobei.RoundRobin && a.Strategy != baobei.LeastLoaded {
+		return fmt.Errorf("policy.assignment.strategy %q: use %s or %s", a.Strategy, baobei.RoundRobin, baobei.LeastLoaded)
+	}
+	if a.MaxPerDay < 0 {
+		return errors.New("policy.assignment.max_per_day must not be negative (0: no cap)")
+	}
+	o := baobei.DemoOrg()
+	if org != nil {
+		o = *org
+	}
+	for _, name := range a.Teams() {
+		if !slices.ContainsFunc(o.Teams, func(t baobei.OrgTeam) bool { return t.TeamCode() == name || t.Name == name }) {
+			return fmt.Errorf("policy.assignment: team %q is not in org.teams (use a team's code or name)", name)
 		}
 	}
 	return nil
