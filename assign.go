@@ -118,6 +118,10 @@ func (p Policy) Away(until time.Time) string {
 type LeadDraft struct {
 	CustomerDraft
 	Via string
+	// An Idempotency-Key of the posting token: the same key again answers
+	// with the customer the first post made, and changes nothing.
+	TokenID int64
+	IdemKey string
 }
 
 // AssignResult is where a lead or a customer went: to Rep of Team, or (Rep
@@ -127,7 +131,8 @@ type AssignResult struct {
 	Rep      *User
 	Team     *Team
 	Why      string
-	Held     int // by hand: what the rep holds now (caps do not stop a manager)
+	Held     int  // by hand: what the rep holds now (caps do not stop a manager)
+	Replayed bool // a lead posted again with its Idempotency-Key: nothing changed
 }
 
 // LeadCard builds the push that tells a rep of a lead given to them (a

@@ -24,32 +24,33 @@ func ScopeOf(u *User) Scope {
 
 // Count is a labelled number.
 type Count struct {
-	Label string `db:"label"`
-	N     int    `db:"n"`
+	Label string `db:"label" json:"label"`
+	N     int    `db:"n" json:"n"`
 }
 
 // Stats is a funnel and the activity of a period.
 type Stats struct {
-	Stages     map[Stage]int // customers held now (owned and won), by stage
-	NewReports int           // customers reported in the period
-	WonCount   int
-	WonCents   int64
-	Lost       int
-	LostTop    []Count // lost reasons, most frequent first
-	FollowUps  []Count // follow-ups per rep, most first
+	Stages     map[Stage]int `json:"stages"`      // customers held now (owned and won), by stage
+	NewReports int           `json:"new_reports"` // customers reported in the period
+	WonCount   int           `json:"won_count"`
+	WonCents   int64         `json:"won_cents"`
+	Lost       int           `json:"lost"`
+	LostTop    []Count       `json:"lost_top"`   // lost reasons, most frequent first
+	FollowUps  []Count       `json:"follow_ups"` // follow-ups per rep, most first
 	// FollowUpKinds counts the period's follow-ups by kind, in the order of
 	// FollowUpKinds, kinds with none left out.
-	FollowUpKinds []Count
+	FollowUpKinds []Count `json:"follow_up_kinds"`
 	// Visits per rep planned in the period (not cancelled), reported and
 	// missed; VisitReports of them reported, VisitReportsOnTime within
 	// visits.report_hours; VisitsByGrade reported, by customer grade;
 	// VisitsToWon the visits made to the customers won in the period.
-	Visits                           []VisitCount
-	VisitReports, VisitReportsOnTime int
-	VisitsByGrade                    []Count
-	VisitsToWon                      int
-	PoolIn                           int // customers that went to the pool
-	PoolOut                          int // customers claimed (or taken by 报备) from the pool
+	Visits             []VisitCount `json:"visits"`
+	VisitReports       int          `json:"visit_reports"`
+	VisitReportsOnTime int          `json:"visit_reports_on_time"`
+	VisitsByGrade      []Count      `json:"visits_by_grade"`
+	VisitsToWon        int          `json:"visits_to_won"`
+	PoolIn             int          `json:"pool_in"`  // customers that went to the pool
+	PoolOut            int          `json:"pool_out"` // customers claimed (or taken by 报备) from the pool
 }
 
 // funnel is the order of the stages a customer passes.
@@ -119,8 +120,10 @@ func ByKind(cs []Count) []Count {
 
 // VisitCount is one rep's visits of a period.
 type VisitCount struct {
-	Rep                   string
-	Planned, Done, Missed int
+	Rep     string `json:"rep"`
+	Planned int    `json:"planned"`
+	Done    int    `json:"done"`
+	Missed  int    `json:"missed"`
 }
 
 // VisitText is the visits part of a summary: per rep, report timeliness,

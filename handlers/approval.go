@@ -13,9 +13,14 @@ import (
 
 // approvalCards asks each approver with a card (written with the request).
 func (h *Handlers) approvalCards(now time.Time) baobei.ApprovalNotices {
+	return ApprovalCards(h.signer, h.policy, now)
+}
+
+// ApprovalCards asks each approver with a card; the HTTP API uses it too.
+func ApprovalCards(s *cards.Signer, p baobei.Policy, now time.Time) baobei.ApprovalNotices {
 	return func(a *baobei.Approval, c *baobei.Customer, approvers []baobei.User) []baobei.Notice {
 		out := bot.Out{Text: fmt.Sprintf("%s 提交了%s申请 A%d（#%d %s），请审批：点卡片按钮，或回复「同意 A%d」/「驳回 A%d 原因:…」。",
-			a.RequesterName, a.Kind.Label(), a.ID, c.ID, c.Name, a.ID, a.ID), Card: cards.Approval(a, c, h.signer, h.policy, now)}
+			a.RequesterName, a.Kind.Label(), a.ID, c.ID, c.Name, a.ID, a.ID), Card: cards.Approval(a, c, s, p, now)}
 		ns := make([]baobei.Notice, 0, len(approvers))
 		for _, u := range approvers {
 			out.ToUser = u.UID

@@ -72,10 +72,12 @@ func (h *Handlers) Back(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 	return bot.Text(fmt.Sprintf("%s 已销假，恢复分配新线索。", u.Name)), nil
 }
 
-// awayUser is whose leave 请假 / 销假 is about: the one named, else the sender.
+// awayUser is whose leave 请假 / 销假 is about: the one named, else the
+// sender — read from the store, not the router's cached actor, so that a
+// leave set a moment ago shows.
 func (h *Handlers) awayUser(ctx context.Context, req *bot.Request) (*baobei.User, error) {
 	if req.Cmd.Target == "" {
-		return req.Actor, nil
+		return req.Svc.FindUser(ctx, req.Actor.UID)
 	}
 	return req.Svc.FindUser(ctx, req.Cmd.Target)
 }

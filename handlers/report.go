@@ -49,12 +49,19 @@ func (h *Handlers) reported(viewer *baobei.User, res *baobei.ReportResult, note 
 // report stores the draft, through an approval when the policy asks for
 // one and the reporter could not approve it themselves.
 func (h *Handlers) report(ctx context.Context, req *bot.Request, d baobei.CustomerDraft) (*baobei.ReportResult, error) {
-	team, err := req.Svc.TeamName(ctx, req.Actor)
+	return ReportAs(ctx, req.Svc, req.Now, req.Actor, d, h.policy, h.approvalCards(req.Now))
+}
+
+// ReportAs is 报备 by actor with the chat rules, for chat and the HTTP API:
+// through an approval when the policy asks for one and actor could not
+// approve it themselves.
+func ReportAs(ctx context.Context, svc baobei.Service, now time.Time, actor *baobei.User, d baobei.CustomerDraft, p baobei.Policy, ask baobei.ApprovalNotices) (*baobei.ReportResult, error) {
+	team, err := svc.TeamName(ctx, actor)
 	if err != nil {
 		return nil, err
 	}
-	if h.policy.Approval.NeedsApproval(d, team) && !req.Actor.MayDecide(req.Actor.TeamID) {
-		return req.Svc.RequestReport(ctx, req.Now, req.Actor, d, h.approvalCards(req.Now))
+	if p.Approval.NeedsApproval(d, team) && !actor.MayDecide(actor.TeamID) {
+		return svc.RequestReport(ctx, now, actor, d, ask)
 	}
-	return req.Svc.Report(ctx, req.Now, req.Actor, d)
+	return svc.Report(ctx, now, actor, d)
 }

@@ -43,6 +43,7 @@ const (
 	FStage    Field = "阶段"
 	FReported Field = "报备时间"
 	FNext     Field = "下次跟进"
+	FRegion   Field = "地区"
 )
 
 // headers maps a header as written (trimmed, ASCII lower-cased) to its field.
@@ -61,6 +62,7 @@ func init() {
 		FStage:    "阶段 状态 客户阶段 跟进阶段 stage",
 		FReported: "报备时间 创建时间 录入时间 报备日期 创建日期",
 		FNext:     "下次跟进 下次跟进时间 下次联系",
+		FRegion:   "地区 城市 区域 所在地 地址 所在城市 region city",
 	} {
 		for _, n := range strings.Fields(names) {
 			headers[n] = f
@@ -218,11 +220,11 @@ func (c Columns) Row(ctx context.Context, line int, row []string, now time.Time,
 		return bad(FPhone, "手机号“%s”不对：要写11位手机号", get(FPhone))
 	}
 	r := baobei.ImportRow{Line: line, Draft: baobei.CustomerDraft{Phone: phone, Name: get(FName), Company: get(FCompany),
-		Wechat: get(FWechat), Source: get(FSource), Demand: get(FDemand)}}
+		Wechat: get(FWechat), Source: get(FSource), Demand: get(FDemand), Region: get(FRegion)}}
 	if r.Draft.Name == "" {
 		r.Draft.Name = "客户" + phone[7:] // a sheet of numbers only: name them by the phone's last four digits
 	}
-	for f, v := range map[Field]string{FName: r.Draft.Name, FCompany: r.Draft.Company, FWechat: r.Draft.Wechat, FSource: r.Draft.Source} {
+	for f, v := range map[Field]string{FName: r.Draft.Name, FCompany: r.Draft.Company, FWechat: r.Draft.Wechat, FSource: r.Draft.Source, FRegion: r.Draft.Region} {
 		limit := p.FieldMaxRunes
 		if f == FName {
 			limit = p.NameMaxRunes

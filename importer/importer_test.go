@@ -20,7 +20,7 @@ import (
 // name, duplicates in the file (phone, WeChat, company) and against the
 // store, and invalid rows.
 var sheet = [][]string{
-	{"姓名", "联系电话", "单位", "微信号", "渠道", "备注", "客户等级", "归属人", "状态", "创建时间", "下次跟进", "区域"},
+	{"姓名", "联系电话", "单位", "微信号", "渠道", "备注", "客户等级", "归属人", "状态", "创建时间", "下次跟进", "介绍人"},
 	{"王总", "138 0013 8001", "杭州明远家居有限公司", "wang_wx", "抖音", "三人沙发", "A", "zhangsan", "已联系", "2026-10-01", "2026-11-25 10:00", "杭州"}, // 2: imported, 张三
 	{"李女士", "13800138002", "", "", "展会", "", "b", "李四", "", "2026/10/02", "", "宁波"},                                                // 3: imported, 李四 by name
 	{"无主客户", "13800138003", "", "", "", "", "", "", "", "", "", ""},                                                                // 4: imported to the pool
@@ -118,7 +118,7 @@ func TestImport(t *testing.T) {
 						t.Errorf("line %d = %+v, want %s", line, got[line], status)
 					}
 				}
-				if sum.Rows != 11 || sum.Imported != 3 || sum.Duplicates != 4 || sum.Invalid != 4 || strings.Join(sum.Unknown, ",") != "区域" {
+				if sum.Rows != 11 || sum.Imported != 3 || sum.Duplicates != 4 || sum.Invalid != 4 || strings.Join(sum.Unknown, ",") != "介绍人" {
 					t.Errorf("summary = %+v", sum)
 				}
 				if g := got[5]; g.DupOfLine != 2 || g.Key != "手机号" || g.Owner != "张三" {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"baobei"
@@ -22,8 +23,34 @@ const (
 // the rep's card and the team chat's line. A lead nobody can take stays in
 // the pool.
 func (s *Store) AddLead(ctx context.Context, now time.Time, d baobei.LeadDraft, card baobei.LeadCard) (*baobei.AssignResult, error) {
+	for attempt := 0; ; attempt++ {
+		out, err := s.addLead(ctx, now, d, card)
+		switch {
+		case errors.Is(err, errIdemTaken):
+			return s.replayLead(ctx, now, d)
+		case isDuplicate(err) && attempt < 3:
+			continue // a key taken meanwhile: the next run finds it and answers the conflict
+		}
+		return out, err
+	}
+}
+
+// errIdemTaken: the lead's Idempotency-Key was used before.
+var errIdemTaken = errors.New("idempotency key used")
+
+func (s *Store) addLead(ctx context.Context, now time.Time, d baobei.LeadDraft, card baobei.LeadCard) (*baobei.AssignResult, error) {
 	var out *baobei.AssignResult
 	err := s.txRC(ctx, func(tx *sqlx.Tx) error {
+		if d.IdemKey != "" {
+			// First, so that a second post with the key waits for the first
+			// to end and then finds its row taken.
+			if _, err := tx.ExecContext(ctx, "INSERT INTO api_idempotency (token_id, idem_key, customer_id, created_at) VALUES (?, ?, 0, ?)",
+				d.TokenID, d.IdemKey, ts(now)); isDuplicate(err) {
+				return errIdemTaken
+			} else if err != nil {
+				return err
+			}
+		}
 		res, err := s.importBatch(ctx, tx, now, []baobei.ImportRow{{Draft: d.CustomerDraft, Via: d.Via}})
 		if err != nil {
 			return err
@@ -39,10 +66,31 @@ func (s *Store) AddLead(ctx context.Context, now time.Time, d baobei.LeadDraft, 
 		if err != nil {
 			return err
 		}
-		out, err = s.autoAssign(ctx, tx, now, c, 0, card)
+		if out, err = s.autoAssign(ctx, tx, now, c, 0, card); err != nil || d.IdemKey == "" {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE api_idempotency SET customer_id = ? WHERE token_id = ? AND idem_key = ?", c.ID, d.TokenID, d.IdemKey)
 		return err
 	})
 	return out, err
+}
+
+// replayLead answers a lead posted again with its Idempotency-Key: the
+// customer the first post made, as it is now.
+func (s *Store) replayLead(ctx context.Context, now time.Time, d baobei.LeadDraft) (*baobei.AssignResult, error) {
+	var id int64
+	if err := s.q().GetContext(ctx, &id, "SELECT customer_id FROM api_idempotency WHERE token_id = ? AND idem_key = ?", d.TokenID, d.IdemKey); err != nil {
+		return nil, err
+	}
+	c, err := getCustomer(ctx, s.q(), id)
+	if err != nil {
+		return nil, err
+	}
+	out := &baobei.AssignResult{Customer: c, Replayed: true}
+	if owner, ok := c.Owner(now); ok {
+		out.Rep = &baobei.User{ID: owner, UID: c.OwnerUID, Name: c.OwnerName, TeamID: c.OwnerTeam}
+	}
+	return out, nil
 }
 
 // autoAssign gives c to a rep of the team the rules name, skipping
@@ -266,7 +314,14 @@ func (s *Store) Reassign(ctx context.Context, now time.Time, actor *baobei.User,
 			return err
 		}
 		var last string
-		err = tx.GetContext(ctx, &last, "SELECT action FROM audit_events WHERE customer_id = ? AND to_owner = ? ORDER BY id DESC LIMIT 1", c.ID, actor.ID)
+		// How the current owner got it: the latest row that gave it an owner
+		// (visits, grades and locks write rows too, and do not count).
+		q, args, err := sqlx.In("SELECT action FROM audit_events WHERE customer_id = ? AND to_owner = ? AND action IN (?) ORDER BY id DESC LIMIT 1",
+			c.ID, actor.ID, []string{ActAssign, ActClaim, ActReport, ActTransfer, ActHandover, ActApprove, ActImport, ActLead})
+		if err != nil {
+			return err
+		}
+		err = tx.GetContext(ctx, &last, tx.Rebind(q), args...)
 		if err != nil && !notFound(err) {
 			return err
 		}

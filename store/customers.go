@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"baobei"
@@ -205,4 +206,52 @@ func (s *Store) Count(ctx context.Context, query string, args ...any) (int, erro
 	var n int
 	err := s.q().GetContext(ctx, &n, query, args...)
 	return n, err
+}
+
+// CustomerFilter selects customers for the HTTP API: each set field must
+// match; After is the cursor (the last id of the previous page).
+type CustomerFilter struct {
+	OwnerID, TeamID *int64
+	Stage, Status   string
+	Source          string     // contained in the source
+	UpdatedSince    *time.Time // an audit row or a follow-up since then
+	After           int64
+	Limit           int
+}
+
+// ListCustomers is one page of customers by id.
+func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]baobei.Customer, error) {
+	where, args := []string{"c.id > ?"}, []any{f.After}
+	add := func(cond string, a ...any) { where, args = append(where, cond), append(args, a...) }
+	if f.OwnerID != nil {
+		add("c.owner_id = ?", *f.OwnerID)
+	}
+	if f.TeamID != nil {
+		add("u.team_id = ?", *f.TeamID)
+	}
+	if f.Stage != "" {
+		add("c.stage = ?", f.Stage)
+	}
+	if f.Status != "" {
+		add("c.status = ?", f.Status)
+	}
+	if f.Source != "" {
+		add("c.source LIKE ? ESCAPE '!'", "%"+likeEscape(f.Source)+"%")
+	}
+	if f.UpdatedSince != nil {
+		add("(c.id IN (SELECT customer_id FROM audit_events WHERE at >= ?) OR c.id IN (SELECT customer_id FROM followups WHERE created_at >= ?))",
+			ts(*f.UpdatedSince), ts(*f.UpdatedSince))
+	}
+	var cs []baobei.Customer
+	err := s.q().SelectContext(ctx, &cs, customerSelect+"WHERE "+strings.Join(where, " AND ")+" ORDER BY c.id LIMIT ?", append(args, f.Limit)...)
+	return cs, err
+}
+
+// Customer is one customer by id, or ENOTFOUND.
+func (s *Store) Customer(ctx context.Context, id int64) (*baobei.Customer, error) {
+	return resolve(ctx, s.q(), baobei.CustomerRef{Number: id})
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"baobei/api"
 	"context"
 	"errors"
 	"fmt"
@@ -70,12 +71,13 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 			return nil, err
 		}
 	}
-	router, org, err := newRouter(ctx, cfg, s, clock, log)
+	router, org, signer, err := newRouter(ctx, cfg, s, clock, log)
 	if err != nil {
 		return nil, err
 	}
 	a := &app{store: s, router: router, clock: clock, log: log, ready: func() error { return nil }}
 	engine := newEngine(a)
+	api.New(s, clock, cfg.Policy, signer, cfg.API, log).Mount(engine)
 	con := console.New(s, clock, cfg.Policy)
 	var out bot.Adapter = con
 	switch {
@@ -115,22 +117,22 @@ func (l *lazyWorker) Accept(ctx context.Context, m bot.Message) (bool, error) {
 	return l.worker.Accept(ctx, m)
 }
 
-func newRouter(ctx context.Context, cfg Config, s *store.Store, clock baobei.Clock, log *slog.Logger) (*bot.Router, baobei.Org, error) {
+func newRouter(ctx context.Context, cfg Config, s *store.Store, clock baobei.Clock, log *slog.Logger) (*bot.Router, baobei.Org, *cards.Signer, error) {
 	org := orgOf(cfg)
 	if err := s.SyncOrg(ctx, org, clock.Now()); err != nil {
-		return nil, org, fmt.Errorf("org: %w", err)
+		return nil, org, nil, fmt.Errorf("org: %w", err)
 	}
 	secret, err := cardSecret(ctx, cfg, s)
 	if err != nil {
-		return nil, org, err
+		return nil, org, nil, err
 	}
 	signer, err := cards.NewSigner(secret)
 	if err != nil {
-		return nil, org, fmt.Errorf("BAOBEI_SECRET: %w", err)
+		return nil, org, nil, fmt.Errorf("BAOBEI_SECRET: %w", err)
 	}
 	router := bot.NewRouter(s, clock, cfg.Policy, signer, org.AutoRegister, log)
 	handlers.Register(router, cfg.Policy, signer)
-	return router, org, nil
+	return router, org, signer, nil
 }
 
 // requireSecret refuses a platform without BAOBEI_SECRET: the card-signing

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"baobei/api"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,6 +39,7 @@ type Config struct {
 	Console   ConsoleConfig   `yaml:"console"`
 	Pool      store.Pool      `yaml:"-"` // db.max_open_conns, db.max_idle_conns
 	Push      PushConfig      `yaml:"push"`
+	API       api.Config      `yaml:"api"`
 
 	secret string   // BAOBEI_SECRET: signs card buttons; generated and stored when empty
 	args   []string // what the flags left (a subcommand's arguments)
@@ -73,7 +75,7 @@ type ConsoleConfig struct {
 
 func defaultConfig() Config {
 	return Config{DBFile: dbSection{DSN: "sqlite://baobei.db"}, Addr: "127.0.0.1:8080", Timezone: "Asia/Shanghai", Policy: baobei.DefaultPolicy(),
-		Push: PushConfig{Concurrency: 8}}
+		Push: PushConfig{Concurrency: 8}, API: api.Config{Rate: 10, Burst: 20}}
 }
 
 // loadConfig reads the file named by --config or BAOBEI_CONFIG (default
@@ -377,6 +379,9 @@ func (c *Config) finish() error {
 	}
 	if c.Push.Concurrency < 1 || c.Push.Rate < 0 || c.Pool.MaxOpen < 0 || c.Pool.MaxIdle < 0 {
 		return errors.New("push.concurrency must be positive; push.rate, db.max_open_conns and db.max_idle_conns must not be negative")
+	}
+	if c.API.Rate <= 0 || c.API.Burst < 1 {
+		return errors.New("api.rate (requests a second per token) and api.burst must be positive")
 	}
 	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("log_format %q: use text or json", c.LogFormat)

@@ -46,6 +46,8 @@ func run(ctx context.Context, args []string) error {
 		return importCmd(ctx, args, os.Stdout)
 	case "export":
 		return exportCmd(ctx, args, os.Stdout)
+	case "token":
+		return tokenCmd(ctx, args, os.Stdout)
 	}
 	cfg, err := loadConfig(sub, args)
 	if err != nil {
@@ -62,7 +64,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	return fmt.Errorf("unknown command %q: use serve, migrate, webhook, import or export", sub)
+	return fmt.Errorf("unknown command %q: use serve, migrate, webhook, token, import or export", sub)
 }
 
 // serve runs the HTTP server, the worker, the pusher, the DingTalk stream
