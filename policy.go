@@ -21,6 +21,7 @@ type Policy struct {
 	WarnDays        int              `yaml:"warn_days"`            // an owner is warned this many days before a release rule takes a customer
 	Visits          VisitPolicy      `yaml:"visits"`
 	Assignment      AssignmentPolicy `yaml:"assignment"`
+	SLA             SLAPolicy        `yaml:"sla"`
 	Loc             *time.Location   `yaml:"-"` // dates in replies and chat input; from config timezone
 }
 
@@ -44,6 +45,7 @@ func DefaultPolicy() Policy {
 		WarnDays:        3,
 		Visits:          DefaultVisitPolicy(),
 		Assignment:      AssignmentPolicy{Strategy: RoundRobin},
+		SLA:             DefaultSLAPolicy(),
 	}
 }
 

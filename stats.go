@@ -49,8 +49,11 @@ type Stats struct {
 	VisitReportsOnTime int          `json:"visit_reports_on_time"`
 	VisitsByGrade      []Count      `json:"visits_by_grade"`
 	VisitsToWon        int          `json:"visits_to_won"`
-	PoolIn             int          `json:"pool_in"`  // customers that went to the pool
-	PoolOut            int          `json:"pool_out"` // customers claimed (or taken by 报备) from the pool
+	// FirstContacts per rep: leads given in the period whose first-contact
+	// time ran out or that were contacted, and those contacted in time.
+	FirstContacts []ContactCount `json:"first_contacts"`
+	PoolIn        int            `json:"pool_in"`  // customers that went to the pool
+	PoolOut       int            `json:"pool_out"` // customers claimed (or taken by 报备) from the pool
 }
 
 // funnel is the order of the stages a customer passes.
@@ -77,6 +80,9 @@ func (s Stats) Text(title string) string {
 	}
 	if len(s.FollowUpKinds) > 0 {
 		b.WriteString("\n跟进方式：" + joinCounts(s.FollowUpKinds))
+	}
+	if len(s.FirstContacts) > 0 {
+		b.WriteString("\n" + s.ContactText())
 	}
 	if len(s.Visits) > 0 {
 		b.WriteString("\n" + s.VisitText())
@@ -144,4 +150,17 @@ func (s Stats) VisitText() string {
 		out += "\n按等级：" + joinCounts(s.VisitsByGrade)
 	}
 	return out
+}
+
+// ContactText is the first-contact line of a summary: per rep, leads
+// contacted in time out of those due (with the rate).
+func (s Stats) ContactText() string {
+	reps := make([]string, len(s.FirstContacts))
+	for i, c := range s.FirstContacts {
+		reps[i] = fmt.Sprintf("%s %d/%d", c.Rep, c.OnTime, c.Assigned)
+		if c.Assigned > 0 {
+			reps[i] += fmt.Sprintf("（%d%%）", c.OnTime*100/c.Assigned)
+		}
+	}
+	return "首次联系及时率：" + strings.Join(reps, "、")
 }

@@ -23,6 +23,7 @@ type Store interface {
 	Managers(ctx context.Context) (map[int64][]baobei.User, error)
 	ExpireApprovals(ctx context.Context, now time.Time) (int, error)
 	VisitDuties(ctx context.Context, now time.Time) (int, error)
+	ContactDuties(ctx context.Context, now time.Time) (int, error)
 	Cleanup(ctx context.Context, now time.Time) (int, error)
 	PruneSlots(ctx context.Context, before time.Time) (int, error)
 }
@@ -79,6 +80,11 @@ func Jobs(s Store, p baobei.Policy, chart Chart) []Job {
 		// Hourly: visit reminders, reports due and overdue, missed visits.
 		{Name: "visit-duties", Schedule: Hourly(p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
 			return count(s.VisitDuties(ctx, slot))
+		}},
+		// Every 10 minutes: leads past their first-contact time (reminder,
+		// then the managers).
+		{Name: "first-contact", Schedule: EveryMinutes(10, p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
+			return count(s.ContactDuties(ctx, slot))
 		}},
 		{Name: "cleanup", Schedule: Daily(4, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
 			// Dedupe records carry the wall clock (platforms redeliver in real

@@ -7,12 +7,18 @@ import (
 
 // Schedule yields the slots of a job: the instants it is due, in a zone.
 type Schedule struct {
+	Every   time.Duration // every so many minutes (dividing an hour), on the clock
 	Hourly  bool
 	Hour    int          // daily and weekly: the local time of day
 	Minute  int          //
 	Weekly  bool         // on Weekday only
 	Weekday time.Weekday //
 	Loc     *time.Location
+}
+
+// EveryMinutes is due every n minutes on the clock (n divides 60).
+func EveryMinutes(n int, loc *time.Location) Schedule {
+	return Schedule{Every: time.Duration(n) * time.Minute, Loc: loc}
 }
 
 // Hourly is due at the top of every hour.
@@ -29,6 +35,9 @@ func Weekly(day time.Weekday, hh, mm int, loc *time.Location) Schedule {
 // Prev is the latest slot at or before t.
 func (s Schedule) Prev(t time.Time) time.Time {
 	t = t.In(s.Loc)
+	if s.Every > 0 {
+		return t.Truncate(s.Every)
+	}
 	if s.Hourly {
 		return t.Truncate(time.Hour)
 	}
@@ -55,6 +64,8 @@ func (s Schedule) Between(from, to time.Time) []time.Time {
 // Cron is the schedule as a crontab line for gocron.
 func (s Schedule) Cron() string {
 	switch {
+	case s.Every > 0:
+		return fmt.Sprintf("*/%d * * * *", int(s.Every/time.Minute))
 	case s.Hourly:
 		return "0 * * * *"
 	case s.Weekly:

@@ -19,6 +19,8 @@ func TestSchedules(t *testing.T) {
 		now  string
 		prev string
 	}{
+		{EveryMinutes(10, loc), "2026-11-23 10:59", "2026-11-23 10:50"},
+		{EveryMinutes(10, loc), "2026-11-23 10:00", "2026-11-23 10:00"},
 		{Hourly(loc), "2026-11-23 10:59", "2026-11-23 10:00"},
 		{Hourly(loc), "2026-11-23 10:00", "2026-11-23 10:00"},
 		{Daily(9, 0, loc), "2026-11-23 08:59", "2026-11-22 09:00"},
@@ -38,6 +40,12 @@ func TestSchedules(t *testing.T) {
 	}
 	if n := len(Hourly(loc).Between(at("2026-11-23 09:30"), at("2026-11-24 09:30"))); n != 24 {
 		t.Fatalf("hourly slots in a day = %d", n)
+	}
+	if n := len(EveryMinutes(10, loc).Between(at("2026-11-23 09:30"), at("2026-11-23 10:30"))); n != 6 {
+		t.Fatalf("10-minute slots in an hour = %d", n)
+	}
+	if got := EveryMinutes(10, loc).Cron(); got != "*/10 * * * *" {
+		t.Fatalf("cron = %q", got)
 	}
 	if got := Weekly(time.Monday, 9, 0, loc).Cron(); got != "0 9 * * 1" {
 		t.Fatalf("cron = %q", got)

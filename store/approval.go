@@ -303,6 +303,9 @@ func (s *Store) approveReport(ctx context.Context, tx *sqlx.Tx, now time.Time, a
 		WHERE id = ? AND status = ?`, baobei.StatusOwned, ts(now.Add(s.policy.Protection())), ts(now), ts(now), c.ID, baobei.StatusPending)); err != nil {
 		return "", err
 	}
+	if err := startContacts(ctx, tx, s.policy, now, []contactStart{{c.ID, a.RequesterID}}); err != nil {
+		return "", err
+	}
 	return baobei.ApprovalApproved, audit(ctx, tx, now, c.ID, actor.ID, ActApprove, nil, &a.RequesterID, detail)
 }
 

@@ -230,6 +230,9 @@ func (s *Store) giveLead(ctx context.Context, tx *sqlx.Tx, now time.Time, actor 
 	if err := audit(ctx, tx, now, c.ID, actor, ActAssign, from, &rep.ID, detail); err != nil {
 		return nil, err
 	}
+	if err := startContacts(ctx, tx, s.policy, now, []contactStart{{c.ID, rep.ID}}); err != nil {
+		return nil, err
+	}
 	if team != nil {
 		if _, err := tx.ExecContext(ctx, "UPDATE teams SET rr_last = ? WHERE id = ?", rep.ID, team.ID); err != nil {
 			return nil, err

@@ -90,6 +90,13 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, p baobei.Policy, batch []*repo
 	if _, err := tx.ExecContext(ctx, "INSERT INTO customer_keys (kind, value, customer_id) VALUES "+placeholders(nkeys, 3), keyArgs...); err != nil {
 		return nil, err
 	}
+	starts := make([]contactStart, len(fresh))
+	for i, j := range fresh {
+		starts[i] = contactStart{j.id, j.actor.ID}
+	}
+	if err := startContacts(ctx, tx, p, fresh[0].now, starts); err != nil {
+		return nil, err
+	}
 	return fresh, audits(ctx, tx, fresh[0].now, events)
 }
 

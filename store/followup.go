@@ -150,6 +150,11 @@ func (s *Store) writeFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, a
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, actor.ID, kind, f.Content, c.Stage, to, tsp(f.NextAt), ts(now)); err != nil {
 		return err
 	}
+	if c.LastFollowupAt == nil {
+		if err := contacted(ctx, tx, now, c.ID); err != nil {
+			return err
+		}
+	}
 	amount := c.AmountCents
 	if f.AmountCents != nil {
 		amount = *f.AmountCents

@@ -36,6 +36,9 @@ func (s *Store) Claim(ctx context.Context, now time.Time, actor *baobei.User, re
 		if err := audit(ctx, tx, now, c.ID, actor.ID, ActClaim, from, &actor.ID, ""); err != nil {
 			return err
 		}
+		if err := startContacts(ctx, tx, s.policy, now, []contactStart{{c.ID, actor.ID}}); err != nil {
+			return err
+		}
 		out, err = getCustomer(ctx, tx, c.ID)
 		return err
 	})

@@ -89,6 +89,9 @@ func (s *Store) take(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *bao
 	if err := audit(ctx, tx, now, c.ID, actor.ID, ActReport, from, &actor.ID, DetailTakeover); err != nil {
 		return nil, err
 	}
+	if err := startContacts(ctx, tx, s.policy, now, []contactStart{{c.ID, actor.ID}}); err != nil {
+		return nil, err
+	}
 	if formerUID != "" && formerUID != actor.UID {
 		if err := enqueue(ctx, tx, now, baobei.NoticeTaken(c, formerUID, expired, actor)); err != nil {
 			return nil, err

@@ -59,6 +59,9 @@ func (s *Store) Stats(ctx context.Context, scope baobei.Scope, from, to time.Tim
 	if err := s.visitStats(ctx, st, scope, from, to); err != nil {
 		return nil, err
 	}
+	if err := s.contactStats(ctx, st, scope, from, to); err != nil {
+		return nil, err
+	}
 	return st, s.activity(ctx, st, scope, from, to)
 }
 

@@ -406,6 +406,12 @@ func (c *Config) finish() error {
 	if err := checkAssignment(p.Assignment, c.Org); err != nil {
 		return err
 	}
+	if _, _, err := p.SLA.Hours(); err != nil {
+		return err
+	}
+	if p.SLA.FirstContact < 0 || (p.SLA.FirstContact > 0 && p.SLA.EscalateAfter <= 0) {
+		return errors.New("policy.sla: first_contact must not be negative (0 turns the rule off) and escalate_after must be positive (write 2h, 1h, 30m)")
+	}
 	for _, f := range p.Visits.ReportRequired {
 		if !slices.Contains(baobei.VisitFields, f) {
 			return fmt.Errorf("policy.visits.report_required: %q is no report field (%s)", f, strings.Join(baobei.VisitFields, " "))
