@@ -33,7 +33,9 @@ func (p SLAPolicy) Hours() (open, close time.Duration, err error) {
 	if !ok || err1 != nil || err2 != nil || !t1.Before(t2) {
 		return 0, 0, fmt.Errorf("policy.sla.working_hours %q: write HH:MM-HH:MM, the start before the end (09:00-21:00)", p.WorkingHours)
 	}
-	day := func(t time.Time) time.Duration { return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute }
+	day := func(t time.Time) time.Duration {
+		return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+	}
 	return day(t1), day(t2), nil
 }
 
