@@ -49,6 +49,17 @@ func (u *User) CanSeeFull(ownerID int64, ownerTeam *int64) bool {
 	return u.ID == ownerID
 }
 
+// SeesFull reports whether u may see c's full phone and details at now:
+// the owner (or the requester of a pending report), a manager of the
+// owner's team, or an admin — chat, exports and the dashboard all ask here.
+func (u *User) SeesFull(c *Customer, now time.Time) bool {
+	owner, _ := c.Owner(now)
+	if c.Status == StatusPending && c.OwnerID != nil {
+		owner = *c.OwnerID
+	}
+	return owner != 0 && u.CanSeeFull(owner, c.OwnerTeam) || u.Role == RoleAdmin
+}
+
 // CanManage reports whether u may reassign customers owned by someone in
 // ownerTeam (转移, 交接): a manager of that team or an admin.
 func (u *User) CanManage(ownerTeam *int64) bool {

@@ -68,6 +68,7 @@ func (a *API) Mount(r gin.IRouter) {
 	g.POST("/customers/:id/followups", a.auth(baobei.ScopeCustomersWrite), a.postFollowUp)
 	g.GET("/stats", a.auth(baobei.ScopeStatsRead), a.stats)
 	g.POST("/imports", a.auth(baobei.ScopeCustomersWrite), a.postImport)
+	r.GET("/dl/:token", a.download) // 导出's one-time links: the token is the credential
 }
 
 // auth checks the bearer token, its scope and its rate limit.

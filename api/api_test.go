@@ -20,6 +20,7 @@ import (
 	"baobei/store/storetest"
 
 	"github.com/gin-gonic/gin"
+	"github.com/xuri/excelize/v2"
 )
 
 type clock struct{ t time.Time }
@@ -307,4 +308,67 @@ func upload(t *testing.T, name, content string) *multipartBody {
 	w.Close()
 	b.ctype = w.FormDataContentType()
 	return b
+}
+
+// 导出's links: the first open within 10 minutes gets the xlsx of the
+// asker's scope, phones masked by chat's rule; a second open or a late one
+// gets 410.
+func TestDownloadLinks(t *testing.T) {
+	each(t, func(t *testing.T, b storetest.Backend) {
+		e := newEnv(t, b, api.Config{Rate: 100, Burst: 100})
+		e.Report(t, storetest.T0, e.Zhangsan, "13800000001", "张的客户")
+		e.Report(t, storetest.T0, e.Lisi, "13800000002", "李的客户")
+		e.Report(t, storetest.T0, e.Sunqi, "13800000003", "孙的客户")
+		get := func(token string) (int, [][]string) {
+			req := httptest.NewRequest("GET", "/dl/"+token, nil)
+			w := httptest.NewRecorder()
+			e.engine.ServeHTTP(w, req)
+			if w.Code != 200 {
+				return w.Code, nil
+			}
+			f, err := excelize.OpenReader(w.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := f.GetRows(f.GetSheetName(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return 200, rows[1:]
+		}
+		link := func(u *baobei.User, scope baobei.Scope) string {
+			tok, err := e.S.CreateDownload(e.Ctx, storetest.T0, u, scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		own := link(e.Zhangsan, baobei.ScopeOf(e.Zhangsan))
+		if code, rows := get(own); code != 200 || len(rows) != 1 || rows[0][1] != "13800000001" {
+			t.Fatalf("own export = %d %v", code, rows)
+		}
+		if code, _ := get(own); code != 410 {
+			t.Fatalf("a second open = %d, want 410", code)
+		}
+		if code, rows := get(link(e.Wangjl, baobei.ScopeOf(e.Wangjl))); code != 200 || len(rows) != 2 {
+			t.Fatalf("team export = %d %v", code, rows)
+		}
+		// A rep's view of everyone's: others' phones masked, no WeChat.
+		code, rows := get(link(e.Zhangsan, baobei.Scope{}))
+		phones := map[string]string{}
+		for _, r := range rows {
+			phones[r[0]] = r[1]
+		}
+		if code != 200 || phones["张的客户"] != "13800000001" || phones["李的客户"] != baobei.MaskPhone("13800000002") {
+			t.Fatalf("masking = %d %v", code, phones)
+		}
+		late := link(e.Admin, baobei.Scope{})
+		e.clock.t = storetest.T0.Add(11 * time.Minute)
+		if code, _ := get(late); code != 410 {
+			t.Fatalf("an expired link = %d, want 410", code)
+		}
+		if code, _ := get("nonsense"); code != 410 {
+			t.Fatalf("an unknown link = %d", code)
+		}
+	})
 }

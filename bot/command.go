@@ -45,6 +45,7 @@ const (
 	CmdReassign    = "reassign"     // 转派 #3: an assigned lead handed on by its owner
 	CmdAway        = "away"         // 请假 [@张三] 3天: no leads assigned meanwhile
 	CmdBack        = "back"         // 销假 [@张三]
+	CmdExport      = "export"       // 导出: a one-time download link (own, team or all customers)
 	CmdUnknown     = "unknown"
 )
 

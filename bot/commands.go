@@ -64,6 +64,7 @@ type Handlers interface {
 	Reassign(context.Context, *Request) (*Reply, error)
 	Away(context.Context, *Request) (*Reply, error)
 	Back(context.Context, *Request) (*Reply, error)
+	Export(context.Context, *Request) (*Reply, error)
 }
 
 var (
@@ -216,6 +217,10 @@ var Commands = []Spec{
 		Summary: "驳回一条申请（要写原因）",
 		Detail:  "写审批编号和原因，申请人会收到原因。",
 		Keys:    "原因", parse: (*msg).decision, noisy: true},
+	{Name: CmdExport, Words: []string{"导出"}, Run: Handlers.Export,
+		Example: "导出",
+		Summary: "客户导出为 Excel（下载链接）",
+		Detail:  "回复一个 10 分钟内有效、只能用一次的下载链接：销售导出自己名下的客户，经理导出本团队的，管理员导出全部；手机号按聊天里的规则显示。在群里发时链接私信给你。"},
 	{Name: CmdStats, Words: []string{"统计"}, Run: Handlers.Stats,
 		Example: "统计",
 		Summary: "本周的漏斗和跟进数",

@@ -6,6 +6,7 @@ package handlers
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"baobei"
@@ -15,13 +16,15 @@ import (
 
 // Handlers serves the chat commands.
 type Handlers struct {
-	policy baobei.Policy
-	signer *cards.Signer
+	policy    baobei.Policy
+	signer    *cards.Signer
+	publicURL string // where users reach the service (导出 links); "" when not set
 }
 
-// Register makes h answer every command of bot.Commands.
-func Register(router *bot.Router, p baobei.Policy, signer *cards.Signer) {
-	router.Serve(&Handlers{policy: p, signer: signer})
+// Register makes h answer every command of bot.Commands; publicURL is the
+// config's public_url.
+func Register(router *bot.Router, p baobei.Policy, signer *cards.Signer, publicURL string) {
+	router.Serve(&Handlers{policy: p, signer: signer, publicURL: strings.TrimRight(publicURL, "/")})
 }
 
 // ref turns the parsed reference into a service reference.
@@ -64,11 +67,7 @@ func shown(req *bot.Request, render func(viewer *baobei.User) (string, error)) (
 // owner (the reporter, while the report waits for approval), a manager of
 // the owner's team, or an admin.
 func full(viewer *baobei.User, c *baobei.Customer, now time.Time) bool {
-	owner, _ := c.Owner(now)
-	if c.Status == baobei.StatusPending && c.OwnerID != nil {
-		owner = *c.OwnerID
-	}
-	return owner != 0 && viewer.CanSeeFull(owner, c.OwnerTeam) || viewer.Role == baobei.RoleAdmin
+	return viewer.SeesFull(c, now)
 }
 
 // phone shows the number in full to those allowed, masked to everyone else.

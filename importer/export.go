@@ -15,16 +15,21 @@ import (
 var ExportHeader = []string{"客户名称", "手机", "微信", "公司", "来源", "需求", "等级", "阶段", "负责人", "报备时间", "下次跟进",
 	"编号", "归属", "负责人姓名", "团队", "保护期至", "跟进次数", "最近跟进", "金额", "流失原因"}
 
-// Export writes every customer (of one team when teamID is set) to path
-// (.xlsx or .csv), streaming, and returns how many.
-func Export(ctx context.Context, s *store.Store, p baobei.Policy, teamID *int64, path string) (int, error) {
+// Export writes the customers of scope to path (.xlsx or .csv),
+// streaming, and returns how many. With a viewer (chat's 导出), phones and
+// WeChat ids follow chat's masking for them; without one (the command
+// line) they are in full.
+func Export(ctx context.Context, s *store.Store, p baobei.Policy, scope baobei.Scope, viewer *baobei.User, now time.Time, path string) (int, error) {
 	t, err := CreateTable(path, ExportHeader)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	err = s.Export(ctx, teamID, func(r *store.ExportRow) error {
+	err = s.Export(ctx, scope, func(r *store.ExportRow) error {
 		n++
+		if viewer != nil && !viewer.SeesFull(&r.Customer, now) {
+			r.Phone, r.Wechat = baobei.MaskPhone(r.Phone), ""
+		}
 		return t.Write(exportCells(r, p.Loc))
 	})
 	if cerr := t.Close(); err == nil {

@@ -24,7 +24,7 @@ func TestExportRoundTrip(t *testing.T) {
 			}
 			f.Report(t, storetest.T0, f.Sunqi, "13900139000", "孙总")
 			all := filepath.Join(dir, "all.csv")
-			if n, err := importer.Export(ctx, f.S, p, nil, all); err != nil || n != 2 {
+			if n, err := importer.Export(ctx, f.S, p, baobei.Scope{}, nil, storetest.T0, all); err != nil || n != 2 {
 				t.Fatalf("export: %d %v", n, err)
 			}
 			rows := readAll(t, all)
@@ -32,7 +32,7 @@ func TestExportRoundTrip(t *testing.T) {
 				t.Fatalf("export rows: %q", rows)
 			}
 			team := *f.Zhangsan.TeamID
-			if n, err := importer.Export(ctx, f.S, p, &team, filepath.Join(dir, "team.xlsx")); err != nil || n != 1 {
+			if n, err := importer.Export(ctx, f.S, p, baobei.Scope{TeamID: &team}, nil, storetest.T0, filepath.Join(dir, "team.xlsx")); err != nil || n != 1 {
 				t.Fatalf("team export: %d %v", n, err)
 			}
 			g := storetest.Seed(t, b, p)

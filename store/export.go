@@ -14,16 +14,20 @@ type ExportRow struct {
 	TeamName  string `db:"team_name"`
 }
 
-// Export streams every customer (of the owners of teamID, when set) in id
-// order to fn.
-func (s *Store) Export(ctx context.Context, teamID *int64, fn func(*ExportRow) error) error {
+// Export streams the customers of a scope in id order to fn: every one
+// (the pool too), a team's owners', or one owner's.
+func (s *Store) Export(ctx context.Context, scope baobei.Scope, fn func(*ExportRow) error) error {
 	q := strings.Replace(customerSelect, "FROM customers c ",
 		", (SELECT COUNT(*) FROM followups f WHERE f.customer_id = c.id) AS followups, COALESCE(t.name, '') AS team_name\n\tFROM customers c ", 1) +
 		"LEFT JOIN teams t ON t.id = u.team_id "
 	var args []any
-	if teamID != nil {
+	switch {
+	case scope.UserID != nil:
+		q += "WHERE c.owner_id = ? "
+		args = append(args, *scope.UserID)
+	case scope.TeamID != nil:
 		q += "WHERE u.team_id = ? "
-		args = append(args, *teamID)
+		args = append(args, *scope.TeamID)
 	}
 	rows, err := s.db.QueryxContext(ctx, q+"ORDER BY c.id", args...)
 	if err != nil {

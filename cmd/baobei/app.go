@@ -131,7 +131,7 @@ func newRouter(ctx context.Context, cfg Config, s *store.Store, clock baobei.Clo
 		return nil, org, nil, fmt.Errorf("BAOBEI_SECRET: %w", err)
 	}
 	router := bot.NewRouter(s, clock, cfg.Policy, signer, org.AutoRegister, log)
-	handlers.Register(router, cfg.Policy, signer)
+	handlers.Register(router, cfg.Policy, signer, cfg.PublicURL)
 	return router, org, signer, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"net/url"
 	"os"
 	"reflect"
 	"slices"
@@ -29,6 +30,7 @@ type Config struct {
 	DB        string          `yaml:"-"`  // the DSN: db (a string) or db.dsn in the file
 	DBFile    dbSection       `yaml:"db"` // as written in the file
 	Addr      string          `yaml:"addr"`
+	PublicURL string          `yaml:"public_url"` // how users reach the service from their phones (导出 links)
 	Timezone  string          `yaml:"timezone"`
 	LogFormat string          `yaml:"log_format"` // text or json; "" (default): text on a terminal, else json
 	ChartFont string          `yaml:"chart_font"` // a font with Chinese glyphs for the funnel picture
@@ -379,6 +381,9 @@ func (c *Config) finish() error {
 	}
 	if c.Push.Concurrency < 1 || c.Push.Rate < 0 || c.Pool.MaxOpen < 0 || c.Pool.MaxIdle < 0 {
 		return errors.New("push.concurrency must be positive; push.rate, db.max_open_conns and db.max_idle_conns must not be negative")
+	}
+	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+		return fmt.Errorf("public_url %q: write the address users open, e.g. https://crm.example.com", c.PublicURL)
 	}
 	if c.API.Rate <= 0 || c.API.Burst < 1 {
 		return errors.New("api.rate (requests a second per token) and api.burst must be positive")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"baobei"
 	"baobei/importer"
 	"baobei/store"
 )
@@ -43,7 +44,7 @@ func exportCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if out == "" {
 		out = "customers-" + time.Now().Format("20060102") + "." + format
 	}
-	n, err := importer.Export(ctx, s, cfg.Policy, teamID, out)
+	n, err := importer.Export(ctx, s, cfg.Policy, baobei.Scope{TeamID: teamID}, nil, time.Now(), out)
 	if err != nil {
 		return err
 	}

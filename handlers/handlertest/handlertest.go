@@ -20,6 +20,9 @@ import (
 	"baobei/store/storetest"
 )
 
+// PublicURL is the public_url the test bot is configured with.
+const PublicURL = "https://crm.example.com"
+
 // Clock is a settable clock.
 type Clock struct{ T time.Time }
 
@@ -38,7 +41,10 @@ type Bot struct {
 // New seeds b's store with the demo org (张三 zhangsan, 李四 lisi, 赵五 zhaowu
 // and 王经理 wangjl in team 1; 孙七 sunqi and 陈经理 chenjl in team 2; admin)
 // and starts its clock at storetest.T0.
-func New(t testing.TB, b storetest.Backend, p baobei.Policy) *Bot {
+func New(t testing.TB, b storetest.Backend, p baobei.Policy) *Bot { return NewPublic(t, b, p, PublicURL) }
+
+// NewPublic is New with the config's public_url set to publicURL ("": unset).
+func NewPublic(t testing.TB, b storetest.Backend, p baobei.Policy, publicURL string) *Bot {
 	f := storetest.Seed(t, b, p)
 	signer, err := cards.NewSigner([]byte(strings.Repeat("k", 32)))
 	if err != nil {
@@ -46,7 +52,7 @@ func New(t testing.TB, b storetest.Backend, p baobei.Policy) *Bot {
 	}
 	clock := &Clock{T: storetest.T0}
 	r := bot.NewRouter(f.S, clock, p, signer, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	handlers.Register(r, p, signer)
+	handlers.Register(r, p, signer, publicURL)
 	return &Bot{Fixture: f, Clock: clock, Router: r, t: t}
 }
 
