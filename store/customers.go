@@ -135,7 +135,7 @@ type auditEvent struct {
 func audits(ctx context.Context, tx *sqlx.Tx, now time.Time, events []auditEvent) error {
 	var hooks []hookEvent
 	for rest := events; len(rest) > 0; {
-		chunk := rest[:min(len(rest), 200)]
+		chunk := rest[:min(len(rest), 2000)]
 		rest = rest[len(chunk):]
 		args := make([]any, 0, 7*len(chunk))
 		for _, e := range chunk {

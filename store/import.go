@@ -102,8 +102,8 @@ func (s *Store) importBatch(ctx context.Context, tx *sqlx.Tx, now time.Time, row
 		}
 		events = append(events, auditEvent{customer: ids[n], action: action, to: owner, detail: detail, at: now})
 	}
-	for len(keyArgs) > 0 { // at most 3 keys a row: 300 rows a statement
-		chunk := keyArgs[:min(len(keyArgs), 900*3)]
+	for len(keyArgs) > 0 { // at most 3 keys a row: 1,000 rows a statement
+		chunk := keyArgs[:min(len(keyArgs), 3000*3)]
 		keyArgs = keyArgs[len(chunk):]
 		if _, err := tx.ExecContext(ctx, "INSERT INTO customer_keys (kind, value, customer_id) VALUES "+placeholders(len(chunk)/3, 3), chunk...); err != nil {
 			return nil, err
@@ -142,7 +142,7 @@ func (s *Store) insertImported(ctx context.Context, tx *sqlx.Tx, now time.Time, 
 	const cols = 20
 	ids := make([]int64, 0, len(add))
 	for len(add) > 0 {
-		part := add[:min(len(add), 500)]
+		part := add[:min(len(add), 1000)]
 		add = add[len(part):]
 		args := make([]any, 0, cols*len(part))
 		phones := make([]any, 0, len(part))
