@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-jobs bench-e2e bench-import build
+.PHONY: run test bench bench-jobs bench-e2e bench-import bench-api build
 
 run:
 	go run ./cmd/baobei
@@ -17,6 +17,9 @@ bench-e2e:
 
 bench-import:
 	bash scripts/bench-import.sh
+
+bench-api:
+	bash scripts/bench-api.sh
 
 build:
 	CGO_ENABLED=0 go build -trimpath -o bin/baobei ./cmd/baobei

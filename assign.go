@@ -2,6 +2,7 @@ package baobei
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -67,45 +68,30 @@ func (p AssignmentPolicy) Teams() []string {
 	return out
 }
 
-// Assignee is a rep who may get a lead, with what the caps count.
+// Assignee is a rep who may get a lead, with the customers they hold
+// (read for least_loaded only).
 type Assignee struct {
 	User
-	Held  int // open customers held now (max_held counts these)
-	Today int // leads assigned today
+	Held int
 }
 
-// Pick chooses among the team's reps (in user id order, away ones left
-// out) after last, the rep assigned last time; nil when every rep is at a
-// cap.
-func (p AssignmentPolicy) Pick(reps []Assignee, last int64, maxHeld int) *Assignee {
-	var best *Assignee
-	// Round-robin order: the reps after last, then the rest.
-	order := make([]*Assignee, 0, len(reps))
-	for i := range reps {
-		if reps[i].ID > last {
-			order = append(order, &reps[i])
-		}
-	}
-	for i := range reps {
-		if reps[i].ID <= last {
-			order = append(order, &reps[i])
-		}
-	}
-	for _, a := range order {
-		if a.Held >= maxHeld || (p.MaxPerDay > 0 && a.Today >= p.MaxPerDay) {
-			continue
-		}
-		if best == nil {
-			best = a
-			if p.Strategy != LeastLoaded {
-				break
+// Order is the order in which the strategy tries the team's reps (in user
+// id order, away ones left out): round robin starts after last, the rep
+// assigned last time; least loaded takes the fewest held first, ties in
+// round-robin order. The store takes the first one under the caps.
+func (p AssignmentPolicy) Order(reps []Assignee, last int64) []Assignee {
+	order := make([]Assignee, 0, len(reps))
+	for _, after := range []bool{true, false} {
+		for _, a := range reps {
+			if (a.ID > last) == after {
+				order = append(order, a)
 			}
 		}
-		if a.Held < best.Held {
-			best = a
-		}
 	}
-	return best
+	if p.Strategy == LeastLoaded {
+		slices.SortStableFunc(order, func(a, b Assignee) int { return a.Held - b.Held })
+	}
+	return order
 }
 
 // Away is how a user's leave (请假) reads: until when.

@@ -139,62 +139,68 @@ func lockTeam(ctx context.Context, tx *sqlx.Tx, key string) (*baobei.Team, error
 }
 
 // pickRep chooses the team's rep by strategy among those not away and
-// under the caps; the chosen rep's row is locked (as a report would) and
-// their count read again, so that a report of theirs at the same moment
-// cannot take them past max_held.
+// under the caps. Each candidate's row is locked (as a report would) before
+// their counts are read, so that a report of theirs at the same moment
+// cannot take them past max_held; round robin reads the counts of the
+// candidates it tries only (usually one), least loaded the team's held
+// customers once.
 func (s *Store) pickRep(ctx context.Context, tx *sqlx.Tx, now time.Time, team *baobei.Team, exclude int64) (*baobei.User, error) {
 	reps, err := s.assignees(ctx, tx, now, team.ID, exclude)
-	if err != nil {
+	if err != nil || len(reps) == 0 {
 		return nil, err
 	}
 	var last int64
 	if err := tx.GetContext(ctx, &last, "SELECT rr_last FROM teams WHERE id = ?", team.ID); err != nil {
 		return nil, err
 	}
-	for len(reps) > 0 {
-		a := s.policy.Assignment.Pick(reps, last, s.policy.MaxHeld)
-		if a == nil {
-			return nil, nil
-		}
+	for _, a := range s.policy.Assignment.Order(reps, last) {
 		u := a.User
 		t, err := s.taker(ctx, tx, now, &u)
 		if err != nil {
 			return nil, err
 		}
-		if baobei.CheckHeld(t.Held, s.policy) == nil {
-			return &u, nil
+		if baobei.CheckHeld(t.Held, s.policy) != nil {
+			continue
 		}
-		a.Held = t.Held // filled up meanwhile: pick again
+		if max := s.policy.Assignment.MaxPerDay; max > 0 {
+			var today int
+			if err := tx.GetContext(ctx, &today, "SELECT COUNT(*) FROM audit_events WHERE to_owner = ? AND action = ? AND at >= ?",
+				u.ID, ActAssign, ts(s.policy.DayStart(now))); err != nil {
+				return nil, err
+			}
+			if today >= max {
+				continue
+			}
+		}
+		return &u, nil
 	}
 	return nil, nil
 }
 
 // assignees are the team's active reps not away at now, other than
-// exclude, in id order, with their held customers and today's leads.
+// exclude, in id order; for least_loaded with the customers they hold.
 func (s *Store) assignees(ctx context.Context, tx *sqlx.Tx, now time.Time, teamID, exclude int64) ([]baobei.Assignee, error) {
 	var us []baobei.User
 	if err := tx.SelectContext(ctx, &us, "SELECT "+userCols+` FROM users WHERE team_id = ? AND role = ? AND active = ? AND id <> ?
 		AND (away_until IS NULL OR away_until <= ?) ORDER BY id`, teamID, baobei.RoleRep, true, exclude, ts(now)); err != nil || len(us) == 0 {
 		return nil, err
 	}
-	ids := make([]int64, len(us))
-	for i, u := range us {
-		ids[i] = u.ID
-	}
-	held, err := countBy(ctx, tx, `SELECT owner_id AS id, COUNT(*) AS n FROM customers WHERE owner_id IN (?)
-		AND ((status = ? AND (protected_until > ? OR locked = 1)) OR status = ?) GROUP BY owner_id`,
-		ids, baobei.StatusOwned, ts(now), baobei.StatusPending)
-	if err != nil {
-		return nil, err
-	}
-	today, err := countBy(ctx, tx, `SELECT to_owner AS id, COUNT(*) AS n FROM audit_events WHERE action = ? AND at >= ?
-		AND to_owner IN (?) GROUP BY to_owner`, ActAssign, ts(s.policy.DayStart(now)), ids)
-	if err != nil {
-		return nil, err
+	held := map[int64]int{}
+	if s.policy.Assignment.Strategy == baobei.LeastLoaded {
+		ids := make([]int64, len(us))
+		for i, u := range us {
+			ids[i] = u.ID
+		}
+		var err error
+		if held, err = countBy(ctx, tx, `SELECT owner_id AS id, COUNT(*) AS n FROM customers WHERE owner_id IN (?)
+			AND ((status = ? AND (protected_until > ? OR locked = 1)) OR status = ?) GROUP BY owner_id`,
+			ids, baobei.StatusOwned, ts(now), baobei.StatusPending); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]baobei.Assignee, len(us))
 	for i, u := range us {
-		out[i] = baobei.Assignee{User: u, Held: held[u.ID], Today: today[u.ID]}
+		out[i] = baobei.Assignee{User: u, Held: held[u.ID]}
 	}
 	return out, nil
 }

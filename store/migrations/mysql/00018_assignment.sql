@@ -4,10 +4,10 @@
 ALTER TABLE customers ADD COLUMN region VARCHAR(200) NOT NULL DEFAULT '';
 ALTER TABLE users ADD COLUMN away_until DATETIME NULL;
 ALTER TABLE teams ADD COLUMN rr_last BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE audit_events ADD KEY ix_audit_action (action, at);
+ALTER TABLE audit_events ADD KEY ix_audit_assignee (to_owner, action, at);
 
 -- +goose Down
-ALTER TABLE audit_events DROP KEY ix_audit_action;
+ALTER TABLE audit_events DROP KEY ix_audit_assignee;
 ALTER TABLE teams DROP COLUMN rr_last;
 ALTER TABLE users DROP COLUMN away_until;
 ALTER TABLE customers DROP COLUMN region;
