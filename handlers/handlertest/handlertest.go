@@ -41,7 +41,9 @@ type Bot struct {
 // New seeds b's store with the demo org (张三 zhangsan, 李四 lisi, 赵五 zhaowu
 // and 王经理 wangjl in team 1; 孙七 sunqi and 陈经理 chenjl in team 2; admin)
 // and starts its clock at storetest.T0.
-func New(t testing.TB, b storetest.Backend, p baobei.Policy) *Bot { return NewPublic(t, b, p, PublicURL) }
+func New(t testing.TB, b storetest.Backend, p baobei.Policy) *Bot {
+	return NewPublic(t, b, p, PublicURL)
+}
 
 // NewPublic is New with the config's public_url set to publicURL ("": unset).
 func NewPublic(t testing.TB, b storetest.Backend, p baobei.Policy, publicURL string) *Bot {
