@@ -12,6 +12,15 @@ type ImportRow struct {
 	Stage      Stage      // "" is 新线索
 	NextAt     *time.Time // 下次跟进
 	Via        string     // a lead from outside chat: who sent it (audit action lead, not import)
+	Keys       []Key      // Draft.Keys, when the reader computed them already (they cost; nil: the store computes them)
+}
+
+// DedupKeys are the row's keys.
+func (r ImportRow) DedupKeys(p Policy) []Key {
+	if r.Keys != nil {
+		return r.Keys
+	}
+	return r.Draft.Keys(p)
 }
 
 // Import outcomes.

@@ -262,6 +262,7 @@ func (c Columns) Row(ctx context.Context, line int, row []string, now time.Time,
 			*d.dst = &t
 		}
 	}
+	r.Keys = r.Draft.Keys(p) // here, in the reader, not in the writer's transaction
 	r.Owner = defaultOwner
 	if v := get(FOwner); v != "" {
 		u, err := owners(ctx, v)

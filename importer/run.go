@@ -177,7 +177,7 @@ func (w *writer) write(ctx context.Context, b batch) error {
 		case r.Status == baobei.ImportDuplicate && w.lineOf[r.CustomerID] > 0:
 			r.DupOfLine = w.lineOf[r.CustomerID]
 		case r.Status == baobei.ImportImported && w.dry:
-			for _, key := range rows[b.index[k]].Draft.Keys(w.p) {
+			for _, key := range rows[b.index[k]].DedupKeys(w.p) {
 				w.seen[key] = seenRow{r.Line, r.Owner}
 			}
 			r.CustomerID = 0
@@ -196,7 +196,7 @@ func (w *writer) write(ctx context.Context, b batch) error {
 // earlier is the duplicate result of a row whose key a row the dry run
 // would import has.
 func (w *writer) earlier(row baobei.ImportRow) *baobei.ImportResult {
-	for _, k := range row.Draft.Keys(w.p) {
+	for _, k := range row.DedupKeys(w.p) {
 		if e, ok := w.seen[k]; ok {
 			return &baobei.ImportResult{Line: row.Line, Status: baobei.ImportDuplicate, Key: baobei.KeyLabel(k.Kind), DupOfLine: e.line, Owner: e.owner}
 		}

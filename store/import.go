@@ -48,7 +48,7 @@ func (s *Store) importBatch(ctx context.Context, tx *sqlx.Tx, now time.Time, row
 	jobs := make([]*reportJob, len(rows))
 	for i, r := range rows {
 		out[i] = baobei.ImportResult{Line: r.Line}
-		jobs[i] = &reportJob{now: now, d: r.Draft, keys: r.Draft.Keys(s.policy)}
+		jobs[i] = &reportJob{now: now, d: r.Draft, keys: r.DedupKeys(s.policy)}
 	}
 	if len(rows) == 0 {
 		return out, nil
