@@ -34,7 +34,9 @@ func (s *Store) Cleanup(ctx context.Context, now time.Time) (int, error) {
 		{"callback_signatures", "seen_at < ?", []any{dedupe}},
 		// A sent push's next_attempt_at is its last lease, within a minute of sent_at, and indexed.
 		{"outbox", "status = ? AND next_attempt_at < ?", []any{OutboxSent, sent}},
-		{"report_attempts", "sent_at < ?", []any{sent}}, // waiting ones (sent_at NULL) stay
+		{"report_attempts", "sent_at < ?", []any{sent}},      // waiting ones (sent_at NULL) stay
+		{"api_idempotency", "created_at < ?", []any{dedupe}}, // an Idempotency-Key replays for a week
+		{"downloads", "expires_at < ?", []any{dedupe}},       // export links live 10 minutes
 	} {
 		n, err := s.deleteBatched(ctx, d.table, d.where, d.args...)
 		total += n

@@ -316,12 +316,17 @@ func setScalar(v reflect.Value, env, s string) error {
 			return fmt.Errorf("%s: %q is not true or false", env, s)
 		}
 		v.SetBool(b)
-	case reflect.Int, reflect.Int64:
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return fmt.Errorf("%s: %q is not a whole number", env, s)
+	case reflect.Int64:
+		if v.Type() != reflect.TypeOf(time.Duration(0)) {
+			return setInt(v, env, s)
 		}
-		v.SetInt(n)
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a duration (write 2h, 90m)", env, s)
+		}
+		v.SetInt(int64(d))
+	case reflect.Int:
+		return setInt(v, env, s)
 	case reflect.Float64:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
@@ -329,6 +334,15 @@ func setScalar(v reflect.Value, env, s string) error {
 		}
 		v.SetFloat(f)
 	}
+	return nil
+}
+
+func setInt(v reflect.Value, env, s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%s: %q is not a whole number", env, s)
+	}
+	v.SetInt(n)
 	return nil
 }
 

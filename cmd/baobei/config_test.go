@@ -68,6 +68,11 @@ func TestConfigStrict(t *testing.T) {
 		{"db:\n  dsn: sqlite://x.db\n  max_open: 4\n", "did you mean max_open_conns?"},
 		{"policy:\n  protection_days: \"15\"\n", "cannot unmarshal"},
 		{"push:\n  zzzzzzzzzz: 1\n", "known keys here: concurrency, rate"},
+		{"policy:\n  sla:\n    working_hours: 21:00-09:00\n", "policy.sla.working_hours"},
+		{"policy:\n  sla:\n    first_contact: 2h\n    escalate_after: 0s\n", "escalate_after must be positive"},
+		{"policy:\n  assignment:\n    strategy: random\n", "use round_robin or least_loaded"},
+		{"public_url: crm.example.com\n", "public_url"},
+		{"api:\n  rate: 0\n", "api.rate"},
 	} {
 		_, err := loadConfig("serve", []string{"--config", writeConfig(t, c.file)})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -92,13 +97,16 @@ func TestConfigEnvOverridesEveryScalar(t *testing.T) {
 	t.Setenv("BAOBEI_PUSH_RATE", "2.5")
 	t.Setenv("BAOBEI_DB_MAX_IDLE_CONNS", "3")
 	t.Setenv("BAOBEI_WECOM_CALLBACK_PATH", "/wx")
+	t.Setenv("BAOBEI_POLICY_SLA_FIRST_CONTACT", "90m")
+	t.Setenv("BAOBEI_PUBLIC_URL", "https://crm.example.com")
 	cfg, err := loadConfig("serve", []string{"--config", path})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := cfg.Policy
 	if p.ProtectionDays != 20 || p.Approval.Company || strings.Join(p.Approval.Grades, ",") != "A,B" || p.StaleDays["A"] != 5 ||
-		cfg.Push.Rate != 2.5 || cfg.Pool.MaxIdle != 3 || cfg.WeCom.CallbackPath != "/wx" {
+		cfg.Push.Rate != 2.5 || cfg.Pool.MaxIdle != 3 || cfg.WeCom.CallbackPath != "/wx" || p.SLA.FirstContact != 90*time.Minute ||
+		cfg.PublicURL != "https://crm.example.com" {
 		t.Fatalf("config = %+v", cfg)
 	}
 	t.Setenv("BAOBEI_POLICY_MAX_HELD", "many")

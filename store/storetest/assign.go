@@ -52,6 +52,10 @@ func repOf(r *baobei.AssignResult) string {
 
 func testAssignRoundRobin(t *testing.T, b Backend) {
 	f := Seed(t, b, assignPolicy(baobei.RoundRobin))
+	hook, err := f.S.AddWebhook(f.Ctx, T0, "https://erp.example.com/hook", []string{baobei.EventLeadAssigned})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var got []string
 	for i := range 4 {
 		r := f.lead(t, T0, fmt.Sprintf("1390000000%d", i), "官网", "浙江省杭州市西湖区")
@@ -79,6 +83,9 @@ func testAssignRoundRobin(t *testing.T, b Backend) {
 	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ? AND detail = ?", store.ActLead, "官网表单"); n != 6 {
 		t.Fatalf("lead audit rows = %d, want 6", n)
 	}
+	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE webhook_id = ? AND payload LIKE ?", hook.ID, "%lead.assigned%"); n != 5 {
+		t.Fatalf("lead.assigned deliveries = %d, want one per assignment (5)", n)
+	}
 	if n := len(f.Texts(t, "zhangsan", "分配给你一个新线索")); n != 2 {
 		t.Fatalf("zhangsan's lead notices = %d, want 2", n)
 	}
@@ -87,7 +94,7 @@ func testAssignRoundRobin(t *testing.T, b Backend) {
 		t.Fatalf("team lines = %d, %v", team, err)
 	}
 	// A lead whose phone exists is a conflict naming the customer.
-	_, err := f.S.AddLead(f.Ctx, T0, baobei.LeadDraft{CustomerDraft: baobei.CustomerDraft{Name: "又来", Phone: "13900000000"}}, nil)
+	_, err = f.S.AddLead(f.Ctx, T0, baobei.LeadDraft{CustomerDraft: baobei.CustomerDraft{Name: "又来", Phone: "13900000000"}}, nil)
 	var conflict *baobei.Conflict
 	if !errors.As(err, &conflict) || conflict.Existing.ID != got0(t, f) {
 		t.Fatalf("duplicate lead: %v", err)

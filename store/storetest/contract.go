@@ -871,8 +871,12 @@ func testCleanup(t *testing.T, b Backend) {
 		exec("INSERT INTO report_attempts (customer_id, owner_id, actor_id, at, window_end, sent_at) VALUES (1, 1, 2, ?, ?, ?)",
 			T0.Add(-40*day).UTC(), T0.Add(-40*day).UTC(), sent)
 	}
-	if n, err := f.S.Cleanup(f.Ctx, T0); err != nil || n != 7 {
-		t.Fatalf("cleanup deleted %d, want 7: %v", n, err)
+	for i, at := range []time.Time{old, recent} {
+		exec("INSERT INTO api_idempotency (token_id, idem_key, customer_id, created_at) VALUES (1, ?, 1, ?)", fmt.Sprint(i), at.UTC())
+		exec("INSERT INTO downloads (hash, user_id, created_at, expires_at) VALUES (?, 1, ?, ?)", fmt.Sprint(i), at.UTC(), at.UTC())
+	}
+	if n, err := f.S.Cleanup(f.Ctx, T0); err != nil || n != 9 {
+		t.Fatalf("cleanup deleted %d, want 9: %v", n, err)
 	}
 	for q, want := range map[string]int{
 		"SELECT COUNT(*) FROM processed_messages":  1,
@@ -880,6 +884,8 @@ func testCleanup(t *testing.T, b Backend) {
 		"SELECT COUNT(*) FROM inbound":             3,
 		"SELECT COUNT(*) FROM outbox":              3,
 		"SELECT COUNT(*) FROM report_attempts":     2, // sent 29 days ago, and one waiting
+		"SELECT COUNT(*) FROM api_idempotency":     1,
+		"SELECT COUNT(*) FROM downloads":           1,
 	} {
 		if n := f.Count(t, q); n != want {
 			t.Errorf("%s = %d, want %d", q, n, want)
