@@ -252,8 +252,8 @@ type Service interface {
 	Assign(ctx context.Context, now time.Time, actor *User, ref CustomerRef, to *User, card LeadCard) (*AssignResult, error)
 	Reassign(ctx context.Context, now time.Time, actor *User, ref CustomerRef, card LeadCard) (*AssignResult, error)
 	SetAway(ctx context.Context, now time.Time, actor, u *User, days int) (*User, error)
-	// CreateDownload makes a one-time export link token (导出) for scope.
-	CreateDownload(ctx context.Context, now time.Time, actor *User, scope Scope) (string, error)
+	// CreateLink makes a one-time link token (导出, 看板) of kind for scope.
+	CreateLink(ctx context.Context, now time.Time, actor *User, kind string, scope Scope) (string, error)
 	// Release returns a customer to the pool by hand (释放), reason "manual".
 	Release(ctx context.Context, now time.Time, actor *User, ref CustomerRef, reason string) (*Customer, error)
 }

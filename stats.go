@@ -59,15 +59,36 @@ type Stats struct {
 // funnel is the order of the stages a customer passes.
 var funnel = []Stage{StageNew, StageContacted, StageNeeds, StageQuoted, StageSigning, StageWon}
 
+// FunnelStep is one stage of the funnel with how many are there now, how
+// many reached it (there or beyond) and the conversion from the stage
+// before (percent; -1 for the first or when none reached the one before).
+type FunnelStep struct {
+	Stage      Stage
+	Now, Reach int
+	Conversion int
+}
+
+// Funnel is the funnel as 统计 prints it.
+func (s Stats) Funnel() []FunnelStep {
+	reach := s.Reach()
+	out := make([]FunnelStep, len(funnel))
+	for i, st := range funnel {
+		out[i] = FunnelStep{Stage: st, Now: s.Stages[st], Reach: reach[i], Conversion: -1}
+		if i > 0 && reach[i-1] > 0 {
+			out[i].Conversion = reach[i] * 100 / reach[i-1]
+		}
+	}
+	return out
+}
+
 // Text renders the summary as plain text with a title.
 func (s Stats) Text(title string) string {
 	var b strings.Builder
 	b.WriteString(title + "\n【漏斗】")
-	reach := s.Reach()
-	for i, st := range funnel {
-		fmt.Fprintf(&b, "\n%s %d", st, s.Stages[st])
-		if i > 0 && reach[i-1] > 0 {
-			fmt.Fprintf(&b, "（转化 %d%%）", reach[i]*100/reach[i-1])
+	for _, f := range s.Funnel() {
+		fmt.Fprintf(&b, "\n%s %d", f.Stage, f.Now)
+		if f.Conversion >= 0 {
+			fmt.Fprintf(&b, "（转化 %d%%）", f.Conversion)
 		}
 	}
 	fmt.Fprintf(&b, "\n【本期】新报备 %d · 成交 %d 单 ¥%s · 流失 %d · 入公海 %d · 领取 %d",

@@ -52,3 +52,17 @@ func ParseScopes(s string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// One-time link kinds (store.CreateLink): the chat command that makes each.
+const (
+	LinkExport = "export" // 导出: an xlsx download
+	LinkDash   = "dash"   // 看板: a dashboard session
+)
+
+// LinkCommand is the chat command that makes a link of kind.
+func LinkCommand(kind string) string {
+	if kind == LinkDash {
+		return "看板"
+	}
+	return "导出"
+}

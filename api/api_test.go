@@ -337,7 +337,7 @@ func TestDownloadLinks(t *testing.T) {
 			return 200, rows[1:]
 		}
 		link := func(u *baobei.User, scope baobei.Scope) string {
-			tok, err := e.S.CreateDownload(e.Ctx, storetest.T0, u, scope)
+			tok, err := e.S.CreateLink(e.Ctx, storetest.T0, u, baobei.LinkExport, scope)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,7 +17,7 @@ import (
 // chat shows them to the asker; later opens get 410.
 func (a *API) download(c *gin.Context) {
 	ctx, now := c.Request.Context(), a.clock.Now()
-	d, err := a.store.UseDownload(ctx, now, c.Param("token"))
+	d, err := a.store.UseLink(ctx, now, baobei.LinkExport, c.Param("token"))
 	var e *baobei.Error
 	if errors.As(err, &e) { // used, expired, or the asker's account stopped
 		status := http.StatusGone

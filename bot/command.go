@@ -46,6 +46,7 @@ const (
 	CmdAway        = "away"         // 请假 [@张三] 3天: no leads assigned meanwhile
 	CmdBack        = "back"         // 销假 [@张三]
 	CmdExport      = "export"       // 导出: a one-time download link (own, team or all customers)
+	CmdDashboard   = "dashboard"    // 看板: a one-time link to the web dashboard
 	CmdUnknown     = "unknown"
 )
 

@@ -65,6 +65,7 @@ type Handlers interface {
 	Away(context.Context, *Request) (*Reply, error)
 	Back(context.Context, *Request) (*Reply, error)
 	Export(context.Context, *Request) (*Reply, error)
+	Dashboard(context.Context, *Request) (*Reply, error)
 }
 
 var (
@@ -221,6 +222,10 @@ var Commands = []Spec{
 		Example: "导出",
 		Summary: "客户导出为 Excel（下载链接）",
 		Detail:  "回复一个 10 分钟内有效、只能用一次的下载链接：销售导出自己名下的客户，经理导出本团队的，管理员导出全部；手机号按聊天里的规则显示。在群里发时链接私信给你。"},
+	{Name: CmdDashboard, Words: []string{"看板", "仪表盘"}, Run: Handlers.Dashboard,
+		Example: "看板",
+		Summary: "打开网页看板（漏斗、排行、风险客户）",
+		Detail:  "回复一个 10 分钟内有效、只能打开一次的链接，打开后 12 小时内免登录：销售看自己的，经理看本团队的，管理员看全公司并可切换团队。看板的数字和「统计」一致。"},
 	{Name: CmdStats, Words: []string{"统计"}, Run: Handlers.Stats,
 		Example: "统计",
 		Summary: "本周的漏斗和跟进数",

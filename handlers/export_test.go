@@ -15,8 +15,13 @@ func TestExportLink(t *testing.T) {
 	for _, be := range storetest.Backends(t) {
 		t.Run(be.Name, func(t *testing.T) {
 			none := handlertest.NewPublic(t, be, baobei.DefaultPolicy(), "")
-			if got := none.Say("zhangsan", "导出"); !strings.Contains(got, "public_url") || none.Code("zhangsan", "导出") != baobei.EINVALID {
-				t.Fatalf("导出 without public_url = %q", got)
+			for _, cmd := range []string{"导出", "看板"} {
+				if got := none.Say("zhangsan", cmd); !strings.Contains(got, "public_url") || none.Code("zhangsan", cmd) != baobei.EINVALID {
+					t.Fatalf("%s without public_url = %q", cmd, got)
+				}
+			}
+			if got := b0(t, be).Say("wangjl", "看板"); !strings.HasPrefix(got, "本团队的客户的看板链接") || !strings.Contains(got, handlertest.PublicURL+"/dash/open/") {
+				t.Fatalf("看板 = %q", got)
 			}
 			b := handlertest.New(t, be, baobei.DefaultPolicy())
 			for user, what := range map[string]string{"zhangsan": "你名下的客户", "wangjl": "本团队的客户", "admin": "全部客户"} {
@@ -35,3 +40,5 @@ func TestExportLink(t *testing.T) {
 		})
 	}
 }
+
+func b0(t *testing.T, be storetest.Backend) *handlertest.Bot { return handlertest.New(t, be, baobei.DefaultPolicy()) }
