@@ -156,6 +156,10 @@ func (a *API) fail(c *gin.Context, err error) {
 		return
 	}
 	var e *baobei.Error
+	if errors.As(err, &e) && e.Code == baobei.ECONFLICT { // chat's text names the owner; the API never does
+		abort(c, http.StatusConflict, e.Code, "客户已存在，或其报备正在等待审批。")
+		return
+	}
 	if errors.As(err, &e) {
 		abort(c, statusOf[e.Code], e.Code, e.Message)
 		return

@@ -149,14 +149,19 @@ func TestAPILeads(t *testing.T) {
 		if strings.Contains(string(raw), "13800138000") || strings.Contains(string(raw), "张三") || strings.Contains(string(raw), "zhangsan") {
 			t.Fatalf("the duplicate answer shows the owner's data: %s", raw)
 		}
+		wx := e.want("POST", "/api/v1/leads", tok, map[string]string{"name": "微信重复", "phone": "13800138009", "wechat": "wang_wx"}, 201, "")
+		dupWx := e.want("POST", "/api/v1/leads", tok, map[string]string{"name": "又来", "phone": "13800138008", "wechat": "WANG_WX"}, 409, baobei.ECONFLICT)
+		if dupWx["customer_id"] != wx["customer_id"] || !strings.Contains(dupWx["message"].(string), "微信号") {
+			t.Fatalf("a WeChat duplicate = %v", dupWx)
+		}
 		e.want("POST", "/api/v1/leads", tok, map[string]string{"name": "坏", "phone": "12345"}, 422, baobei.EINVALID)
 		e.want("POST", "/api/v1/leads", tok, map[string]string{"name": "坏", "phone": "13800138001", "grade": "D"}, 422, baobei.EINVALID)
 		pool := e.want("POST", "/api/v1/leads", tok, map[string]string{"name": "北京客户", "phone": "13800138002", "city": "北京"}, 201, "")
 		if pool["status"] != "pool" || pool["owner"] != nil {
 			t.Fatalf("unmatched lead = %v", pool)
 		}
-		if n := e.Count(t, "SELECT COUNT(*) FROM customers"); n != 2 {
-			t.Fatalf("customers = %d, want 2", n)
+		if n := e.Count(t, "SELECT COUNT(*) FROM customers"); n != 3 {
+			t.Fatalf("customers = %d, want 3", n)
 		}
 		if n := len(e.Texts(t, "zhangsan", "分配给你一个新线索")); n != 1 {
 			t.Fatalf("the rep's lead cards = %d, want 1", n)
@@ -175,7 +180,15 @@ func TestAPIReportsAndCustomers(t *testing.T) {
 			t.Fatalf("report = %v", r)
 		}
 		id := int64(r["customer_id"].(float64))
-		e.want("POST", "/api/v1/reports", tok, map[string]string{"rep": "lisi", "name": "李", "phone": "13900139000"}, 409, baobei.ECONFLICT)
+		held := e.want("POST", "/api/v1/reports", tok, map[string]string{"rep": "lisi", "name": "李", "phone": "13900139000"}, 409, baobei.ECONFLICT)
+		if raw, _ := json.Marshal(held); strings.Contains(string(raw), "张三") || held["customer_id"] == nil {
+			t.Fatalf("a held customer's 409 = %s", raw)
+		}
+		// A key customer waits for approval; another report of it names nobody.
+		e.want("POST", "/api/v1/reports", tok, map[string]string{"rep": "zhangsan", "name": "大客户", "phone": "13900139099", "grade": "A"}, 201, "")
+		if pend := e.want("POST", "/api/v1/reports", tok, map[string]string{"rep": "lisi", "name": "大", "phone": "13900139099"}, 409, baobei.ECONFLICT); strings.Contains(pend["message"].(string), "张三") {
+			t.Fatalf("a pending customer's 409 names the owner: %v", pend)
+		}
 		for i := range 3 {
 			e.want("POST", "/api/v1/reports", tok, map[string]string{"rep": "lisi", "name": fmt.Sprint("客户", i), "phone": fmt.Sprintf("1390013900%d", i+1)}, 201, "")
 		}
@@ -212,14 +225,25 @@ func TestAPIReportsAndCustomers(t *testing.T) {
 				break
 			}
 		}
-		if len(seen) != 4 || !slices.IsSorted(seen) {
+		if len(seen) != 5 || !slices.IsSorted(seen) {
 			t.Fatalf("paged ids = %v", seen)
 		}
 		since := e.want("GET", "/api/v1/customers?updated_since=2026-11-23T10:30:00%2B08:00", tok, nil, 200, "")
 		if got := since["customers"].([]any); len(got) != 1 || got[0].(map[string]any)["id"].(float64) != float64(id) {
 			t.Fatalf("updated since the follow-up's hour = %v", got)
 		}
-		e.want("GET", "/api/v1/customers?stage=需求确认&status=owned", tok, nil, 200, "")
+		if got := e.want("GET", "/api/v1/customers?stage=需求确认&status=owned", tok, nil, 200, "")["customers"].([]any); len(got) != 1 {
+			t.Fatalf("stage and status filter = %v", got)
+		}
+		e.clock.t = storetest.T0.Add(31 * 24 * time.Hour) // the protections ended: they read as pool
+		if owned := e.want("GET", "/api/v1/customers?status=owned", tok, nil, 200, "")["customers"].([]any); len(owned) != 0 {
+			t.Fatalf("owned after the protections ended = %v", owned)
+		}
+		if pool := e.want("GET", "/api/v1/customers?status=pool", tok, nil, 200, "")["customers"].([]any); len(pool) != 4 ||
+			pool[0].(map[string]any)["status"] != "pool" {
+			t.Fatalf("pool after the protections ended = %v", pool)
+		}
+		e.want("GET", "/api/v1/customers?status=gone", tok, nil, 422, baobei.EINVALID)
 		e.want("GET", "/api/v1/customers?limit=500", tok, nil, 422, baobei.EINVALID)
 		e.want("GET", "/api/v1/customers?updated_since=yesterday", tok, nil, 422, baobei.EINVALID)
 		e.want("GET", "/api/v1/customers?team=nope", tok, nil, 422, baobei.EINVALID)

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -131,8 +133,12 @@ func (a *API) user(c *gin.Context, ref string) (*baobei.User, bool) {
 		return nil, false
 	}
 	u, err := a.store.FindUser(c.Request.Context(), ref)
-	if baobei.ErrorCode(err) == baobei.ENOTFOUND || baobei.ErrorCode(err) == baobei.EAMBIGUOUS {
-		invalid(c, "rep “"+ref+"”不在组织里。")
+	switch baobei.ErrorCode(err) {
+	case baobei.ENOTFOUND:
+		invalid(c, "rep “"+ref+"”不在组织里：写成员的账号（uid）或姓名。")
+		return nil, false
+	case baobei.EAMBIGUOUS:
+		invalid(c, "rep “"+ref+"”有重名：请写成员的账号（uid）。")
 		return nil, false
 	}
 	if err != nil {
@@ -195,7 +201,11 @@ func (a *API) customerOut(cu *baobei.Customer) customerOut {
 
 // listCustomers: one page, filtered; next_cursor is "" on the last page.
 func (a *API) listCustomers(c *gin.Context) {
-	f := store.CustomerFilter{Stage: c.Query("stage"), Status: c.Query("status"), Source: c.Query("source"), Limit: 50}
+	f := store.CustomerFilter{Stage: c.Query("stage"), Status: baobei.Status(c.Query("status")), Source: c.Query("source"), Limit: 50, Now: a.clock.Now()}
+	if !slices.Contains([]baobei.Status{"", baobei.StatusOwned, baobei.StatusPool, baobei.StatusWon, baobei.StatusPending}, f.Status) {
+		invalid(c, "status 只能是 owned、pool、won 或 pending。")
+		return
+	}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 200 {
@@ -461,8 +471,13 @@ func (a *API) postImport(c *gin.Context) {
 		rows = append(rows, importRow(r))
 		return nil
 	})
+	var bad importer.FileError
+	if errors.As(err, &bad) {
+		invalid(c, bad.Error())
+		return
+	}
 	if err != nil {
-		invalid(c, err.Error())
+		a.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"summary": gin.H{"rows": sum.Rows, "imported": sum.Imported, "duplicates": sum.Duplicates,

@@ -41,4 +41,6 @@ func TestExportLink(t *testing.T) {
 	}
 }
 
-func b0(t *testing.T, be storetest.Backend) *handlertest.Bot { return handlertest.New(t, be, baobei.DefaultPolicy()) }
+func b0(t *testing.T, be storetest.Backend) *handlertest.Bot {
+	return handlertest.New(t, be, baobei.DefaultPolicy())
+}

@@ -196,7 +196,7 @@ func ReadHeader(row []string) (Columns, error) {
 		c.Unknown = append(c.Unknown, h)
 	}
 	if _, ok := c.At[FPhone]; !ok {
-		return c, errors.New("第 1 行（表头）没有手机号列：请把手机号所在列的表头写成“手机”“手机号”或“联系电话”")
+		return c, FileError("第 1 行（表头）没有手机号列：请把手机号所在列的表头写成“手机”“手机号”或“联系电话”")
 	}
 	return c, nil
 }

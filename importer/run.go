@@ -39,13 +39,19 @@ func (s Summary) String() string {
 	return out
 }
 
+// FileError is a file that cannot be read as a sheet (empty, no phone
+// column, a broken row): the user's to fix, unlike a database failure.
+type FileError string
+
+func (e FileError) Error() string { return string(e) }
+
 // Run imports src into s at now and hands every row's result to report,
 // in file order.
 func Run(ctx context.Context, s Store, src Source, now time.Time, p baobei.Policy, o Options, report func(baobei.ImportResult) error) (Summary, error) {
 	var sum Summary
 	head, err := src.Next()
 	if errors.Is(err, io.EOF) {
-		return sum, errors.New("文件是空的：第 1 行应是表头（客户名称、手机、公司……）")
+		return sum, FileError("文件是空的：第 1 行应是表头（客户名称、手机、公司……）")
 	}
 	if err != nil {
 		return sum, err
@@ -110,7 +116,7 @@ func read(ctx context.Context, src Source, cols Columns, now time.Time, p baobei
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("第 %d 行：%w", line, err)
+			return FileError(fmt.Sprintf("第 %d 行：%v", line, err))
 		}
 		if blank(rec) {
 			continue

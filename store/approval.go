@@ -339,6 +339,9 @@ func (s *Store) approveTransfer(ctx context.Context, tx *sqlx.Tx, now time.Time,
 	if err := audit(ctx, tx, now, c.ID, actor.ID, ActTransfer, c.OwnerID, &to.ID, detail+" "+a.Reason); err != nil {
 		return "", err
 	}
+	if err := startContacts(ctx, tx, s.policy, now, []contactStart{{c.ID, to.ID}}); err != nil {
+		return "", err
+	}
 	moved, err := getCustomer(ctx, tx, c.ID)
 	if err != nil {
 		return "", err

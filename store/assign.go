@@ -55,12 +55,12 @@ func (s *Store) addLead(ctx context.Context, now time.Time, d baobei.LeadDraft, 
 		if err != nil {
 			return err
 		}
-		if r := res[0]; r.Status != baobei.ImportImported {
-			c, err := getCustomer(ctx, tx, r.CustomerID)
+		if res[0].Status != baobei.ImportImported {
+			c, k, err := customerByKeys(ctx, tx, d.Keys(s.policy))
 			if err != nil {
 				return err
 			}
-			return &baobei.Conflict{Existing: c, Err: baobei.Errorf(baobei.ECONFLICT, "%s已存在：客户 #%d。", r.Key, c.ID)}
+			return &baobei.Conflict{Existing: c, Key: k, Err: baobei.Errorf(baobei.ECONFLICT, "%s已存在：客户 #%d。", baobei.KeyLabel(k.Kind), c.ID)}
 		}
 		c, err := getCustomer(ctx, tx, res[0].CustomerID)
 		if err != nil {
@@ -113,6 +113,9 @@ func (s *Store) autoAssign(ctx context.Context, tx *sqlx.Tx, now time.Time, c *b
 	}
 	if rep == nil {
 		out.Why = "组内暂无可分配的销售（请假、客户已满或今日分配已达上限）"
+		if team.ChatID == "" {
+			return out, nil
+		}
 		return out, enqueue(ctx, tx, now, baobei.NoticeLeadTeam(team, c, nil, out.Why))
 	}
 	detail := "auto"

@@ -94,7 +94,7 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, p baobei.Policy, batch []*repo
 	for i, j := range fresh {
 		starts[i] = contactStart{j.id, j.actor.ID}
 	}
-	if err := startContacts(ctx, tx, p, fresh[0].now, starts); err != nil {
+	if err := newContacts(ctx, tx, p, fresh[0].now, starts); err != nil {
 		return nil, err
 	}
 	return fresh, audits(ctx, tx, fresh[0].now, events)

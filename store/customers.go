@@ -212,7 +212,9 @@ func (s *Store) Count(ctx context.Context, query string, args ...any) (int, erro
 // match; After is the cursor (the last id of the previous page).
 type CustomerFilter struct {
 	OwnerID, TeamID *int64
-	Stage, Status   string
+	Stage           string
+	Status          baobei.Status // as Customer.Owner reads at Now: an owned one whose protection ended is in the pool
+	Now             time.Time
 	Source          string     // contained in the source
 	UpdatedSince    *time.Time // an audit row or a follow-up since then
 	After           int64
@@ -232,7 +234,13 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]baobei.C
 	if f.Stage != "" {
 		add("c.stage = ?", f.Stage)
 	}
-	if f.Status != "" {
+	switch f.Status {
+	case baobei.StatusOwned:
+		add("c.status = ? AND (c.protected_until > ? OR c.locked = 1)", baobei.StatusOwned, ts(f.Now))
+	case baobei.StatusPool:
+		add("(c.status = ? OR (c.status = ? AND c.protected_until <= ? AND c.locked = 0))", baobei.StatusPool, baobei.StatusOwned, ts(f.Now))
+	case "":
+	default:
 		add("c.status = ?", f.Status)
 	}
 	if f.Source != "" {

@@ -40,7 +40,9 @@ var errKeyGone = errors.New("duplicate key holder rolled back")
 func (s *Store) takeOver(ctx context.Context, now time.Time, actor *baobei.User, d baobei.CustomerDraft, keys []baobei.Key) (*baobei.ReportResult, error) {
 	var res *baobei.ReportResult
 	var conflict *baobei.Conflict
-	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+	// READ COMMITTED: the searches take no gap locks, so many refused
+	// reports of one customer at once do not deadlock on report_attempts.
+	err := s.txRC(ctx, func(tx *sqlx.Tx) error {
 		conflict = nil
 		taker, err := s.taker(ctx, tx, now, actor)
 		if err != nil {

@@ -37,6 +37,9 @@ func (s *Store) Transfer(ctx context.Context, now time.Time, actor *baobei.User,
 		if err := audit(ctx, tx, now, c.ID, actor.ID, ActTransfer, from, &to.ID, reason); err != nil {
 			return err
 		}
+		if err := startContacts(ctx, tx, s.policy, now, []contactStart{{c.ID, to.ID}}); err != nil {
+			return err
+		}
 		if c, err = getCustomer(ctx, tx, c.ID); err != nil {
 			return err
 		}
@@ -86,6 +89,13 @@ func (s *Store) Handover(ctx context.Context, now time.Time, actor, from, to *ba
 		}
 		if len(cs) == 0 {
 			return nil
+		}
+		starts := make([]contactStart, len(cs))
+		for i := range cs {
+			starts[i] = contactStart{cs[i].ID, to.ID}
+		}
+		if err := startContacts(ctx, tx, s.policy, now, starts); err != nil {
+			return err
 		}
 		held, err := heldBy(ctx, tx, now, to.ID)
 		if err != nil {

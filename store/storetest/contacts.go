@@ -91,10 +91,34 @@ func testFirstContact(t *testing.T, b Backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := f.Count(t, "SELECT COUNT(*) FROM first_contacts WHERE customer_id = ? AND contacted_at IS NULL", late.Customer.ID); n != 1 {
+	if n := f.Count(t, "SELECT COUNT(*) FROM first_contacts WHERE customer_id = ? AND contacted_at IS NULL AND ended_at IS NULL", late.Customer.ID); n != 1 {
 		t.Fatalf("open clocks after 转派 = %d", n)
 	}
 	if n := f.duties(t, T0.Add(7*time.Hour)); n != 1 {
 		t.Fatalf("the new owner %s reminded: %d", r.Rep.UID, n)
+	}
+	// 张三's miss stays counted after he handed the lead on; a 转移 starts
+	// the new owner's clock, and only the owner's follow-up stops it.
+	st, err = f.S.Stats(f.Ctx, baobei.Scope{UserID: &f.Zhangsan.ID}, T0.Add(-time.Hour), T0.Add(2*24*time.Hour))
+	if err != nil || len(st.FirstContacts) != 1 || st.FirstContacts[0].Assigned != 1 || st.FirstContacts[0].OnTime != 0 {
+		t.Fatalf("zhangsan's record after 转派 = %+v, %v", st.FirstContacts, err)
+	}
+	moved := f.lead(t, T0.Add(8*time.Hour), "13900000005", "官网", "杭州")
+	if _, err := f.S.Transfer(f.Ctx, T0.Add(8*time.Hour), f.Wangjl, baobei.CustomerRef{Number: moved.Customer.ID}, f.Sunqi, "换人"); err == nil {
+		t.Fatal("a manager moved a lead to another team")
+	}
+	to := f.Zhangsan
+	if moved.Rep.ID == to.ID {
+		to = f.Lisi
+	}
+	if _, err := f.S.Transfer(f.Ctx, T0.Add(8*time.Hour), f.Wangjl, baobei.CustomerRef{Number: moved.Customer.ID}, to, "换人"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.S.FollowUp(f.Ctx, T0.Add(9*time.Hour), to, baobei.CustomerRef{Number: moved.Customer.ID}, baobei.FollowUpDraft{Content: "电话"}); err != nil {
+		t.Fatal(err)
+	}
+	var who int64
+	if err := f.S.DB().Get(&who, "SELECT user_id FROM first_contacts WHERE customer_id = ? AND contacted_at IS NOT NULL", moved.Customer.ID); err != nil || who != to.ID {
+		t.Fatalf("the contact went to user %d (%v), want the new owner %d", who, err, to.ID)
 	}
 }

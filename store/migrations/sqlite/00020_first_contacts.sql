@@ -1,7 +1,8 @@
 -- +goose Up
 -- The first-contact rule: one row each time a new lead gets an owner
 -- (assigned, claimed before anyone followed it up, reported), with when it
--- is due and when its manager is told; contacted_at is its first follow-up.
+-- is due and when its manager is told; contacted_at is its first follow-up,
+-- ended_at when the lead changed hands before that (a miss when past due).
 CREATE TABLE first_contacts (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   customer_id BIGINT NOT NULL,
@@ -10,6 +11,7 @@ CREATE TABLE first_contacts (
   due_at DATETIME NOT NULL,
   escalate_at DATETIME NOT NULL,
   contacted_at DATETIME NULL,
+  ended_at DATETIME NULL,
   reminded_at DATETIME NULL,
   escalated_at DATETIME NULL
 );
