@@ -68,7 +68,13 @@ func (a *API) Mount(r gin.IRouter) {
 	g.POST("/customers/:id/followups", a.auth(baobei.ScopeCustomersWrite), a.postFollowUp)
 	g.GET("/stats", a.auth(baobei.ScopeStatsRead), a.stats)
 	g.POST("/imports", a.auth(baobei.ScopeCustomersWrite), a.postImport)
-	r.GET("/dl/:token", a.download) // 导出's one-time links: the token is the credential
+	// 导出's one-time links: the token is the credential. A chat app may
+	// fetch a link to preview it: GET only shows a button, its POST spends it.
+	r.GET("/dl/:token", func(c *gin.Context) {
+		c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(`<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">`+
+			`<form method="post"><p>链接只能使用一次，10 分钟内有效。</p><button id="go" type="submit" style="font-size:18px;padding:10px 24px">下载客户导出（Excel）</button></form>`))
+	})
+	r.POST("/dl/:token", a.download)
 }
 
 // auth checks the bearer token, its scope and its rate limit.

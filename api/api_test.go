@@ -344,7 +344,12 @@ func TestDownloadLinks(t *testing.T) {
 		e.Report(t, storetest.T0, e.Lisi, "13800000002", "李的客户")
 		e.Report(t, storetest.T0, e.Sunqi, "13800000003", "孙的客户")
 		get := func(token string) (int, [][]string) {
-			req := httptest.NewRequest("GET", "/dl/"+token, nil)
+			page := httptest.NewRecorder()
+			e.engine.ServeHTTP(page, httptest.NewRequest("GET", "/dl/"+token, nil)) // a preview fetch: spends nothing
+			if page.Code != 200 || !strings.Contains(page.Body.String(), "<form method=\"post\"") {
+				t.Fatalf("the link's page = %d %s", page.Code, page.Body.String())
+			}
+			req := httptest.NewRequest("POST", "/dl/"+token, nil)
 			w := httptest.NewRecorder()
 			e.engine.ServeHTTP(w, req)
 			if w.Code != 200 {

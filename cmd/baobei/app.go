@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"baobei/dash"
 	"baobei/api"
 	"context"
 	"errors"
@@ -78,6 +80,7 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 	a := &app{store: s, router: router, clock: clock, log: log, ready: func() error { return nil }}
 	engine := newEngine(a)
 	api.New(s, clock, cfg.Policy, signer, cfg.API, log).Mount(engine)
+	dash.New(s, clock, cfg.Policy, signer, cfg.PublicURL, chartFont(cfg.ChartFont), log).Mount(engine)
 	con := console.New(s, clock, cfg.Policy)
 	var out bot.Adapter = con
 	switch {
@@ -214,6 +217,18 @@ func loopback(addr string) bool {
 
 // funnelChart draws the weekly funnel with a CJK font (chart_font, or one
 // of the usual Debian fonts); without one the summaries are text only.
+// chartFont is the dashboard charts' font: chart_font, else the first
+// TrueType CJK font found (go-analyze/charts reads TrueType, not CFF); nil:
+// the library's own, with Chinese measured roughly.
+func chartFont(path string) []byte {
+	for _, p := range append([]string{path}, cards.CJKFonts...) {
+		if b, err := os.ReadFile(p); p != "" && err == nil && dash.CanUseFont(b) {
+			return b
+		}
+	}
+	return nil
+}
+
 func funnelChart(path string, log *slog.Logger) scheduler.Chart {
 	f := cards.LoadFonts(path)
 	if f.CJK == nil {

@@ -1,0 +1,33 @@
+package baobei
+
+import "time"
+
+// The dashboard's rows (看板). Its headline numbers are Stats, the same as
+// 统计 and the weekly summary; these add what a table of people and a list
+// of customers need.
+
+// WeekCount is one week of a trend: reports (as Stats.NewReports counts
+// them) and customers won.
+type WeekCount struct {
+	Start    time.Time
+	New, Won int
+}
+
+// PersonRow is one member in the People ranking.
+type PersonRow struct {
+	ID        int64  `db:"id"`
+	Name      string `db:"name"`
+	Held      int    // customers held now, not counting 已成交
+	FollowUps int    // in the period
+	Visits    int    // reported in the period
+	WonCount  int    // in the period
+	WonCents  int64  //
+	Overdue   int    // held customers whose planned follow-up has passed
+	Stale     int    // held customers idle longer than their grade allows
+}
+
+// RiskRow is a customer needing attention, and why (to show in order).
+type RiskRow struct {
+	Customer
+	Expiring, Overdue, Stale bool
+}

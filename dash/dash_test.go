@@ -1,0 +1,166 @@
+package dash_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"baobei"
+	"baobei/cards"
+	"baobei/dash"
+	"baobei/store/storetest"
+
+	"github.com/gin-gonic/gin"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) Now() time.Time { return c.t }
+
+type env struct {
+	*storetest.Fixture
+	t      *testing.T
+	engine *gin.Engine
+	clock  *clock
+}
+
+func newEnv(t *testing.T, b storetest.Backend) *env {
+	p := baobei.DefaultPolicy()
+	f := storetest.Seed(t, b, p)
+	signer, err := cards.NewSigner([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	e := &env{Fixture: f, t: t, engine: gin.New(), clock: &clock{storetest.T0.Add(2 * time.Hour)}}
+	dash.New(f.S, e.clock, p, signer, "https://crm.example.com", nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Mount(e.engine)
+	// Some business: 张三 and 李四 (销售一组), 孙七 (销售二组).
+	e.Report(t, storetest.T0, e.Zhangsan, "13800000001", "张的客户")
+	e.Report(t, storetest.T0, e.Zhangsan, "13800000002", "张的客户二")
+	e.Report(t, storetest.T0, e.Lisi, "13800000003", "李的客户")
+	e.Report(t, storetest.T0, e.Sunqi, "13800000004", "孙的客户")
+	return e
+}
+
+func (e *env) serve(method, path, cookie string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, nil)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	w := httptest.NewRecorder()
+	e.engine.ServeHTTP(w, req)
+	return w
+}
+
+// login opens a 看板 link for u and returns the session cookie.
+func (e *env) login(u *baobei.User) string {
+	e.t.Helper()
+	tok, err := e.S.CreateLink(e.Ctx, e.clock.Now(), u, baobei.LinkDash, baobei.ScopeOf(u))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if w := e.serve("GET", "/dash/open/"+tok, ""); w.Code != 200 || !strings.Contains(w.Body.String(), "打开看板") {
+		e.t.Fatalf("the link's page = %d", w.Code)
+	}
+	w := e.serve("POST", "/dash/open/"+tok, "")
+	ck := w.Header().Get("Set-Cookie")
+	if w.Code != http.StatusSeeOther || !strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Lax") || !strings.Contains(ck, "Secure") ||
+		!strings.Contains(ck, "Max-Age=43200") {
+		e.t.Fatalf("opening the link = %d, cookie %q", w.Code, ck)
+	}
+	if again := e.serve("POST", "/dash/open/"+tok, ""); again.Code != http.StatusGone || !strings.Contains(again.Body.String(), "看板") {
+		e.t.Fatalf("a used link = %d %s", again.Code, again.Body.String())
+	}
+	return strings.SplitN(ck, ";", 2)[0]
+}
+
+func (e *env) want(path, cookie string, status int, parts ...string) string {
+	e.t.Helper()
+	w := e.serve("GET", path, cookie)
+	if w.Code != status {
+		e.t.Fatalf("GET %s = %d, want %d: %s", path, w.Code, status, w.Body.String())
+	}
+	for _, p := range parts {
+		if !strings.Contains(w.Body.String(), p) {
+			e.t.Errorf("GET %s lacks %q", path, p)
+		}
+	}
+	return w.Body.String()
+}
+
+var number = regexp.MustCompile(`id="new">(\d+)<`)
+
+func TestDashScopeAndLinks(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b)
+			e.want("/dash/", "", http.StatusUnauthorized, "看板")
+			e.want("/dash/", "baobei_dash=forged.token", http.StatusUnauthorized)
+
+			mgr := e.login(e.Wangjl)
+			page := e.want("/dash/", mgr, 200, "销售一组", "<svg")
+			if m := number.FindStringSubmatch(page); m == nil || m[1] != "3" {
+				t.Fatalf("the manager's new reports = %v, want 3 (his team's)", m)
+			}
+			e.want("/dash/people", mgr, 200, "张三", "李四")
+			two := itoa(*e.Sunqi.TeamID)
+			e.want("/dash/?team="+two, mgr, http.StatusForbidden, "只能查看你自己团队")
+			e.want("/dash/?rep="+itoa(e.Sunqi.ID), mgr, http.StatusForbidden)
+			e.want("/dash/?rep="+itoa(e.Lisi.ID), mgr, 200, "李四")
+
+			rep := e.login(e.Lisi)
+			if m := number.FindStringSubmatch(e.want("/dash/", rep, 200)); m == nil || m[1] != "1" {
+				t.Fatalf("the rep's new reports = %v, want 1 (her own)", m)
+			}
+			e.want("/dash/?team="+two, rep, http.StatusForbidden)
+			e.want("/dash/?rep="+itoa(e.Zhangsan.ID), rep, http.StatusForbidden)
+			e.want("/dash/customers/3", rep, 200, "李的客户", "13800000003")
+			e.want("/dash/customers/1", rep, http.StatusForbidden) // 张三's
+
+			admin := e.login(e.Admin)
+			if m := number.FindStringSubmatch(e.want("/dash/", admin, 200, "全公司", "销售二组")); m == nil || m[1] != "4" {
+				t.Fatalf("the admin's new reports = %v", m)
+			}
+			e.want("/dash/?team="+two, admin, 200, "孙七")
+			e.want("/dash/?period=custom&from=2026-11-01&to=2026-10-01", admin, http.StatusBadRequest)
+			e.want("/dash/?period=nonsense", admin, http.StatusBadRequest)
+
+			late, err := e.S.CreateLink(e.Ctx, e.clock.Now(), e.Admin, baobei.LinkDash, baobei.Scope{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.clock.t = e.clock.t.Add(11 * time.Minute)
+			if w := e.serve("POST", "/dash/open/"+late, ""); w.Code != http.StatusGone {
+				t.Fatalf("an expired link = %d", w.Code)
+			}
+			e.clock.t = e.clock.t.Add(13 * time.Hour)
+			e.want("/dash/", admin, http.StatusUnauthorized, "过期")
+		})
+	}
+}
+
+func TestDashCSV(t *testing.T) {
+	e := newEnv(t, storetest.Backends(t)[0])
+	mgr := e.login(e.Wangjl)
+	w := e.serve("GET", "/dash/people?format=csv&sort=held", mgr)
+	body := strings.TrimPrefix(w.Body.String(), "\ufeff")
+	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/csv") || !strings.HasPrefix(body, "成员,持有客户") ||
+		!strings.Contains(body, "\n张三,2,") || strings.Contains(body, "孙七") {
+		t.Fatalf("people CSV = %d %q", w.Code, body)
+	}
+	e.clock.t = storetest.T0.Add(24 * 24 * time.Hour) // protections end within 7 days, and all are stale
+	mgr = e.login(e.Wangjl)
+	w = e.serve("GET", "/dash/risk?format=csv", mgr)
+	if rows := strings.Count(w.Body.String(), "\n"); w.Code != 200 || rows != 4 || !strings.Contains(w.Body.String(), "保护期快到") {
+		t.Fatalf("risk CSV = %d %q", w.Code, w.Body.String())
+	}
+	e.want("/dash/risk", mgr, 200, "张的客户", "保护期快到", "/dash/customers/1")
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
