@@ -1,15 +1,15 @@
 package main
 
 import (
-	"os"
-	"baobei/dash"
 	"baobei/api"
+	"baobei/dash"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
