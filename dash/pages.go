@@ -37,6 +37,9 @@ var periods = []struct{ Key, Label string }{
 func (d *Dash) view(c *gin.Context) (*view, bool) {
 	u, now := viewer(c), d.clock.Now()
 	v := &view{Viewer: u, Scope: baobei.ScopeOf(u), Period: c.DefaultQuery("period", "this_week")}
+	if c.Query("from") != "" && c.Query("to") != "" { // dates picked: they win over the choice
+		v.Period = "custom"
+	}
 	teams, err := d.store.Teams(c.Request.Context())
 	if d.refused(c, err) {
 		return nil, false
@@ -154,7 +157,7 @@ func (d *Dash) overview(c *gin.Context) {
 	}
 	weeks, news, wons := make([]string, len(trend)), make([]float64, len(trend)), make([]float64, len(trend))
 	for i, w := range trend {
-		weeks[i], news[i], wons[i] = d.policy.Date(w.Start), float64(w.New), float64(w.Won)
+		weeks[i], news[i], wons[i] = w.Start.In(d.policy.Loc).Format("1/2"), float64(w.New), float64(w.Won)
 	}
 	bar, err := BarSVG("漏斗（当前人数）", labels, values, d.font)
 	if d.refused(c, err) {
