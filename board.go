@@ -31,3 +31,28 @@ type RiskRow struct {
 	Customer
 	Expiring, Overdue, Stale bool
 }
+
+// ChannelRow is one source's leads of a period: how many were reported,
+// contacted (followed up at least once) and won, the won amount, and the
+// median and 75th percentile of the days from report to won.
+type ChannelRow struct {
+	Source                    string
+	Leads, Contacted, Won     int
+	WonCents                  int64
+	MedianDaysToWin, P75ToWin float64
+}
+
+// CycleRow is how long deals took for one source or rep (days from report
+// to won, of the customers won in the period).
+type CycleRow struct {
+	Key         string
+	Won         int
+	Median, P75 float64
+}
+
+// StageTime is the median days customers spent in a stage before leaving it.
+type StageTime struct {
+	Stage  Stage
+	Median float64
+	N      int
+}

@@ -46,6 +46,7 @@ var templates embed.FS
 func New(s *store.Store, clock baobei.Clock, p baobei.Policy, signer *cards.Signer, publicURL string, font []byte, log *slog.Logger) *Dash {
 	funcs := template.FuncMap{"yuan": baobei.FormatCents, "date": p.Date, "pct": pct,
 		"datetime": func(t *time.Time) string { return when(t, p) }, "at": p.DateTime,
+		"days": func(d float64) string { return strconv.FormatFloat(d, 'f', 1, 64) },
 		"svg": func(b []byte) template.HTML { return template.HTML(b) }} // charts are rendered by us, never from input
 	t := template.Must(template.New("").Funcs(funcs).ParseFS(templates, "templates/*.html"))
 	return &Dash{store: s, clock: clock, policy: p, signer: signer, secure: strings.HasPrefix(publicURL, "https://"),
@@ -71,6 +72,9 @@ func (d *Dash) Mount(r gin.IRouter) {
 	g.GET("/", d.overview)
 	g.GET("/people", d.people)
 	g.GET("/risk", d.risk)
+	g.GET("/channels", d.channels)
+	g.GET("/cycle", d.cycle)
+	g.GET("/customers", d.customers)
 	g.GET("/customers/:id", d.customer)
 }
 

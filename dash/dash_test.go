@@ -1,7 +1,6 @@
 package dash_test
 
 import (
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -39,7 +38,7 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := &env{Fixture: f, t: t, engine: gin.New(), clock: &clock{storetest.T0.Add(2 * time.Hour)}}
-	dash.New(f.S, e.clock, p, signer, "https://crm.example.com", nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Mount(e.engine)
+	dash.New(f.S, e.clock, p, signer, "https://crm.example.com", nil, slog.New(slog.NewTextHandler(testWriter{t}, nil))).Mount(e.engine)
 	// Some business: 张三 and 李四 (销售一组), 孙七 (销售二组).
 	e.Report(t, storetest.T0, e.Zhangsan, "13800000001", "张的客户")
 	e.Report(t, storetest.T0, e.Zhangsan, "13800000002", "张的客户二")
@@ -164,3 +163,54 @@ func TestDashCSV(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestDashChannelsCycleCustomers(t *testing.T) {
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			e := newEnv(t, b)
+			r, err := e.S.Report(e.Ctx, storetest.T0, e.Lisi, baobei.CustomerDraft{Phone: "13800000005", Name: "抖音客户", Source: "抖音"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := baobei.CustomerRef{Number: r.Customer.ID}
+			if _, err := e.S.FollowUp(e.Ctx, storetest.T0.Add(24*time.Hour), e.Lisi, ref, baobei.FollowUpDraft{Content: "电话", Stage: baobei.StageNeeds}); err != nil {
+				t.Fatal(err)
+			}
+			amount := int64(1280000)
+			if _, err := e.S.FollowUp(e.Ctx, storetest.T0.Add(72*time.Hour), e.Lisi, ref, baobei.FollowUpDraft{Content: "成交", Stage: baobei.StageWon, AmountCents: &amount}); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.t = storetest.T0.Add(73 * time.Hour)
+			admin := e.login(e.Admin)
+			page := e.want("/dash/channels", admin, 200, "抖音", "12800", "100%")
+			if !strings.Contains(page, "<td>3.0</td>") {
+				t.Errorf("channels lacks 3.0 days to win: %s", page)
+			}
+			w := e.serve("GET", "/dash/channels?format=csv", admin)
+			if !strings.Contains(w.Body.String(), "抖音,1,1,1,100%,12800,3.0") {
+				t.Errorf("channels CSV = %q", w.Body.String())
+			}
+			cycle := e.want("/dash/cycle", admin, 200, "李四")
+			for _, want := range []string{"<td>抖音</td><td>1</td><td>3.0</td>", "<td>新线索</td><td>1.0</td>", "<td>需求确认</td><td>2.0</td>"} {
+				if !strings.Contains(cycle, want) {
+					t.Errorf("cycle lacks %q", want)
+				}
+			}
+			e.want("/dash/customers?q=抖音客户", admin, 200, "#5 抖音客户", "13800000005")
+			list := e.want("/dash/customers?stage=已成交", admin, 200, "抖音客户")
+			if strings.Contains(list, "张的客户") {
+				t.Error("the stage filter let other stages through")
+			}
+			mgr := e.login(e.Chenjl) // 销售二组: 孙七's only
+			other := e.want("/dash/customers", mgr, 200, "孙的客户")
+			if strings.Contains(other, "张的客户") || strings.Contains(other, "抖音客户") {
+				t.Error("a manager's customer list shows another team's customers")
+			}
+		})
+	}
+}
+
+// testWriter sends the dashboard's log to the test's.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }

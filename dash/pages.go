@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"baobei"
+	"baobei/store"
 
 	"github.com/gin-gonic/gin"
 )
@@ -290,4 +291,76 @@ func reasons(r baobei.RiskRow) string {
 		}
 	}
 	return strings.Join(out, "、")
+}
+
+// channels: the period's leads by source, with conversion and time to win.
+func (d *Dash) channels(c *gin.Context) {
+	v, ok := d.view(c)
+	if !ok {
+		return
+	}
+	rows, err := d.store.Channels(c.Request.Context(), v.Scope, v.From, v.To)
+	if d.refused(c, err) {
+		return
+	}
+	if c.Query("format") == "csv" {
+		out := [][]string{{"来源", "线索", "已联系", "成交", "转化率", "成交金额", "成交天数中位数"}}
+		for _, r := range rows {
+			out = append(out, []string{r.Source, itoa(r.Leads), itoa(r.Contacted), itoa(r.Won), pct(r.Won, r.Leads), baobei.FormatCents(r.WonCents),
+				strconv.FormatFloat(r.MedianDaysToWin, 'f', 1, 64)})
+		}
+		d.csv(c, "渠道", out)
+		return
+	}
+	data := v.data("channels")
+	data["Rows"] = rows
+	d.render(c, "channels", data)
+}
+
+// cycle: days from report to won by source and rep, and where deals stall.
+func (d *Dash) cycle(c *gin.Context) {
+	v, ok := d.view(c)
+	if !ok {
+		return
+	}
+	bySource, byRep, stages, err := d.store.Cycle(c.Request.Context(), v.Scope, v.From, v.To)
+	if d.refused(c, err) {
+		return
+	}
+	data := v.data("cycle")
+	data["BySource"], data["ByRep"], data["Stages"] = bySource, byRep, stages
+	d.render(c, "cycle", data)
+}
+
+// customers: search and filters within the viewer's scope, 50 a page;
+// phones as chat shows them to the viewer.
+func (d *Dash) customers(c *gin.Context) {
+	v, ok := d.view(c)
+	if !ok {
+		return
+	}
+	now := d.clock.Now()
+	f := store.CustomerFilter{Stage: c.Query("stage"), Grade: c.Query("grade"), Source: c.Query("source"), Search: c.Query("q"),
+		OwnerID: v.Scope.UserID, TeamID: v.Scope.TeamID, Limit: 50, Now: now}
+	if after, err := strconv.ParseInt(c.DefaultQuery("after", "0"), 10, 64); err == nil {
+		f.After = after
+	}
+	cs, err := d.store.ListCustomers(c.Request.Context(), f)
+	if d.refused(c, err) {
+		return
+	}
+	for i := range cs {
+		if !v.Viewer.SeesFull(&cs[i], now) {
+			cs[i].Phone = baobei.MaskPhone(cs[i].Phone)
+		}
+	}
+	next := ""
+	if len(cs) == f.Limit {
+		q := c.Request.URL.Query()
+		q.Set("after", strconv.FormatInt(cs[len(cs)-1].ID, 10))
+		next = "?" + q.Encode()
+	}
+	data := v.data("customers")
+	data["Customers"], data["Next"], data["F"], data["Stages"] = cs, next, f, baobei.Stages
+	d.render(c, "customers", data)
 }

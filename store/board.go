@@ -139,3 +139,146 @@ func (s *Store) heldIn(ctx context.Context, scope baobei.Scope, now time.Time, f
 	}
 	return rows.Err()
 }
+
+// dealRow is a customer as the channel and cycle pages read it.
+type dealRow struct {
+	ID         int64      `db:"id"`
+	Source     string     `db:"source"`
+	Owner      string     `db:"owner"`
+	Status     string     `db:"status"`
+	Amount     int64      `db:"amount_cents"`
+	ReportedAt time.Time  `db:"reported_at"`
+	Contacted  *time.Time `db:"last_followup_at"`
+	WonAt      *time.Time `db:"won_at"`
+}
+
+// deals are the scope's customers reported in [from, to), with when each
+// was first won.
+func (s *Store) deals(ctx context.Context, scope baobei.Scope, from, to time.Time) ([]dealRow, error) {
+	owner, oargs := scopeWhere("c.owner_id", scope)
+	var ds []dealRow
+	// The first won row's at column itself, not MIN(at): SQLite types an aggregate as text.
+	err := s.q().SelectContext(ctx, &ds, `SELECT c.id, c.source, COALESCE(u.name, '') AS owner, c.status, c.amount_cents, c.reported_at, c.last_followup_at,
+		w.at AS won_at
+		FROM customers c LEFT JOIN users u ON u.id = c.owner_id
+		LEFT JOIN audit_events w ON w.id = (SELECT MIN(a.id) FROM audit_events a WHERE a.customer_id = c.id AND a.action = ?)
+		WHERE `+owner+` AND c.reported_at >= ? AND c.reported_at < ?`,
+		append(append([]any{ActWon}, oargs...), ts(from), ts(to))...)
+	return ds, err
+}
+
+// Channels is the period's leads by source, most leads first.
+func (s *Store) Channels(ctx context.Context, scope baobei.Scope, from, to time.Time) ([]baobei.ChannelRow, error) {
+	ds, err := s.deals(ctx, scope, from, to)
+	if err != nil {
+		return nil, err
+	}
+	by, days := map[string]*baobei.ChannelRow{}, map[string][]float64{}
+	var order []string
+	for _, d := range ds {
+		src := d.Source
+		if src == "" {
+			src = "未填来源"
+		}
+		r := by[src]
+		if r == nil {
+			r = &baobei.ChannelRow{Source: src}
+			by[src] = r
+			order = append(order, src)
+		}
+		r.Leads++
+		if d.Contacted != nil {
+			r.Contacted++
+		}
+		if d.WonAt != nil && d.Status == string(baobei.StatusWon) {
+			r.Won++
+			r.WonCents += d.Amount
+			days[src] = append(days[src], d.WonAt.Sub(d.ReportedAt).Hours()/24)
+		}
+	}
+	out := make([]baobei.ChannelRow, len(order))
+	for i, src := range order {
+		out[i] = *by[src]
+		out[i].MedianDaysToWin, out[i].P75ToWin = quantile(days[src], 0.5), quantile(days[src], 0.75)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Leads > out[j].Leads })
+	return out, nil
+}
+
+// Cycle is the days from report to won of the scope's customers won in
+// [from, to), by source and by rep, and the median days spent per stage
+// by the customers whose stage moved in the period.
+func (s *Store) Cycle(ctx context.Context, scope baobei.Scope, from, to time.Time) (bySource, byRep []baobei.CycleRow, stages []baobei.StageTime, err error) {
+	ds, err := s.deals(ctx, scope, from.AddDate(-1, 0, 0), to) // won in the period, reported within a year before it
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	src, rep := map[string][]float64{}, map[string][]float64{}
+	for _, d := range ds {
+		if d.WonAt == nil || d.WonAt.Before(from) || !d.WonAt.Before(to) {
+			continue
+		}
+		days := d.WonAt.Sub(d.ReportedAt).Hours() / 24
+		src[d.Source] = append(src[d.Source], days)
+		rep[d.Owner] = append(rep[d.Owner], days)
+	}
+	stages, err = s.stageTimes(ctx, scope, from, to)
+	return cycleRows(src), cycleRows(rep), stages, err
+}
+
+func cycleRows(m map[string][]float64) []baobei.CycleRow {
+	out := make([]baobei.CycleRow, 0, len(m))
+	for k, v := range m {
+		out = append(out, baobei.CycleRow{Key: k, Won: len(v), Median: quantile(v, 0.5), P75: quantile(v, 0.75)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Won > out[j].Won || out[i].Won == out[j].Won && out[i].Key < out[j].Key })
+	return out
+}
+
+// stageTimes: for each stage change in the period, the days since the
+// customer entered the stage it left (its report, or the change before).
+func (s *Store) stageTimes(ctx context.Context, scope baobei.Scope, from, to time.Time) ([]baobei.StageTime, error) {
+	owner, oargs := scopeWhere("c.owner_id", scope)
+	var rows []struct {
+		Customer int64     `db:"customer_id"`
+		From     string    `db:"stage_from"`
+		To       string    `db:"stage_to"`
+		At       time.Time `db:"created_at"`
+		Reported time.Time `db:"reported_at"`
+	}
+	if err := s.q().SelectContext(ctx, &rows, `SELECT f.customer_id, f.stage_from, f.stage_to, f.created_at, c.reported_at
+		FROM followups f JOIN customers c ON c.id = f.customer_id
+		WHERE `+owner+` AND f.stage_from <> f.stage_to AND c.id IN (SELECT customer_id FROM followups WHERE created_at >= ? AND created_at < ?)
+		ORDER BY f.customer_id, f.id`, append(oargs, ts(from), ts(to))...); err != nil {
+		return nil, err
+	}
+	spent := map[baobei.Stage][]float64{}
+	var entered time.Time
+	for i, r := range rows {
+		if i == 0 || rows[i-1].Customer != r.Customer {
+			entered = r.Reported
+		}
+		if !r.At.Before(from) {
+			spent[baobei.Stage(r.From)] = append(spent[baobei.Stage(r.From)], r.At.Sub(entered).Hours()/24)
+		}
+		entered = r.At
+	}
+	var out []baobei.StageTime
+	for _, st := range baobei.Stages {
+		if v := spent[st]; len(v) > 0 {
+			out = append(out, baobei.StageTime{Stage: st, Median: quantile(v, 0.5), N: len(v)})
+		}
+	}
+	return out, nil
+}
+
+// quantile is the q-th quantile of v (nearest rank), 0 when empty.
+func quantile(v []float64, q float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	i := int(float64(len(s))*q+0.5) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}

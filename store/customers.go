@@ -215,7 +215,9 @@ type CustomerFilter struct {
 	Stage           string
 	Status          baobei.Status // as Customer.Owner reads at Now: an owned one whose protection ended is in the pool
 	Now             time.Time
-	Source          string     // contained in the source
+	Source          string // contained in the source
+	Grade           string
+	Search          string     // the phone, or contained in the name or company
 	UpdatedSince    *time.Time // an audit row or a follow-up since then
 	After           int64
 	Limit           int
@@ -245,6 +247,13 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]baobei.C
 	}
 	if f.Source != "" {
 		add("c.source LIKE ? ESCAPE '!'", "%"+likeEscape(f.Source)+"%")
+	}
+	if f.Grade != "" {
+		add("c.grade = ?", f.Grade)
+	}
+	if f.Search != "" {
+		like := "%" + likeEscape(f.Search) + "%"
+		add("(c.phone = ? OR c.name LIKE ? ESCAPE '!' OR c.company LIKE ? ESCAPE '!')", f.Search, like, like)
 	}
 	if f.UpdatedSince != nil {
 		add("(c.id IN (SELECT customer_id FROM audit_events WHERE at >= ?) OR c.id IN (SELECT customer_id FROM followups WHERE created_at >= ?))",
