@@ -47,7 +47,7 @@ func New(s *store.Store, clock baobei.Clock, p baobei.Policy, signer *cards.Sign
 	funcs := template.FuncMap{"yuan": baobei.FormatCents, "date": p.Date, "pct": pct,
 		"datetime": func(t *time.Time) string { return when(t, p) }, "at": p.DateTime,
 		"days": func(d float64) string { return strconv.FormatFloat(d, 'f', 1, 64) },
-		"svg": func(b []byte) template.HTML { return template.HTML(b) }} // charts are rendered by us, never from input
+		"svg":  func(b []byte) template.HTML { return template.HTML(b) }} // charts are rendered by us, never from input
 	t := template.Must(template.New("").Funcs(funcs).ParseFS(templates, "templates/*.html"))
 	return &Dash{store: s, clock: clock, policy: p, signer: signer, secure: strings.HasPrefix(publicURL, "https://"),
 		font: font, log: log, pages: t}

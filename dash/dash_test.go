@@ -213,4 +213,7 @@ func TestDashChannelsCycleCustomers(t *testing.T) {
 // testWriter sends the dashboard's log to the test's.
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}

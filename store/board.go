@@ -231,7 +231,9 @@ func cycleRows(m map[string][]float64) []baobei.CycleRow {
 	for k, v := range m {
 		out = append(out, baobei.CycleRow{Key: k, Won: len(v), Median: quantile(v, 0.5), P75: quantile(v, 0.75)})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Won > out[j].Won || out[i].Won == out[j].Won && out[i].Key < out[j].Key })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Won > out[j].Won || out[i].Won == out[j].Won && out[i].Key < out[j].Key
+	})
 	return out
 }
 
