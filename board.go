@@ -56,3 +56,14 @@ type StageTime struct {
 	Median float64
 	N      int
 }
+
+// ForecastRow is expected revenue — Σ amount × the stage's win probability
+// (policy.win_probability) of the open deals with an amount — for one month
+// (by the deal's next planned follow-up, else this month) or one rep, next
+// to what was won (in that month, or in the period).
+type ForecastRow struct {
+	Key           string
+	Deals         int
+	ExpectedCents int64
+	WonCents      int64
+}

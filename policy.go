@@ -22,7 +22,8 @@ type Policy struct {
 	Visits          VisitPolicy      `yaml:"visits"`
 	Assignment      AssignmentPolicy `yaml:"assignment"`
 	SLA             SLAPolicy        `yaml:"sla"`
-	Loc             *time.Location   `yaml:"-"` // dates in replies and chat input; from config timezone
+	WinProbability  map[Stage]int    `yaml:"win_probability"` // percent per open stage, for the dashboard's forecast
+	Loc             *time.Location   `yaml:"-"`               // dates in replies and chat input; from config timezone
 }
 
 // DefaultPolicy returns the defaults documented in the README.
@@ -46,6 +47,7 @@ func DefaultPolicy() Policy {
 		Visits:          DefaultVisitPolicy(),
 		Assignment:      AssignmentPolicy{Strategy: RoundRobin},
 		SLA:             DefaultSLAPolicy(),
+		WinProbability:  map[Stage]int{StageNew: 5, StageContacted: 10, StageNeeds: 30, StageQuoted: 60, StageSigning: 90},
 	}
 }
 

@@ -72,6 +72,7 @@ func (d *Dash) Mount(r gin.IRouter) {
 	g.GET("/", d.overview)
 	g.GET("/people", d.people)
 	g.GET("/risk", d.risk)
+	g.GET("/forecast", d.forecast)
 	g.GET("/channels", d.channels)
 	g.GET("/cycle", d.cycle)
 	g.GET("/customers", d.customers)

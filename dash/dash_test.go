@@ -180,8 +180,20 @@ func TestDashChannelsCycleCustomers(t *testing.T) {
 			if _, err := e.S.FollowUp(e.Ctx, storetest.T0.Add(72*time.Hour), e.Lisi, ref, baobei.FollowUpDraft{Content: "成交", Stage: baobei.StageWon, AmountCents: &amount}); err != nil {
 				t.Fatal(err)
 			}
+			quote, next := int64(1000000), time.Date(2026, 12, 10, 10, 0, 0, 0, baobei.DefaultPolicy().Loc)
+			if _, err := e.S.FollowUp(e.Ctx, storetest.T0.Add(time.Hour), e.Zhangsan, baobei.CustomerRef{Number: 1},
+				baobei.FollowUpDraft{Content: "报价", Stage: baobei.StageQuoted, AmountCents: &quote, NextAt: &next}); err != nil {
+				t.Fatal(err)
+			}
 			e.clock.t = storetest.T0.Add(73 * time.Hour)
 			admin := e.login(e.Admin)
+			fc := e.want("/dash/forecast", admin, 200, "报价 60%")
+			for _, want := range []string{"<td>2026-11</td><td>0</td><td>0</td><td>12800</td>", "<td>2026-12</td><td>1</td><td>6000</td><td>0</td>",
+				"<td>张三</td><td>1</td><td>6000</td><td>0</td>", "<td>李四</td><td>0</td><td>0</td><td>12800</td>"} {
+				if !strings.Contains(fc, want) {
+					t.Errorf("forecast lacks %q", want)
+				}
+			}
 			page := e.want("/dash/channels", admin, 200, "抖音", "12800", "100%")
 			if !strings.Contains(page, "<td>3.0</td>") {
 				t.Errorf("channels lacks 3.0 days to win: %s", page)
@@ -191,7 +203,7 @@ func TestDashChannelsCycleCustomers(t *testing.T) {
 				t.Errorf("channels CSV = %q", w.Body.String())
 			}
 			cycle := e.want("/dash/cycle", admin, 200, "李四")
-			for _, want := range []string{"<td>抖音</td><td>1</td><td>3.0</td>", "<td>新线索</td><td>1.0</td>", "<td>需求确认</td><td>2.0</td>"} {
+			for _, want := range []string{"<td>抖音</td><td>1</td><td>3.0</td>", "<td>新线索</td><td>0.0</td><td>2</td>", "<td>需求确认</td><td>2.0</td>"} {
 				if !strings.Contains(cycle, want) {
 					t.Errorf("cycle lacks %q", want)
 				}

@@ -364,3 +364,19 @@ func (d *Dash) customers(c *gin.Context) {
 	data["Customers"], data["Next"], data["F"], data["Stages"] = cs, next, f, baobei.Stages
 	d.render(c, "customers", data)
 }
+
+// forecast: expected revenue of the open deals by month and rep, next to
+// what was won.
+func (d *Dash) forecast(c *gin.Context) {
+	v, ok := d.view(c)
+	if !ok {
+		return
+	}
+	byMonth, byRep, err := d.store.Forecast(c.Request.Context(), v.Scope, v.From, v.To, d.clock.Now())
+	if d.refused(c, err) {
+		return
+	}
+	data := v.data("forecast")
+	data["ByMonth"], data["ByRep"], data["Probability"] = byMonth, byRep, d.policy.WinProbability
+	d.render(c, "forecast", data)
+}

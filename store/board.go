@@ -284,3 +284,81 @@ func quantile(v []float64, q float64) float64 {
 	i := int(float64(len(s))*q+0.5) - 1
 	return s[min(max(i, 0), len(s)-1)]
 }
+
+// Forecast is the expected revenue of the scope's open deals by expected
+// close month (this month and the next two, later ones in the last) and by
+// rep, with the amounts won: per month, and per rep in [from, to).
+func (s *Store) Forecast(ctx context.Context, scope baobei.Scope, from, to, now time.Time) (byMonth, byRep []baobei.ForecastRow, err error) {
+	p := s.policy
+	month := func(t time.Time) time.Time {
+		y, m, _ := t.In(p.Loc).Date()
+		return time.Date(y, m, 1, 0, 0, 0, 0, p.Loc)
+	}
+	first := month(now)
+	months := []time.Time{first, first.AddDate(0, 1, 0), first.AddDate(0, 2, 0)}
+	byMonth = make([]baobei.ForecastRow, len(months))
+	for i, m := range months {
+		byMonth[i].Key = m.Format("2006-01")
+	}
+	reps, order := map[string]*baobei.ForecastRow{}, []string{}
+	rep := func(name string) *baobei.ForecastRow {
+		if reps[name] == nil {
+			reps[name], order = &baobei.ForecastRow{Key: name}, append(order, name)
+		}
+		return reps[name]
+	}
+	err = s.heldIn(ctx, scope, now, func(c *baobei.Customer) {
+		pct, ok := p.WinProbability[c.Stage]
+		if !ok || c.Status != baobei.StatusOwned || c.AmountCents <= 0 {
+			return
+		}
+		i := 0
+		if c.NextFollowupAt != nil {
+			for i < len(months)-1 && !month(*c.NextFollowupAt).Before(months[i+1]) {
+				i++
+			}
+		}
+		exp := c.AmountCents * int64(pct) / 100
+		byMonth[i].Deals++
+		byMonth[i].ExpectedCents += exp
+		r := rep(c.OwnerName)
+		r.Deals++
+		r.ExpectedCents += exp
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	actor, aargs := scopeWhere("a.actor_id", scope)
+	var won []struct {
+		At     time.Time `db:"at"`
+		Rep    string    `db:"rep"`
+		Amount int64     `db:"amount_cents"`
+	}
+	if err := s.q().SelectContext(ctx, &won, `SELECT a.at, COALESCE(u.name, '') AS rep, c.amount_cents FROM audit_events a
+		JOIN customers c ON c.id = a.customer_id LEFT JOIN users u ON u.id = a.actor_id
+		WHERE a.action = ? AND `+actor+` AND a.at >= ?`, append(append([]any{ActWon}, aargs...), ts(earliest(from, first)))...); err != nil {
+		return nil, nil, err
+	}
+	for _, w := range won {
+		for i, m := range months {
+			if month(w.At).Equal(m) {
+				byMonth[i].WonCents += w.Amount
+			}
+		}
+		if !w.At.Before(from) && w.At.Before(to) {
+			rep(w.Rep).WonCents += w.Amount
+		}
+	}
+	for _, k := range order {
+		byRep = append(byRep, *reps[k])
+	}
+	sort.SliceStable(byRep, func(i, j int) bool { return byRep[i].ExpectedCents > byRep[j].ExpectedCents })
+	return byMonth, byRep, nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

@@ -330,3 +330,19 @@ func TestNumbersEverywhere(t *testing.T) {
 		})
 	}
 }
+
+func TestNumbersTmpSameSecond(t *testing.T) {
+	backends(t, func(t *testing.T, c *consoleClient) {
+		base := c.srv.URL
+		_ = base
+		for time.Now().Nanosecond() > 50e6 {
+			time.Sleep(time.Millisecond)
+		}
+		reportID(t, c, "zhangsan", "报备 13800138001 张先生")
+		u, _ := c.app.store.UserByUID(context.Background(), "wangjl")
+		now := c.app.clock.Now()
+		st, _ := c.app.store.Stats(context.Background(), baobei.ScopeOf(u), now.Add(-time.Hour), now)
+		st2, _ := c.app.store.Stats(context.Background(), baobei.ScopeOf(u), now.Add(-time.Hour), now.Add(time.Second))
+		t.Logf("to=now (dash, API without to): new=%d; to=now+1s (统计): new=%d; ns=%d", st.NewReports, st2.NewReports, now.Nanosecond())
+	})
+}
