@@ -127,7 +127,7 @@ func WeeklySummary(ctx context.Context, s Store, slot time.Time, p baobei.Policy
 			return nil, err
 		}
 		title := fmt.Sprintf("%s 上周统计（%s–%s）", t.Name, p.Date(from), p.Date(to.AddDate(0, 0, -1)))
-		n := baobei.Notice{ToChat: t.ChatID, Text: st.Text(title) + "\n新的一周：发「待办」查看今天要跟进的客户。"}
+		n := baobei.Notice{ToChat: t.ChatID, Text: st.Text(title) + "\n新的一周：发「待办」查看今天要跟进的客户；发「看板」打开网页看板（排行、渠道、风险客户，可选「上周」）。"}
 		if chart != nil {
 			n.Image = chart(title, st)
 		}

@@ -80,7 +80,7 @@ func wire(ctx context.Context, cfg Config, s *store.Store, log *slog.Logger) (*a
 	a := &app{store: s, router: router, clock: clock, log: log, ready: func() error { return nil }}
 	engine := newEngine(a)
 	api.New(s, clock, cfg.Policy, signer, cfg.API, log).Mount(engine)
-	dash.New(s, clock, cfg.Policy, signer, cfg.PublicURL, chartFont(cfg.ChartFont), log).Mount(engine)
+	dash.New(s, clock, cfg.Policy, signer, publicURL(cfg), chartFont(cfg.ChartFont), log).Mount(engine)
 	con := console.New(s, clock, cfg.Policy)
 	var out bot.Adapter = con
 	switch {
@@ -134,7 +134,7 @@ func newRouter(ctx context.Context, cfg Config, s *store.Store, clock baobei.Clo
 		return nil, org, nil, fmt.Errorf("BAOBEI_SECRET: %w", err)
 	}
 	router := bot.NewRouter(s, clock, cfg.Policy, signer, org.AutoRegister, log)
-	handlers.Register(router, cfg.Policy, signer, cfg.PublicURL)
+	handlers.Register(router, cfg.Policy, signer, publicURL(cfg))
 	return router, org, signer, nil
 }
 
@@ -217,6 +217,22 @@ func loopback(addr string) bool {
 
 // funnelChart draws the weekly funnel with a CJK font (chart_font, or one
 // of the usual Debian fonts); without one the summaries are text only.
+// publicURL is public_url; in console-only mode without one, the console's
+// own address, so that 看板 and 导出 links open from the console directly.
+func publicURL(cfg Config) string {
+	if cfg.PublicURL != "" || cfg.WeCom.Configured() || cfg.DingTalk.Configured() {
+		return cfg.PublicURL
+	}
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return ""
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 // chartFont is the dashboard charts' font: chart_font, else the first
 // TrueType CJK font found (go-analyze/charts reads TrueType, not CFF); nil:
 // the library's own, with Chinese measured roughly.
