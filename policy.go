@@ -87,6 +87,16 @@ func (p Policy) DayStart(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, p.Loc)
 }
 
+// WeekStart is Monday 00:00 of t's week in the policy's zone.
+func (p Policy) WeekStart(t time.Time) time.Time {
+	day := p.DayStart(t)
+	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+}
+
+// Until is the open end of a period that runs up to now: times are stored
+// to the second, so what happened in now's second counts too.
+func Until(now time.Time) time.Time { return now.Truncate(time.Second).Add(time.Second) }
+
 // Stale is how long a customer of grade may go without a follow-up.
 func (p Policy) Stale(grade string) time.Duration {
 	d, ok := p.StaleDays[grade]

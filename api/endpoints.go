@@ -391,8 +391,7 @@ func (a *API) stats(c *gin.Context) {
 		scope.TeamID = &id
 	}
 	now := a.clock.Now()
-	from := a.policy.DayStart(now).AddDate(0, 0, -((int(now.In(a.policy.Loc).Weekday()) + 6) % 7))
-	to := now
+	from, to := a.policy.WeekStart(now), baobei.Until(now)
 	for _, p := range []struct {
 		name string
 		dst  *time.Time

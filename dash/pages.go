@@ -109,17 +109,16 @@ func scopeName(v *view, teams []baobei.Team) string {
 // (dates, to inclusive).
 func (d *Dash) period(c *gin.Context, key string, now time.Time) (time.Time, time.Time, error) {
 	p := d.policy
-	today := p.DayStart(now)
-	monday := today.AddDate(0, 0, -((int(now.In(p.Loc).Weekday()) + 6) % 7))
+	today, monday, until := p.DayStart(now), p.WeekStart(now), baobei.Until(now)
 	switch key {
 	case "this_week":
-		return monday, now, nil
+		return monday, until, nil
 	case "last_week":
 		return monday.AddDate(0, 0, -7), monday, nil
 	case "this_month":
-		return today.AddDate(0, 0, 1-today.Day()), now, nil
+		return today.AddDate(0, 0, 1-today.In(p.Loc).Day()), until, nil
 	case "last_30":
-		return now.AddDate(0, 0, -30), now, nil
+		return now.AddDate(0, 0, -30), until, nil
 	case "custom":
 		from, err1 := time.ParseInLocation("2006-01-02", c.Query("from"), p.Loc)
 		to, err2 := time.ParseInLocation("2006-01-02", c.Query("to"), p.Loc)
@@ -146,8 +145,7 @@ func (d *Dash) overview(c *gin.Context) {
 	if d.refused(c, err) {
 		return
 	}
-	monday := d.policy.DayStart(v.To).AddDate(0, 0, -((int(v.To.In(d.policy.Loc).Weekday()) + 6) % 7))
-	trend, err := d.store.Trend(ctx, v.Scope, monday.AddDate(0, 0, -7*11), 12)
+	trend, err := d.store.Trend(ctx, v.Scope, d.policy.WeekStart(v.To.Add(-time.Second)).AddDate(0, 0, -7*11), 12)
 	if d.refused(c, err) {
 		return
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"baobei"
 	"baobei/bot"
@@ -24,19 +23,12 @@ func (h *Handlers) Stats(ctx context.Context, req *bot.Request) (*bot.Reply, err
 	case scope.UserID == nil:
 		whose = "全公司"
 	}
-	from := WeekStart(req.Now, h.policy)
-	st, err := req.Svc.Stats(ctx, scope, from, req.Now.Add(time.Second)) // times are stored to the second
+	from := h.policy.WeekStart(req.Now)
+	st, err := req.Svc.Stats(ctx, scope, from, baobei.Until(req.Now))
 	if err != nil {
 		return nil, err
 	}
 	return bot.Text(st.Text(whose + "本周统计（" + h.policy.Date(from) + "起）")), nil
-}
-
-// WeekStart is Monday 00:00 of t's week in the policy's zone.
-func WeekStart(t time.Time, p baobei.Policy) time.Time {
-	day := p.DayStart(t)
-	back := (int(day.Weekday()) + 6) % 7
-	return day.AddDate(0, 0, -back)
 }
 
 // Status handles 系统状态 (admins): queues, dead pushes, the jobs' last

@@ -55,7 +55,7 @@ func (h *Handlers) visitNext(v *baobei.Visit) string {
 
 // Visits handles 拜访计划: this week's visits by day, A and B customers first.
 func (h *Handlers) Visits(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
-	from := WeekStart(req.Now, h.policy)
+	from := h.policy.WeekStart(req.Now)
 	vs, err := req.Svc.VisitsOf(ctx, req.Actor, from, from.AddDate(0, 0, 7))
 	if err != nil {
 		return nil, err
@@ -194,7 +194,7 @@ func (h *Handlers) visitTodo(vs []baobei.Visit, now time.Time) []string {
 // team's (or everyone's) visits, week by week, then per rep.
 func (h *Handlers) VisitStats(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
 	scope := baobei.ScopeOf(req.Actor)
-	end := WeekStart(req.Now, h.policy).AddDate(0, 0, 7)
+	end := h.policy.WeekStart(req.Now).AddDate(0, 0, 7)
 	start := end.AddDate(0, 0, -28)
 	lines := []string{fmt.Sprintf("近 4 周拜访（%s–%s）：", h.policy.Date(start), h.policy.Date(end.AddDate(0, 0, -1)))}
 	for from := start; from.Before(end); from = from.AddDate(0, 0, 7) {

@@ -142,10 +142,11 @@ func (s *Store) poolAndLost(ctx context.Context, st *baobei.Stats, scope baobei.
 
 // activity sums the amounts won and ranks follow-ups per rep.
 func (s *Store) activity(ctx context.Context, st *baobei.Stats, scope baobei.Scope, from, to time.Time) error {
-	owner, oargs := scopeWhere("c.owner_id", scope)
-	err := s.q().GetContext(ctx, &st.WonCents, `SELECT COALESCE(SUM(c.amount_cents), 0) FROM customers c
-		WHERE c.id IN (SELECT customer_id FROM audit_events WHERE action = ? AND at >= ? AND at < ?) AND `+owner,
-		append([]any{ActWon, ts(from), ts(to)}, oargs...)...)
+	// By who recorded the win, as WonCount counts them.
+	actor, aargs := scopeWhere("a.actor_id", scope)
+	err := s.q().GetContext(ctx, &st.WonCents, `SELECT COALESCE(SUM(c.amount_cents), 0) FROM audit_events a JOIN customers c ON c.id = a.customer_id
+		WHERE a.action = ? AND a.at >= ? AND a.at < ? AND `+actor,
+		append([]any{ActWon, ts(from), ts(to)}, aargs...)...)
 	if err != nil {
 		return err
 	}

@@ -168,7 +168,7 @@ func agree(t *testing.T, what string, want numbers, got map[string]numbers) {
 	}
 }
 
-// customerID is the #N of a 报备 reply.
+// customerRef is the #N of a 报备 reply.
 var customerRef = regexp.MustCompile(`#(\d+)`)
 
 func reportID(t *testing.T, c *consoleClient, user, text string) string {
@@ -329,20 +329,4 @@ func TestNumbersEverywhere(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestNumbersTmpSameSecond(t *testing.T) {
-	backends(t, func(t *testing.T, c *consoleClient) {
-		base := c.srv.URL
-		_ = base
-		for time.Now().Nanosecond() > 50e6 {
-			time.Sleep(time.Millisecond)
-		}
-		reportID(t, c, "zhangsan", "报备 13800138001 张先生")
-		u, _ := c.app.store.UserByUID(context.Background(), "wangjl")
-		now := c.app.clock.Now()
-		st, _ := c.app.store.Stats(context.Background(), baobei.ScopeOf(u), now.Add(-time.Hour), now)
-		st2, _ := c.app.store.Stats(context.Background(), baobei.ScopeOf(u), now.Add(-time.Hour), now.Add(time.Second))
-		t.Logf("to=now (dash, API without to): new=%d; to=now+1s (统计): new=%d; ns=%d", st.NewReports, st2.NewReports, now.Nanosecond())
-	})
 }
