@@ -46,8 +46,9 @@ var templates embed.FS
 func New(s *store.Store, clock baobei.Clock, p baobei.Policy, signer *cards.Signer, publicURL string, font []byte, log *slog.Logger) *Dash {
 	funcs := template.FuncMap{"yuan": baobei.FormatCents, "date": p.Date, "pct": pct,
 		"datetime": func(t *time.Time) string { return when(t, p) }, "at": p.DateTime,
-		"days": func(d float64) string { return strconv.FormatFloat(d, 'f', 1, 64) },
-		"svg":  func(b []byte) template.HTML { return template.HTML(b) }} // charts are rendered by us, never from input
+		"days":   days,
+		"action": func(a string) string { return cmpOr(actionLabels[a], a) },
+		"svg":    func(b []byte) template.HTML { return template.HTML(b) }} // charts are rendered by us, never from input
 	t := template.Must(template.New("").Funcs(funcs).ParseFS(templates, "templates/*.html"))
 	return &Dash{store: s, clock: clock, policy: p, signer: signer, secure: strings.HasPrefix(publicURL, "https://"),
 		font: font, log: log, pages: t}
@@ -146,4 +147,20 @@ func (d *Dash) render(c *gin.Context, name string, data map[string]any) {
 	if err := d.pages.ExecuteTemplate(c.Writer, name, data); err != nil {
 		d.log.Error("dash render", "page", name, "err", err)
 	}
+}
+
+// actionLabels name the audit actions in the customer's timeline.
+var actionLabels = map[string]string{
+	"report": "报备", "lead": "新线索", "import": "导入", "assign": "分配", "claim": "领取", "release": "退回公海",
+	"transfer": "转移", "handover": "交接", "won": "成交", "approve": "审批通过", "reject": "审批驳回", "expire": "申请过期",
+	"lock": "锁定", "unlock": "解锁", "grade": "改等级", "stage_back": "阶段退回", "amount": "改金额",
+	"visit_plan": "计划拜访", "visit_checkin": "拜访签到", "visit_report": "拜访报告", "visit_move": "拜访改期",
+	"visit_cancel": "取消拜访", "visit_missed": "拜访未去",
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -208,6 +208,13 @@ func TestDashChannelsCycleCustomers(t *testing.T) {
 					t.Errorf("cycle lacks %q", want)
 				}
 			}
+			for path, want := range map[string]string{"/dash/?format=csv": "已成交,1,1,", "/dash/cycle?format=csv": "来源,抖音,1,3.0,3.0",
+				"/dash/forecast?format=csv": "月份,2026-12,1,6000,0"} {
+				if w := e.serve("GET", path, admin); w.Code != 200 || !strings.Contains(w.Body.String(), want) {
+					t.Errorf("%s = %d %q, want %q in it", path, w.Code, w.Body.String(), want)
+				}
+			}
+			e.want("/dash/customers/5", admin, 200, "报备", "成交", "12800")
 			e.want("/dash/customers?q=抖音客户", admin, 200, "#5 抖音客户", "13800000005")
 			list := e.want("/dash/customers?stage=已成交", admin, 200, "抖音客户")
 			if strings.Contains(list, "张的客户") {

@@ -150,6 +150,18 @@ func (d *Dash) overview(c *gin.Context) {
 		return
 	}
 	funnel := st.Funnel()
+	if c.Query("format") == "csv" {
+		rows := [][]string{{"阶段", "当前", "到达", "转化"}}
+		for _, f := range funnel {
+			conv := ""
+			if f.Conversion >= 0 {
+				conv = itoa(f.Conversion) + "%"
+			}
+			rows = append(rows, []string{string(f.Stage), itoa(f.Now), itoa(f.Reach), conv})
+		}
+		d.csv(c, "漏斗", rows)
+		return
+	}
 	labels, values := make([]string, len(funnel)), make([]float64, len(funnel))
 	for i, f := range funnel {
 		labels[i], values[i] = string(f.Stage), float64(f.Now)
@@ -305,7 +317,7 @@ func (d *Dash) channels(c *gin.Context) {
 		out := [][]string{{"来源", "线索", "已联系", "成交", "转化率", "成交金额", "成交天数中位数"}}
 		for _, r := range rows {
 			out = append(out, []string{r.Source, itoa(r.Leads), itoa(r.Contacted), itoa(r.Won), pct(r.Won, r.Leads), baobei.FormatCents(r.WonCents),
-				strconv.FormatFloat(r.MedianDaysToWin, 'f', 1, 64)})
+				days(r.MedianDaysToWin)})
 		}
 		d.csv(c, "渠道", out)
 		return
@@ -323,6 +335,22 @@ func (d *Dash) cycle(c *gin.Context) {
 	}
 	bySource, byRep, stages, err := d.store.Cycle(c.Request.Context(), v.Scope, v.From, v.To)
 	if d.refused(c, err) {
+		return
+	}
+	if c.Query("format") == "csv" {
+		rows := [][]string{{"按", "名称", "成交", "中位天数", "75%天数"}}
+		for _, g := range []struct {
+			by   string
+			rows []baobei.CycleRow
+		}{{"来源", bySource}, {"成员", byRep}} {
+			for _, r := range g.rows {
+				rows = append(rows, []string{g.by, r.Key, itoa(r.Won), days(r.Median), days(r.P75)})
+			}
+		}
+		for _, st := range stages {
+			rows = append(rows, []string{"阶段停留", string(st.Stage), itoa(st.N), days(st.Median), ""})
+		}
+		d.csv(c, "周期", rows)
 		return
 	}
 	data := v.data("cycle")
@@ -374,7 +402,22 @@ func (d *Dash) forecast(c *gin.Context) {
 	if d.refused(c, err) {
 		return
 	}
+	if c.Query("format") == "csv" {
+		rows := [][]string{{"按", "名称", "客户", "预计", "已成交"}}
+		for _, g := range []struct {
+			by   string
+			rows []baobei.ForecastRow
+		}{{"月份", byMonth}, {"成员", byRep}} {
+			for _, r := range g.rows {
+				rows = append(rows, []string{g.by, r.Key, itoa(r.Deals), baobei.FormatCents(r.ExpectedCents), baobei.FormatCents(r.WonCents)})
+			}
+		}
+		d.csv(c, "预测", rows)
+		return
+	}
 	data := v.data("forecast")
 	data["ByMonth"], data["ByRep"], data["Probability"] = byMonth, byRep, d.policy.WinProbability
 	d.render(c, "forecast", data)
 }
+
+func days(d float64) string { return strconv.FormatFloat(d, 'f', 1, 64) }
