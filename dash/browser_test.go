@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,6 +144,11 @@ func TestDashInBrowser(t *testing.T) {
 		t.Fatalf("drill-down to 李四: new = %q, want 1", got)
 	}
 	mgr.shot("drilldown")
+	for _, pg := range []struct{ path, table string }{{"/dash/risk", "#risk"}, {"/dash/forecast", "#forecast-month"},
+		{"/dash/channels", "#channels"}, {"/dash/cycle", "#cycle-source"}, {"/dash/customers", "#customers"}, {"/dash/customers/1", "#trail"}} {
+		mgr.do(chromedp.Navigate(srv.URL+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.table)))
+		mgr.shot(strings.ReplaceAll(strings.TrimPrefix(pg.path, "/dash/"), "/", "-"))
+	}
 
 	// Another browser profile: no session.
 	other, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())

@@ -209,7 +209,7 @@ func TestDashChannelsCycleCustomers(t *testing.T) {
 				}
 			}
 			for path, want := range map[string]string{"/dash/?format=csv": "已成交,1,1,", "/dash/cycle?format=csv": "来源,抖音,1,3.0,3.0",
-				"/dash/forecast?format=csv": "月份,2026-12,1,6000,0"} {
+				"/dash/forecast?format=csv": "月份,2026-12,1,6000,0", "/dash/customers?format=csv&source=抖音": "5,抖音客户,13800000005,李四,已成交,,抖音"} {
 				if w := e.serve("GET", path, admin); w.Code != 200 || !strings.Contains(w.Body.String(), want) {
 					t.Errorf("%s = %d %q, want %q in it", path, w.Code, w.Body.String(), want)
 				}

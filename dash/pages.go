@@ -380,6 +380,14 @@ func (d *Dash) customers(c *gin.Context) {
 			cs[i].Phone = baobei.MaskPhone(cs[i].Phone)
 		}
 	}
+	if c.Query("format") == "csv" {
+		rows := [][]string{{"编号", "客户", "电话", "负责人", "阶段", "等级", "来源"}}
+		for _, cu := range cs {
+			rows = append(rows, []string{itoa(int(cu.ID)), cu.Name, cu.Phone, cu.OwnerName, string(cu.Stage), cu.Grade, cu.Source})
+		}
+		d.csv(c, "客户", rows)
+		return
+	}
 	next := ""
 	if len(cs) == f.Limit {
 		q := c.Request.URL.Query()
@@ -387,7 +395,9 @@ func (d *Dash) customers(c *gin.Context) {
 		next = "?" + q.Encode()
 	}
 	data := v.data("customers")
-	data["Customers"], data["Next"], data["F"], data["Stages"] = cs, next, f, baobei.Stages
+	q := c.Request.URL.Query()
+	q.Set("format", "csv")
+	data["Customers"], data["Next"], data["F"], data["Stages"], data["CSV"] = cs, next, f, baobei.Stages, q.Encode()
 	d.render(c, "customers", data)
 }
 
