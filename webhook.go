@@ -108,38 +108,43 @@ type WebhookEvent struct {
 	ID        string           `json:"id"`
 	Type      string           `json:"type"`
 	CreatedAt time.Time        `json:"created_at"`
-	Actor     *WebhookUser     `json:"actor"` // null: the system (a scheduled job)
-	Customer  *WebhookCustomer `json:"customer,omitempty"`
-	From      *WebhookUser     `json:"from,omitempty"`   // the former owner, when it changed
-	To        *WebhookUser     `json:"to,omitempty"`     // the new owner, when it changed
+	Actor     *UserJSON        `json:"actor"` // null: the system (a scheduled job)
+	Customer  *CustomerJSON    `json:"customer,omitempty"`
+	From      *UserJSON        `json:"from,omitempty"`   // the former owner, when it changed
+	To        *UserJSON        `json:"to,omitempty"`     // the new owner, when it changed
 	Reason    string           `json:"reason,omitempty"` // a code: new, takeover, approved; expired, no_followup, manual, lost; transfer, handover
 	Note      string           `json:"note,omitempty"`   // the reason as typed
 	FollowUp  *WebhookFollowUp `json:"followup,omitempty"`
 	Visit     *WebhookVisit    `json:"visit,omitempty"`
 }
 
-// WebhookUser names a user.
-type WebhookUser struct {
+// UserJSON names a user (in webhook deliveries and API answers).
+type UserJSON struct {
 	UID  string `json:"uid"`
 	Name string `json:"name"`
 }
 
-// WebhookCustomer is the customer after the change.
-type WebhookCustomer struct {
-	ID             int64        `json:"id"`
-	Name           string       `json:"name"`
-	Phone          string       `json:"phone"`
-	Wechat         string       `json:"wechat"`
-	Company        string       `json:"company"`
-	Source         string       `json:"source"`
-	Demand         string       `json:"demand"`
-	Grade          string       `json:"grade"`
-	Stage          Stage        `json:"stage"`
-	Status         Status       `json:"status"`
-	Owner          *WebhookUser `json:"owner"`
-	ProtectedUntil *time.Time   `json:"protected_until"`
-	ReportedAt     time.Time    `json:"reported_at"`
-	AmountCents    int64        `json:"amount_cents"`
+// CustomerJSON is a customer as webhook deliveries (after the change) and
+// the HTTP API show it.
+type CustomerJSON struct {
+	ID             int64      `json:"id"`
+	Name           string     `json:"name"`
+	Phone          string     `json:"phone"`
+	Wechat         string     `json:"wechat"`
+	Company        string     `json:"company"`
+	Source         string     `json:"source"`
+	Demand         string     `json:"demand"`
+	Grade          string     `json:"grade"`
+	Region         string     `json:"region"`
+	Stage          Stage      `json:"stage"`
+	Status         Status     `json:"status"` // owned, pool (also an owned one whose protection ended), won, pending
+	Owner          *UserJSON  `json:"owner"`
+	Locked         bool       `json:"locked"`
+	ProtectedUntil *time.Time `json:"protected_until"`
+	ReportedAt     time.Time  `json:"reported_at"`
+	LastFollowupAt *time.Time `json:"last_followup_at"`
+	NextFollowupAt *time.Time `json:"next_followup_at"`
+	AmountCents    int64      `json:"amount_cents"`
 }
 
 // WebhookFollowUp is the follow-up of a followup.created event.
@@ -161,13 +166,18 @@ type WebhookVisit struct {
 	Report       string     `json:"report"` // as typed, one field a line
 }
 
-// WebhookCustomerOf is c as a delivery shows it.
-func WebhookCustomerOf(c *Customer) *WebhookCustomer {
-	w := &WebhookCustomer{ID: c.ID, Name: c.Name, Phone: c.Phone, Wechat: c.Wechat, Company: c.Company, Source: c.Source,
-		Demand: c.Demand, Grade: c.Grade, Stage: c.Stage, Status: c.Status, ProtectedUntil: c.ProtectedUntil,
-		ReportedAt: c.ReportedAt, AmountCents: c.AmountCents}
-	if c.OwnerID != nil {
-		w.Owner = &WebhookUser{UID: c.OwnerUID, Name: c.OwnerName}
+// CustomerJSONOf is c at now as a delivery or the API shows it: the owner
+// and status as Customer.Owner reads them (a report waiting for approval
+// shows its reporter).
+func CustomerJSONOf(c *Customer, now time.Time) *CustomerJSON {
+	w := &CustomerJSON{ID: c.ID, Name: c.Name, Phone: c.Phone, Wechat: c.Wechat, Company: c.Company, Source: c.Source,
+		Demand: c.Demand, Grade: c.Grade, Region: c.Region, Stage: c.Stage, Status: c.Status, Locked: c.Locked,
+		ProtectedUntil: c.ProtectedUntil, ReportedAt: c.ReportedAt, LastFollowupAt: c.LastFollowupAt,
+		NextFollowupAt: c.NextFollowupAt, AmountCents: c.AmountCents}
+	if _, owned := c.Owner(now); owned || (c.Status == StatusPending && c.OwnerID != nil) {
+		w.Owner = &UserJSON{UID: c.OwnerUID, Name: c.OwnerName}
+	} else if c.Status == StatusOwned {
+		w.Status = StatusPool
 	}
 	return w
 }

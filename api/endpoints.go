@@ -84,7 +84,7 @@ func (a *API) postLead(c *gin.Context) {
 	}
 	out := gin.H{"customer_id": res.Customer.ID, "status": "pool", "replayed": res.Replayed}
 	if res.Rep != nil {
-		out["status"], out["owner"] = "assigned", userOut{UID: res.Rep.UID, Name: res.Rep.Name}
+		out["status"], out["owner"] = "assigned", baobei.UserJSON{UID: res.Rep.UID, Name: res.Rep.Name}
 	}
 	if res.Team != nil {
 		out["team"] = res.Team.Name
@@ -148,31 +148,11 @@ func (a *API) user(c *gin.Context, ref string) (*baobei.User, bool) {
 	return u, true
 }
 
-type userOut struct {
-	UID  string `json:"uid"`
-	Name string `json:"name"`
-}
-
+// customerOut is a customer as the API shows it, with its follow-ups on
+// GET /customers/{id}.
 type customerOut struct {
-	ID             int64         `json:"id"`
-	Name           string        `json:"name"`
-	Phone          string        `json:"phone"`
-	Wechat         string        `json:"wechat"`
-	Company        string        `json:"company"`
-	Source         string        `json:"source"`
-	Demand         string        `json:"demand"`
-	Grade          string        `json:"grade"`
-	Region         string        `json:"region"`
-	Stage          baobei.Stage  `json:"stage"`
-	Status         baobei.Status `json:"status"` // owned, pool (also an owned one whose protection ended), won, pending
-	Owner          *userOut      `json:"owner"`
-	Locked         bool          `json:"locked"`
-	ProtectedUntil *time.Time    `json:"protected_until"`
-	ReportedAt     time.Time     `json:"reported_at"`
-	LastFollowupAt *time.Time    `json:"last_followup_at"`
-	NextFollowupAt *time.Time    `json:"next_followup_at"`
-	AmountCents    int64         `json:"amount_cents"`
-	FollowUps      []followUpOut `json:"followups,omitempty"`
+	*baobei.CustomerJSON
+	FollowUps []followUpOut `json:"followups,omitempty"`
 }
 
 type followUpOut struct {
@@ -187,16 +167,7 @@ type followUpOut struct {
 }
 
 func (a *API) customerOut(cu *baobei.Customer) customerOut {
-	out := customerOut{ID: cu.ID, Name: cu.Name, Phone: cu.Phone, Wechat: cu.Wechat, Company: cu.Company, Source: cu.Source,
-		Demand: cu.Demand, Grade: cu.Grade, Region: cu.Region, Stage: cu.Stage, Status: cu.Status, Locked: cu.Locked,
-		ProtectedUntil: cu.ProtectedUntil, ReportedAt: cu.ReportedAt, LastFollowupAt: cu.LastFollowupAt,
-		NextFollowupAt: cu.NextFollowupAt, AmountCents: cu.AmountCents}
-	if _, owned := cu.Owner(a.clock.Now()); owned || cu.Status == baobei.StatusPending {
-		out.Owner = &userOut{UID: cu.OwnerUID, Name: cu.OwnerName}
-	} else if cu.Status == baobei.StatusOwned {
-		out.Status = baobei.StatusPool
-	}
-	return out
+	return customerOut{CustomerJSON: baobei.CustomerJSONOf(cu, a.clock.Now())}
 }
 
 // listCustomers: one page, filtered; next_cursor is "" on the last page.

@@ -230,11 +230,11 @@ func hookBodies(ctx context.Context, tx *sqlx.Tx, now time.Time, events []hookEv
 	for i := range cs {
 		customers[cs[i].ID] = &cs[i]
 	}
-	users := map[int64]*baobei.WebhookUser{}
+	users := map[int64]*baobei.UserJSON{}
 	for _, u := range us {
-		users[u.ID] = &baobei.WebhookUser{UID: u.UID, Name: u.Name}
+		users[u.ID] = &baobei.UserJSON{UID: u.UID, Name: u.Name}
 	}
-	user := func(p *int64) *baobei.WebhookUser {
+	user := func(p *int64) *baobei.UserJSON {
 		if p == nil {
 			return nil
 		}
@@ -245,7 +245,7 @@ func hookBodies(ctx context.Context, tx *sqlx.Tx, now time.Time, events []hookEv
 		ev := baobei.WebhookEvent{ID: "evt_" + randomHex(12), Type: e.kind, CreatedAt: ts(now), Actor: users[e.actor],
 			Reason: e.reason, Note: e.note, FollowUp: e.followup, Visit: e.visit}
 		if c := customers[e.customer]; c != nil {
-			ev.Customer = baobei.WebhookCustomerOf(c)
+			ev.Customer = baobei.CustomerJSONOf(c, now)
 		}
 		if e.from == nil || e.to == nil || *e.from != *e.to { // an owner change, not the owner's own act
 			ev.From, ev.To = user(e.from), user(e.to)
