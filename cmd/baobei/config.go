@@ -2,6 +2,7 @@ package main
 
 import (
 	"baobei/api"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -458,6 +459,34 @@ func checkAssignment(a baobei.AssignmentPolicy, org *baobei.Org) error {
 		}
 	}
 	return nil
+}
+
+// openAction reads `baobei NAME ACTION [flags] [args]`: the action, the
+// config with the action's flags, and the store it names.
+func openAction(ctx context.Context, name, usage string, args []string, flags func(action string, fl *flag.FlagSet)) (string, Config, *store.Store, error) {
+	if len(args) == 0 {
+		return "", Config{}, nil, fmt.Errorf("%s", usage)
+	}
+	action, args := args[0], args[1:]
+	cfg, err := loadConfig(name+" "+action, args, func(fl *flag.FlagSet) { flags(action, fl) })
+	if err != nil {
+		return action, cfg, nil, err
+	}
+	s, err := store.Open(ctx, cfg.DB, cfg.Policy)
+	return action, cfg, s, err
+}
+
+// numberArg reads the one argument of `baobei NAME ACTION T1` as a number
+// with or without its letter.
+func numberArg(args []string, letter, name, action, usage string) (int64, error) {
+	if len(args) != 1 {
+		return 0, fmt.Errorf("请给出 %s 编号，例如 baobei %s %s %s1。%s", name, name, action, letter, usage)
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(strings.ToUpper(args[0]), letter), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s 编号“%s”不是数字；用 baobei %s list 查看编号", name, args[0], name)
+	}
+	return id, nil
 }
 
 func envOr(k, def string) string {

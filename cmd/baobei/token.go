@@ -5,12 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
 	"baobei"
-	"baobei/store"
 )
 
 const tokenUsage = "用法：baobei token create --name 官网表单 --scopes leads:write | list | revoke 编号（另可加 --config、--db）"
@@ -18,21 +16,13 @@ const tokenUsage = "用法：baobei token create --name 官网表单 --scopes le
 // tokenCmd runs `baobei token create|list|revoke` against the configured
 // database: the HTTP API's bearer tokens.
 func tokenCmd(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%s", tokenUsage)
-	}
-	action, args := args[0], args[1:]
 	var name, scopes string
-	cfg, err := loadConfig("token "+action, args, func(fl *flag.FlagSet) {
+	action, cfg, s, err := openAction(ctx, "token", tokenUsage, args, func(action string, fl *flag.FlagSet) {
 		if action == "create" {
 			fl.StringVar(&name, "name", "", "who uses the token (shown in lists and audit rows)")
 			fl.StringVar(&scopes, "scopes", "", "comma-separated scopes: "+strings.Join(baobei.Scopes, ","))
 		}
 	})
-	if err != nil {
-		return err
-	}
-	s, err := store.Open(ctx, cfg.DB, cfg.Policy)
 	if err != nil {
 		return err
 	}
@@ -71,12 +61,9 @@ func tokenCmd(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return nil
 	case "revoke":
-		if len(cfg.args) != 1 {
-			return fmt.Errorf("请给出 token 编号，例如 baobei token revoke T1。%s", tokenUsage)
-		}
-		id, err := strconv.ParseInt(strings.TrimPrefix(strings.ToUpper(cfg.args[0]), "T"), 10, 64)
+		id, err := numberArg(cfg.args, "T", "token", "revoke", tokenUsage)
 		if err != nil {
-			return fmt.Errorf("token 编号“%s”不是数字；用 baobei token list 查看编号", cfg.args[0])
+			return err
 		}
 		if err := s.RevokeToken(ctx, time.Now(), id); err != nil {
 			return err

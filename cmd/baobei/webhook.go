@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,21 +21,13 @@ const webhookUsage = "用法：baobei webhook add --url URL --events customer.wo
 // webhookCmd runs `baobei webhook add|list|remove|test` against the
 // configured database.
 func webhookCmd(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 {
-		return fmt.Errorf("%s", webhookUsage)
-	}
-	action, args := args[0], args[1:]
 	var url, events string
-	cfg, err := loadConfig("webhook "+action, args, func(fl *flag.FlagSet) {
+	action, cfg, s, err := openAction(ctx, "webhook", webhookUsage, args, func(action string, fl *flag.FlagSet) {
 		if action == "add" {
 			fl.StringVar(&url, "url", "", "where deliveries are posted (http:// or https://)")
 			fl.StringVar(&events, "events", "", "comma-separated events: "+strings.Join(baobei.WebhookEvents, ","))
 		}
 	})
-	if err != nil {
-		return err
-	}
-	s, err := store.Open(ctx, cfg.DB, cfg.Policy)
 	if err != nil {
 		return err
 	}
@@ -47,12 +38,9 @@ func webhookCmd(ctx context.Context, args []string, out io.Writer) error {
 	case "list":
 		return webhookList(ctx, s, cfg.Policy, out)
 	case "remove", "test":
-		if len(cfg.args) != 1 {
-			return fmt.Errorf("请给出 webhook 编号，例如 baobei webhook %s 1。%s", action, webhookUsage)
-		}
-		id, err := strconv.ParseInt(strings.TrimPrefix(strings.ToUpper(cfg.args[0]), "W"), 10, 64)
+		id, err := numberArg(cfg.args, "W", "webhook", action, webhookUsage)
 		if err != nil {
-			return fmt.Errorf("webhook 编号“%s”不是数字；用 baobei webhook list 查看编号", cfg.args[0])
+			return err
 		}
 		if action == "remove" {
 			if err := s.RemoveWebhook(ctx, time.Now(), id); err != nil {
