@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-jobs bench-e2e bench-import bench-api build
+.PHONY: run test bench bench-jobs bench-e2e bench-import bench-api bench-dash build
 
 run:
 	go run ./cmd/baobei
@@ -20,6 +20,9 @@ bench-import:
 
 bench-api:
 	bash scripts/bench-api.sh
+
+bench-dash:
+	BAOBEI_TEST_MYSQL_DSN="$${BAOBEI_TEST_MYSQL_DSN:-$$(bash scripts/ensure-mysql.sh)}" go test -run '^$$' -bench BenchmarkDash -benchtime 1x -timeout 30m ./dash
 
 build:
 	CGO_ENABLED=0 go build -trimpath -o bin/baobei ./cmd/baobei

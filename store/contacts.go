@@ -150,39 +150,44 @@ func (s *Store) contactStep(ctx context.Context, now time.Time, mark, at string,
 	return n, err
 }
 
+// byRep is one reminder per rep, listing their late leads.
 func (s *Store) byRep(ls []lateRow) []baobei.Notice {
-	var order []string
-	by := map[string][]baobei.ContactLate{}
-	for _, l := range ls {
-		if _, ok := by[l.RepUID]; !ok {
-			order = append(order, l.RepUID)
-		}
-		by[l.RepUID] = append(by[l.RepUID], l.ContactLate)
-	}
-	ns := make([]baobei.Notice, len(order))
-	for i, uid := range order {
-		ns[i] = baobei.NoticeContactDue(uid, by[uid], s.policy)
-	}
-	return ns
+	return lateNotices(ls, func(l lateRow) []string { return []string{l.RepUID} }, func(uid string, late []baobei.ContactLate) baobei.Notice {
+		return baobei.NoticeContactDue(uid, late, s.policy)
+	})
 }
 
+// byManager is one message per manager of the late leads' teams.
 func (s *Store) byManager(ls []lateRow, managers map[int64][]baobei.User) []baobei.Notice {
+	to := func(l lateRow) []string {
+		var uids []string
+		if l.TeamID != nil {
+			for _, m := range managers[*l.TeamID] {
+				uids = append(uids, m.UID)
+			}
+		}
+		return uids
+	}
+	return lateNotices(ls, to, func(uid string, late []baobei.ContactLate) baobei.Notice {
+		return baobei.NoticeContactEscalate(uid, late, s.policy)
+	})
+}
+
+// lateNotices groups the late leads by recipient, in the order they come.
+func lateNotices(ls []lateRow, to func(lateRow) []string, notice func(string, []baobei.ContactLate) baobei.Notice) []baobei.Notice {
 	var order []string
 	by := map[string][]baobei.ContactLate{}
 	for _, l := range ls {
-		if l.TeamID == nil {
-			continue
-		}
-		for _, m := range managers[*l.TeamID] {
-			if _, ok := by[m.UID]; !ok {
-				order = append(order, m.UID)
+		for _, uid := range to(l) {
+			if _, ok := by[uid]; !ok {
+				order = append(order, uid)
 			}
-			by[m.UID] = append(by[m.UID], l.ContactLate)
+			by[uid] = append(by[uid], l.ContactLate)
 		}
 	}
 	ns := make([]baobei.Notice, len(order))
 	for i, uid := range order {
-		ns[i] = baobei.NoticeContactEscalate(uid, by[uid], s.policy)
+		ns[i] = notice(uid, by[uid])
 	}
 	return ns
 }
