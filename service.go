@@ -254,6 +254,9 @@ type Service interface {
 	SetAway(ctx context.Context, now time.Time, actor, u *User, days int) (*User, error)
 	// CreateLink makes a one-time link token (导出, 看板) of kind for scope.
 	CreateLink(ctx context.Context, now time.Time, actor *User, kind string, scope Scope) (string, error)
+	// SetTags adds and removes people's tags (标签); TagsOf reads tags.
+	SetTags(ctx context.Context, now time.Time, actor *User, ref CustomerRef, add, remove []string) (*Customer, []string, error)
+	TagsOf(ctx context.Context, ids []int64) (map[int64][]string, error)
 	// Release returns a customer to the pool by hand (释放), reason "manual".
 	Release(ctx context.Context, now time.Time, actor *User, ref CustomerRef, reason string) (*Customer, error)
 }

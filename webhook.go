@@ -145,6 +145,7 @@ type CustomerJSON struct {
 	LastFollowupAt *time.Time `json:"last_followup_at"`
 	NextFollowupAt *time.Time `json:"next_followup_at"`
 	AmountCents    int64      `json:"amount_cents"`
+	Tags           []string   `json:"tags,omitempty"` // the API\'s customers
 }
 
 // WebhookFollowUp is the follow-up of a followup.created event.

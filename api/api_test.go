@@ -210,6 +210,13 @@ func TestAPIReportsAndCustomers(t *testing.T) {
 		}
 		e.want("GET", "/api/v1/customers/999", tok, nil, 404, baobei.ENOTFOUND)
 
+		if _, _, err := e.S.SetTags(e.Ctx, storetest.T0, e.Zhangsan, baobei.CustomerRef{Number: id}, []string{"高意向"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		tagged := e.want("GET", "/api/v1/customers?tag=高意向", tok, nil, 200, "")["customers"].([]any)
+		if len(tagged) != 1 || fmt.Sprint(tagged[0].(map[string]any)["tags"]) != "[高意向]" {
+			t.Fatalf("tag filter = %v", tagged)
+		}
 		mine := e.want("GET", "/api/v1/customers?owner=lisi", tok, nil, 200, "")
 		if n := len(mine["customers"].([]any)); n != 3 {
 			t.Fatalf("lisi's customers = %d", n)

@@ -172,7 +172,8 @@ func (a *API) customerOut(cu *baobei.Customer) customerOut {
 
 // listCustomers: one page, filtered; next_cursor is "" on the last page.
 func (a *API) listCustomers(c *gin.Context) {
-	f := store.CustomerFilter{Stage: c.Query("stage"), Status: baobei.Status(c.Query("status")), Source: c.Query("source"), Limit: 50, Now: a.clock.Now()}
+	f := store.CustomerFilter{Stage: c.Query("stage"), Status: baobei.Status(c.Query("status")), Source: c.Query("source"), Tag: c.Query("tag"),
+		Limit: 50, Now: a.clock.Now()}
 	if !slices.Contains([]baobei.Status{"", baobei.StatusOwned, baobei.StatusPool, baobei.StatusWon, baobei.StatusPending}, f.Status) {
 		invalid(c, "status 只能是 owned、pool、won 或 pending。")
 		return
@@ -216,9 +217,19 @@ func (a *API) listCustomers(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	ids := make([]int64, len(cs))
+	for i := range cs {
+		ids[i] = cs[i].ID
+	}
+	tags, err := a.store.TagsOf(c.Request.Context(), ids)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
 	out := make([]customerOut, len(cs))
 	for i := range cs {
 		out[i] = a.customerOut(&cs[i])
+		out[i].Tags = tags[cs[i].ID]
 	}
 	next := ""
 	if len(cs) == f.Limit {
@@ -259,7 +270,13 @@ func (a *API) getCustomer(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	tags, err := a.store.TagsOf(c.Request.Context(), []int64{id})
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
 	out := a.customerOut(cu)
+	out.Tags = tags[id]
 	out.FollowUps = make([]followUpOut, len(fs))
 	for i, f := range fs {
 		out.FollowUps[i] = followUpOut{ID: f.ID, Rep: f.UserName, Kind: f.Kind, Content: f.Content, StageFrom: f.StageFrom,

@@ -47,6 +47,7 @@ const (
 	CmdBack        = "back"         // 销假 [@张三]
 	CmdExport      = "export"       // 导出: a one-time download link (own, team or all customers)
 	CmdDashboard   = "dashboard"    // 看板: a one-time link to the web dashboard
+	CmdTag         = "tag"          // 标签 #3 高意向 -老客户
 	CmdUnknown     = "unknown"
 )
 
@@ -74,6 +75,9 @@ type Command struct {
 	Visit         int64               // a visit number (V3)
 	Goal, Address string              // 拜访 目标:, 地址: (also 签到's place)
 	Report        baobei.VisitReport  // 拜访报告
+	Tags          []string            // 标签: tags to add …
+	RemoveTags    []string            // … and to remove (-高意向)
+	Tag           string              // 标签: on 我的客户, only customers with it
 
 	// Note is what a 报备 carried besides its fields (free text, 备注:, keys
 	// 报备 does not use); it is kept in Demand too, and the reply shows it.

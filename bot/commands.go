@@ -66,6 +66,7 @@ type Handlers interface {
 	Back(context.Context, *Request) (*Reply, error)
 	Export(context.Context, *Request) (*Reply, error)
 	Dashboard(context.Context, *Request) (*Reply, error)
+	Tag(context.Context, *Request) (*Reply, error)
 }
 
 var (
@@ -108,11 +109,17 @@ var Commands = []Spec{
 	{Name: CmdMine, Words: []string{"我的客户", "我的"}, Run: Handlers.Mine,
 		Example: "我的客户",
 		Summary: "列出你名下的客户",
-		Detail:  "列出你名下的客户，每个带编号、阶段、保护期和下次跟进时间；用编号（#3）指明客户最快。"},
+		Detail:  "列出你名下的客户，每个带编号、阶段、保护期和下次跟进时间；用编号（#3）指明客户最快。加「标签:高意向」只列有这个标签的。",
+		Keys:    "标签", parse: (*msg).keysOnly},
 	{Name: CmdTodo, Words: []string{"待办"}, Run: Handlers.Todo,
 		Example: "待办",
 		Summary: "今天要跟进的和快到期的客户",
 		Detail:  "列出今天到期的下次跟进和保护期快到期的客户，每条都写了该做什么。"},
+	{Name: CmdTag, Words: []string{"标签"}, Run: Handlers.Tag,
+		Example: "标签 #3 高意向 老客户介绍",
+		Summary: "给客户加标签（前加 - 去掉）",
+		Detail:  "负责人、其团队经理或管理员可加标签（每个 1 到 16 个字，最多 10 个），「标签 #3 -高意向」去掉；系统按消费打上的标签不能手动去掉。「我的客户 标签:高意向」只列有这个标签的客户，「查询」会显示标签。",
+		parse:   onCustomer((*msg).tags)},
 	{Name: CmdQuery, Words: []string{"查询", "查"}, Run: Handlers.Query,
 		Example: "查询 13800138000",
 		Summary: "查一个客户的归属和进度",

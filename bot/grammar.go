@@ -28,6 +28,7 @@ var keys = map[string]string{
 	"参会": "参会", "参会人": "参会", "参会人员": "参会", "参与人": "参会", "痛点": "痛点", "预算": "预算",
 	"决策链": "决策链", "竞品": "竞品", "竞争对手": "竞品", "关注点": "关注点",
 	"下一步": "下一步", "后续": "下一步", "下步": "下一步",
+	"标签": "标签", "tag": "标签",
 	"姓名": "姓名", "名字": "姓名", "客户": "姓名", "客户姓名": "姓名", "称呼": "姓名", "联系人": "姓名",
 	"电话": "电话", "手机": "电话", "手机号": "电话", "手机号码": "电话", "电话号码": "电话", "联系电话": "电话", "联系方式": "电话", "tel": "电话",
 }
@@ -43,7 +44,7 @@ var keyExamples = map[string]string{
 	"原因": "原因:预算不足", "内容": "内容:电话沟通", "姓名": "姓名:张先生", "电话": "电话:13800138000",
 	"备注": "备注:周末有空", "目标": "目标:演示方案", "地址": "地址:文三路100号",
 	"预算": "预算:20万", "决策链": "决策链:王总拍板", "竞品": "竞品:某某家居", "参会": "参会:王总(决策人)",
-	"痛点": "痛点:交期长", "关注点": "关注点:售后", "下一步": "下一步:周五前发方案", "同行": "同行:@李四", "类型": "类型:电话",
+	"痛点": "痛点:交期长", "关注点": "关注点:售后", "下一步": "下一步:周五前发方案", "同行": "同行:@李四", "类型": "类型:电话", "标签": "标签:高意向",
 }
 
 // span is a token: rune offsets into the message; phone marks a run found
@@ -632,6 +633,12 @@ func setField(c *Command, key, v string, now time.Time, loc *time.Location) erro
 		c.CustName = v
 	case "备注":
 		c.Note = v
+	case "标签":
+		t, err := baobei.ParseTag(v)
+		if err != nil {
+			return err
+		}
+		c.Tag = t
 	case "目标":
 		c.Goal = v
 	case "地址":
@@ -841,6 +848,16 @@ func (m *msg) ignoreRest(c *Command, items []item, ri int, _ limits) error {
 
 // ignoreFree records the free tokens after the customer that the command
 // does not read.
+// keysOnly reads a command that takes keys (我的客户 标签:…) and no free
+// text: free text is reported as ignored.
+func (m *msg) keysOnly(c *Command, items []item, _ limits) error {
+	keys := c.Ignored // the keys it does not read, ignored by apply
+	c.Ignored = nil
+	m.ignoreFree(c, items, -1)
+	c.Ignored = append(c.Ignored, keys...) // free text first, as typed first
+	return nil
+}
+
 func (m *msg) ignoreFree(c *Command, items []item, ri int) {
 	for i, it := range items {
 		if i != ri && it.key == "" {
@@ -1147,6 +1164,30 @@ func (m *msg) target(c *Command, items []item, ri int, lim limits) error {
 	}
 	if c.Name != CmdClaim && c.Target == "" {
 		return baobei.Errorf(baobei.EINVALID, "要给谁？请用 @ 写上接收人，例如：%s %s @李四", specs[c.Name].Words[0], c.Ref)
+	}
+	return nil
+}
+
+// tags reads 标签 #3 高意向 -老客户: tags to add, and with a minus to remove.
+func (m *msg) tags(c *Command, items []item, ri int, _ limits) error {
+	for i, it := range items {
+		if i == ri || it.key != "" {
+			continue
+		}
+		raw := m.raw(it.val)
+		remove := strings.HasPrefix(raw, "-") || strings.HasPrefix(raw, "－")
+		t, err := baobei.ParseTag(strings.TrimLeft(raw, "-－"))
+		if err != nil {
+			return err
+		}
+		if remove {
+			c.RemoveTags = append(c.RemoveTags, t)
+		} else {
+			c.Tags = append(c.Tags, t)
+		}
+	}
+	if len(c.Tags)+len(c.RemoveTags) == 0 {
+		return baobei.Errorf(baobei.EINVALID, "请写要加的标签（去掉一个标签在前面加 -），例如：%s", examples[CmdTag])
 	}
 	return nil
 }

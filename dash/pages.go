@@ -366,7 +366,7 @@ func (d *Dash) customers(c *gin.Context) {
 		return
 	}
 	now := d.clock.Now()
-	f := store.CustomerFilter{Stage: c.Query("stage"), Grade: c.Query("grade"), Source: c.Query("source"), Search: c.Query("q"),
+	f := store.CustomerFilter{Stage: c.Query("stage"), Grade: c.Query("grade"), Source: c.Query("source"), Search: c.Query("q"), Tag: c.Query("tag"),
 		OwnerID: v.Scope.UserID, TeamID: v.Scope.TeamID, Limit: 50, Now: now}
 	if after, err := strconv.ParseInt(c.DefaultQuery("after", "0"), 10, 64); err == nil {
 		f.After = after

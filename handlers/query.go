@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,8 +22,18 @@ func (h *Handlers) Mine(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 	if len(cs) == 0 {
 		return bot.Text("你名下还没有客户。发「报备 13800138000 张先生」报备新客户，或发「公海」领取客户。"), nil
 	}
+	title := fmt.Sprintf("你名下共 %d 个客户：", len(cs))
+	if tag := req.Cmd.Tag; tag != "" {
+		if cs, err = withTag(ctx, req.Svc, cs, tag); err != nil {
+			return nil, err
+		}
+		if len(cs) == 0 {
+			return bot.Text(fmt.Sprintf("你名下没有标签「%s」的客户。发「我的客户」看全部，「标签 #编号 %s」给客户加上。", tag, tag)), nil
+		}
+		title = fmt.Sprintf("你名下标签「%s」的客户共 %d 个：", tag, len(cs))
+	}
 	return shown(req, func(viewer *baobei.User) (string, error) {
-		lines := []string{fmt.Sprintf("你名下共 %d 个客户：", len(cs))}
+		lines := []string{title}
 		for i := range cs {
 			if i == listMax {
 				lines = append(lines, fmt.Sprintf("……还有 %d 个，发「查询 手机号」看单个客户。", len(cs)-listMax))
@@ -167,6 +178,13 @@ func (h *Handlers) detail(ctx context.Context, req *bot.Request, viewer *baobei.
 			fmt.Fprintf(&b, "\n%s：%s", kv[0], kv[1])
 		}
 	}
+	tags, err := req.Svc.TagsOf(ctx, []int64{c.ID})
+	if err != nil {
+		return "", err
+	}
+	if t := tags[c.ID]; len(t) > 0 {
+		fmt.Fprintf(&b, "\n标签：%s", baobei.TagText(t))
+	}
 	if c.NextFollowupAt != nil {
 		fmt.Fprintf(&b, "\n下次跟进：%s", h.policy.DateTime(*c.NextFollowupAt))
 	}
@@ -226,4 +244,31 @@ func (h *Handlers) FollowUps(ctx context.Context, req *bot.Request) (*bot.Reply,
 		fmt.Fprintf(&b, "\n发「跟进 #%d 内容」记录新的跟进。", c.ID)
 		return b.String(), nil
 	})
+}
+
+// withTag keeps the customers that carry tag.
+func withTag(ctx context.Context, svc baobei.Service, cs []baobei.Customer, tag string) ([]baobei.Customer, error) {
+	tags, err := svc.TagsOf(ctx, ids(cs))
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(cs, func(c baobei.Customer) bool { return !slices.Contains(tags[c.ID], tag) }), nil
+}
+
+// Tag handles 标签 #3 高意向 -老客户: the owner, a manager of the owner's
+// team or an admin.
+func (h *Handlers) Tag(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	c, tags, err := req.Svc.SetTags(ctx, req.Now, req.Actor, ref(req.Cmd), req.Cmd.Tags, req.Cmd.RemoveTags)
+	if err != nil {
+		return nil, err
+	}
+	return bot.Text(fmt.Sprintf("#%d %s 的标签：%s。发「我的客户 标签:%s」按标签查看。", c.ID, c.Name, baobei.TagText(tags),
+		firstOr(tags, "高意向"))), nil
+}
+
+func firstOr(tags []string, def string) string {
+	if len(tags) > 0 {
+		return tags[0]
+	}
+	return def
 }

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"baobei"
@@ -13,7 +14,7 @@ import (
 // reads come first, under the headers it reads (负责人 as the uid), so an
 // export imports again.
 var ExportHeader = []string{"客户名称", "手机", "微信", "公司", "来源", "需求", "等级", "阶段", "负责人", "报备时间", "下次跟进",
-	"编号", "归属", "负责人姓名", "团队", "保护期至", "跟进次数", "最近跟进", "金额", "流失原因"}
+	"编号", "归属", "负责人姓名", "团队", "保护期至", "跟进次数", "最近跟进", "金额", "流失原因", "标签"}
 
 // Export writes the customers of scope to path (.xlsx or .csv),
 // streaming, and returns how many. With a viewer (chat's 导出), phones and
@@ -52,7 +53,7 @@ func exportCells(r *store.ExportRow, loc *time.Location) []string {
 	}
 	return []string{c.Name, c.Phone, c.Wechat, c.Company, c.Source, c.Demand, c.Grade, string(c.Stage), c.OwnerUID,
 		at(&c.ReportedAt), at(c.NextFollowupAt), strconv.FormatInt(c.ID, 10), statusLabel(c.Status), c.OwnerName, r.TeamName,
-		at(c.ProtectedUntil), strconv.Itoa(r.FollowUps), at(c.LastFollowupAt), amount, c.LostReason}
+		at(c.ProtectedUntil), strconv.Itoa(r.FollowUps), at(c.LastFollowupAt), amount, c.LostReason, strings.ReplaceAll(r.Tags, ",", "、")}
 }
 
 func statusLabel(s baobei.Status) string {

@@ -23,12 +23,15 @@ func TestExportRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.Report(t, storetest.T0, f.Sunqi, "13900139000", "孙总")
+			if _, _, err := f.S.SetTags(ctx, storetest.T0, f.Zhangsan, baobei.CustomerRef{Number: c.ID}, []string{"高意向"}, nil); err != nil {
+				t.Fatal(err)
+			}
 			all := filepath.Join(dir, "all.csv")
 			if n, err := importer.Export(ctx, f.S, p, baobei.Scope{}, nil, storetest.T0, all); err != nil || n != 2 {
 				t.Fatalf("export: %d %v", n, err)
 			}
 			rows := readAll(t, all)
-			if len(rows) != 3 || rows[1][0] != "张先生" || rows[1][8] != "zhangsan" || rows[1][14] != "销售一组" || rows[1][16] != "1" || rows[1][17] == "" {
+			if len(rows) != 3 || rows[1][0] != "张先生" || rows[1][8] != "zhangsan" || rows[1][14] != "销售一组" || rows[1][16] != "1" || rows[1][17] == "" || rows[1][20] != "高意向" {
 				t.Fatalf("export rows: %q", rows)
 			}
 			team := *f.Zhangsan.TeamID

@@ -217,6 +217,7 @@ type CustomerFilter struct {
 	Now             time.Time
 	Source          string // contained in the source
 	Grade           string
+	Tag             string
 	Search          string     // the phone, or contained in the name or company
 	UpdatedSince    *time.Time // an audit row or a follow-up since then
 	After           int64
@@ -250,6 +251,9 @@ func (s *Store) ListCustomers(ctx context.Context, f CustomerFilter) ([]baobei.C
 	}
 	if f.Grade != "" {
 		add("c.grade = ?", f.Grade)
+	}
+	if f.Tag != "" {
+		add("c.id IN (SELECT customer_id FROM customer_tags WHERE tag = ?)", f.Tag)
 	}
 	if f.Search != "" {
 		like := "%" + likeEscape(f.Search) + "%"
