@@ -124,18 +124,25 @@ func (s *Store) AtRisk(ctx context.Context, scope baobei.Scope, now time.Time) (
 // too) to fn.
 func (s *Store) heldIn(ctx context.Context, scope baobei.Scope, now time.Time, fn func(*baobei.Customer)) error {
 	owner, oargs := scopeWhere("c.owner_id", scope)
-	rows, err := s.q().QueryxContext(ctx, customerSelect+`WHERE `+owner+` AND (c.status = ? OR (c.status = ? AND (c.protected_until > ? OR c.locked = 1)))`,
-		append(oargs, baobei.StatusWon, baobei.StatusOwned, ts(now))...)
+	return eachRow(ctx, s.q(), customerSelect+`WHERE `+owner+` AND (c.status = ? OR (c.status = ? AND (c.protected_until > ? OR c.locked = 1)))`,
+		append(oargs, baobei.StatusWon, baobei.StatusOwned, ts(now)), func(c *baobei.Customer) error { fn(c); return nil })
+}
+
+// eachRow streams the rows of a query, each scanned into a T, to fn.
+func eachRow[T any](ctx context.Context, q querier, query string, args []any, fn func(*T) error) error {
+	rows, err := q.QueryxContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var c baobei.Customer
-		if err := rows.StructScan(&c); err != nil {
+		var v T
+		if err := rows.StructScan(&v); err != nil {
 			return err
 		}
-		fn(&c)
+		if err := fn(&v); err != nil {
+			return err
+		}
 	}
 	return rows.Err()
 }

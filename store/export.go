@@ -31,19 +31,5 @@ func (s *Store) Export(ctx context.Context, scope baobei.Scope, fn func(*ExportR
 		q += "WHERE u.team_id = ? "
 		args = append(args, *scope.TeamID)
 	}
-	rows, err := s.db.QueryxContext(ctx, q+"ORDER BY c.id", args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r ExportRow
-		if err := rows.StructScan(&r); err != nil {
-			return err
-		}
-		if err := fn(&r); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(ctx, s.db, q+"ORDER BY c.id", args, fn)
 }

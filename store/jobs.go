@@ -582,26 +582,12 @@ func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobe
 		cadence += " OR (c.grade = ? AND COALESCE(c.last_visit_at, c.owned_since, c.reported_at) <= ?)"
 		cargs = append(cargs, g, ts(now.AddDate(0, 0, -days)))
 	}
-	rows, err := s.db.QueryxContext(ctx, `SELECT c.id, c.name, c.grade, c.stage, c.status, c.owner_id, c.protected_until,
+	return eachRow(ctx, s.db, `SELECT c.id, c.name, c.grade, c.stage, c.status, c.owner_id, c.protected_until,
 		c.reported_at, c.last_followup_at, c.next_followup_at, c.owned_since, c.locked, c.extended_until, c.last_visit_at,
 		u.name AS owner_name, u.uid AS owner_uid, u.team_id AS owner_team_id
 		FROM customers c JOIN users u ON u.id = c.owner_id
 		WHERE c.status = ? AND (c.next_followup_at < ? OR c.protected_until <= ? OR c.last_activity <= ? OR `+cadence+`)`,
-		append([]any{baobei.StatusOwned, ts(endOfDay), ts(now.Add(baobei.ExpiringWithin)), ts(now.Add(-stale))}, cargs...)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c baobei.Customer
-		if err := rows.StructScan(&c); err != nil {
-			return err
-		}
-		if err := fn(&c); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		append([]any{baobei.StatusOwned, ts(endOfDay), ts(now.Add(baobei.ExpiringWithin)), ts(now.Add(-stale))}, cargs...), fn)
 }
 
 // Managers lists each team's active managers.
