@@ -260,3 +260,21 @@ func NormalizeWechat(raw string) string {
 
 // RuneLen counts characters, which is how limits are stated to users.
 func RuneLen(s string) int { return utf8.RuneCountInString(s) }
+
+// SafeCell keeps a spreadsheet from reading a cell as a formula: text
+// starting with = + - @ (or their full-width forms, a tab or a return) gets
+// a leading apostrophe. Every CSV and sheet baobei writes goes through it.
+func SafeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r＝＋－＠", []rune(s)[0]) {
+		return "'" + s
+	}
+	return s
+}
+
+// UnsafeCell undoes SafeCell on a cell read back.
+func UnsafeCell(s string) string {
+	if t, ok := strings.CutPrefix(s, "'"); ok && SafeCell(t) == s {
+		return t
+	}
+	return s
+}

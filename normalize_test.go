@@ -100,3 +100,18 @@ func TestPlacesData(t *testing.T) {
 		t.Errorf("places: %d names, want the provinces and prefecture-level cities (> 600 with short names)", n)
 	}
 }
+
+func TestSafeCell(t *testing.T) {
+	for in, want := range map[string]string{"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+86": "'+86", "-高意向": "'-高意向", "@a": "'@a",
+		"＝1": "'＝1", "张先生": "张先生", "": "", "13800138000": "13800138000"} {
+		if got := SafeCell(in); got != want {
+			t.Errorf("SafeCell(%q) = %q, want %q", in, got, want)
+		}
+		if back := UnsafeCell(SafeCell(in)); back != in {
+			t.Errorf("UnsafeCell(SafeCell(%q)) = %q", in, back)
+		}
+	}
+	if got := UnsafeCell("'不是公式"); got != "'不是公式" {
+		t.Errorf("UnsafeCell kept a real apostrophe as %q", got)
+	}
+}

@@ -119,7 +119,7 @@ var Commands = []Spec{
 		Example: "标签 #3 高意向 老客户介绍",
 		Summary: "加标签，前加 - 去掉",
 		Detail:  "负责人、其团队经理或管理员可加标签（每个 1 到 16 个字，最多 10 个），「标签 #3 -高意向」去掉；系统按消费打上的标签不能手动去掉。「我的客户 标签:高意向」只列有这个标签的客户，「查询」会显示标签。",
-		parse:   onCustomer((*msg).tags)},
+		parse:   onCustomer((*msg).tags), noisy: true},
 	{Name: CmdQuery, Words: []string{"查询", "查"}, Run: Handlers.Query,
 		Example: "查询 13800138000",
 		Summary: "查一个客户的归属和进度",

@@ -1175,8 +1175,9 @@ func (m *msg) tags(c *Command, items []item, ri int, _ limits) error {
 			continue
 		}
 		raw := m.raw(it.val)
-		remove := strings.HasPrefix(raw, "-") || strings.HasPrefix(raw, "－")
-		t, err := baobei.ParseTag(strings.TrimLeft(raw, "-－"))
+		const minus = "-－—–−" // a minus as phones and IMEs type it
+		remove := strings.ContainsAny(string([]rune(raw)[0]), minus)
+		t, err := baobei.ParseTag(strings.TrimLeft(raw, minus))
 		if err != nil {
 			return err
 		}

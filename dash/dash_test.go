@@ -160,6 +160,13 @@ func TestDashCSV(t *testing.T) {
 		t.Fatalf("risk CSV = %d %q", w.Code, w.Body.String())
 	}
 	e.want("/dash/risk", mgr, 200, "张的客户", "保护期快到", "/dash/customers/1")
+	// A name that a spreadsheet would run as a formula is written as text.
+	if _, err := e.S.DB().Exec("UPDATE customers SET name = '=HYPERLINK(\"https://evil\")' WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if w := e.serve("GET", "/dash/risk?format=csv", mgr); !strings.Contains(w.Body.String(), "'=HYPERLINK") {
+		t.Fatalf("a formula in the CSV: %q", w.Body.String())
+	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

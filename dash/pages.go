@@ -80,6 +80,9 @@ func (d *Dash) view(c *gin.Context) (*view, bool) {
 	if v.TeamID != 0 {
 		q.Set("team", strconv.FormatInt(v.TeamID, 10))
 	}
+	if r := c.Query("rep"); r != "" { // a drill-down stays on the rep across pages and downloads
+		q.Set("rep", r)
+	}
 	if v.Period == "custom" {
 		q.Set("from", c.Query("from"))
 		q.Set("to", c.Query("to"))
@@ -278,6 +281,11 @@ func (d *Dash) csv(c *gin.Context, name string, rows [][]string) {
 	c.Header("Content-Disposition", fmt.Sprintf("attachment; filename*=UTF-8''%s.csv", url.PathEscape(name)))
 	c.Writer.WriteString("\ufeff") // Excel reads UTF-8 with a BOM
 	w := csv.NewWriter(c.Writer)
+	for _, r := range rows {
+		for i := range r {
+			r[i] = baobei.SafeCell(r[i])
+		}
+	}
 	w.WriteAll(rows)
 }
 

@@ -25,7 +25,7 @@ func TestTags(t *testing.T) {
 			b.Want("chenjl", "标签 #1 别组", baobei.EFORBIDDEN)
 			b.Want("zhangsan", "标签 #1", baobei.EINVALID)
 			b.Want("zhangsan", "标签 #1 这个标签实在是太长了超过十六个字了吧", baobei.EINVALID)
-			if got := b.Say("zhangsan", "标签 #1 -老客户介绍"); strings.Contains(got, "老客户介绍") || !strings.Contains(got, "高意向") {
+			if got := b.Say("zhangsan", "标签 #1 —老客户介绍"); strings.Contains(got, "老客户介绍") || !strings.Contains(got, "高意向") { // an IME's dash removes too
 				t.Fatalf("removing a tag = %q", got)
 			}
 			if _, err := b.S.DB().Exec("INSERT INTO customer_tags (customer_id, tag, kind, created_at) VALUES (1, '高价值客户', 'system', ?)", storetest.T0.UTC()); err != nil {

@@ -208,7 +208,7 @@ type Owners func(ctx context.Context, ref string) (*baobei.User, error)
 func (c Columns) Row(ctx context.Context, line int, row []string, now time.Time, p baobei.Policy, owners Owners, defaultOwner *baobei.User) (baobei.ImportRow, *baobei.ImportResult) {
 	get := func(f Field) string {
 		if i, ok := c.At[f]; ok && i < len(row) {
-			return strings.TrimSpace(row[i])
+			return baobei.UnsafeCell(strings.TrimSpace(row[i]))
 		}
 		return ""
 	}

@@ -85,7 +85,11 @@ func CreateTable(path string, header []string) (*Table, error) {
 // Write writes one row.
 func (w *Table) Write(rec []string) error {
 	if w.csv != nil {
-		return w.csv.Write(rec)
+		safe := make([]string, len(rec))
+		for i, v := range rec {
+			safe[i] = baobei.SafeCell(v)
+		}
+		return w.csv.Write(safe)
 	}
 	w.row++
 	cells := make([]any, len(rec))

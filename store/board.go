@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"math"
 	"sort"
 	"time"
 
@@ -162,7 +164,8 @@ type dealRow struct {
 // deals are the scope's customers reported in [from, to), with when each
 // was first won.
 func (s *Store) deals(ctx context.Context, scope baobei.Scope, from, to time.Time) ([]dealRow, error) {
-	owner, oargs := scopeWhere("c.owner_id", scope)
+	// By who reported them: a lead released or lost since is still theirs here.
+	owner, oargs := scopeWhere("c.reporter_id", scope)
 	var ds []dealRow
 	// The first won row's at column itself, not MIN(at): SQLite types an aggregate as text.
 	err := s.q().SelectContext(ctx, &ds, `SELECT c.id, c.source, COALESCE(u.name, '') AS owner, c.status, c.amount_cents, c.reported_at, c.last_followup_at,
@@ -226,8 +229,8 @@ func (s *Store) Cycle(ctx context.Context, scope baobei.Scope, from, to time.Tim
 			continue
 		}
 		days := d.WonAt.Sub(d.ReportedAt).Hours() / 24
-		src[d.Source] = append(src[d.Source], days)
-		rep[d.Owner] = append(rep[d.Owner], days)
+		src[cmp.Or(d.Source, "未填来源")] = append(src[cmp.Or(d.Source, "未填来源")], days)
+		rep[cmp.Or(d.Owner, "无负责人")] = append(rep[cmp.Or(d.Owner, "无负责人")], days)
 	}
 	stages, err = s.stageTimes(ctx, scope, from, to)
 	return cycleRows(src), cycleRows(rep), stages, err
@@ -267,7 +270,7 @@ func (s *Store) stageTimes(ctx context.Context, scope baobei.Scope, from, to tim
 		if i == 0 || rows[i-1].Customer != r.Customer {
 			entered = r.Reported
 		}
-		if !r.At.Before(from) {
+		if !r.At.Before(from) && r.At.Before(to) {
 			spent[baobei.Stage(r.From)] = append(spent[baobei.Stage(r.From)], r.At.Sub(entered).Hours()/24)
 		}
 		entered = r.At
@@ -288,7 +291,7 @@ func quantile(v []float64, q float64) float64 {
 	}
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
-	i := int(float64(len(s))*q+0.5) - 1
+	i := int(math.Ceil(float64(len(s))*q)) - 1
 	return s[min(max(i, 0), len(s)-1)]
 }
 
