@@ -79,6 +79,7 @@ type FollowUpDraft struct {
 	// in the funnel.
 	StageExplicit bool
 	Grade         string // "" keeps the grade
+	Items         string // 商品: what a 成交 bought (its first purchase)
 }
 
 // CustomerChange is a customer after a follow-up, a grade or an amount
@@ -257,6 +258,9 @@ type Service interface {
 	// SetTags adds and removes people's tags (标签); TagsOf reads tags.
 	SetTags(ctx context.Context, now time.Time, actor *User, ref CustomerRef, add, remove []string) (*Customer, []string, error)
 	TagsOf(ctx context.Context, ids []int64) (map[int64][]string, error)
+	// Repurchase records a repeat purchase (复购); PurchasesOf sums them.
+	Repurchase(ctx context.Context, now time.Time, actor *User, ref CustomerRef, cents int64, items string) (*Customer, Purchases, error)
+	PurchasesOf(ctx context.Context, customerID int64) (Purchases, error)
 	// Release returns a customer to the pool by hand (释放), reason "manual".
 	Release(ctx context.Context, now time.Time, actor *User, ref CustomerRef, reason string) (*Customer, error)
 }

@@ -48,6 +48,7 @@ const (
 	CmdExport      = "export"       // 导出: a one-time download link (own, team or all customers)
 	CmdDashboard   = "dashboard"    // 看板: a one-time link to the web dashboard
 	CmdTag         = "tag"          // 标签 #3 高意向 -老客户
+	CmdRepurchase  = "repurchase"   // 复购 #3 金额:3000 商品:靠垫
 	CmdUnknown     = "unknown"
 )
 
@@ -78,6 +79,7 @@ type Command struct {
 	Tags          []string            // 标签: tags to add …
 	RemoveTags    []string            // … and to remove (-高意向)
 	Tag           string              // 标签: on 我的客户, only customers with it
+	Items         string              // 商品: what a 成交 or 复购 bought
 
 	// Note is what a 报备 carried besides its fields (free text, 备注:, keys
 	// 报备 does not use); it is kept in Demand too, and the reply shows it.

@@ -67,6 +67,7 @@ type Handlers interface {
 	Export(context.Context, *Request) (*Reply, error)
 	Dashboard(context.Context, *Request) (*Reply, error)
 	Tag(context.Context, *Request) (*Reply, error)
+	Repurchase(context.Context, *Request) (*Reply, error)
 }
 
 var (
@@ -94,8 +95,13 @@ var Commands = []Spec{
 	{Name: CmdWon, Words: []string{"成交"}, Run: Handlers.Won,
 		Example: "成交 #3 金额:12800",
 		Summary: "登记成交和金额",
-		Detail:  "写客户和成交金额（元，可写 1.28万、12,800）。成交后客户一直归你，不再过期。金额写错了请管理员发「改金额」更正。",
-		Keys:    "金额", parse: onCustomer((*msg).wonAmount)},
+		Detail:  "写客户和成交金额（元，可写 1.28万、12,800），可加 商品。成交后客户一直归你，不再过期；这是第一次购买，之后的购买发「复购」。金额写错了请管理员发「改金额」更正。",
+		Keys:    "金额 商品", parse: onCustomer((*msg).wonAmount)},
+	{Name: CmdRepurchase, Words: []string{"复购"}, Run: Handlers.Repurchase,
+		Example: "复购 #3 金额:3000 商品:靠垫",
+		Summary: "登记成交客户的再次购买",
+		Detail:  "负责人、其团队经理或管理员给已成交的客户登记又一次购买：金额和商品；「查询」显示购买次数、合计和最近一次。",
+		Keys:    "金额 商品", parse: onCustomer((*msg).wonAmount)},
 	{Name: CmdLost, Words: []string{"流失"}, Run: Handlers.Lost,
 		Example: "流失 #3 原因:预算不足",
 		Summary: "登记流失，客户回到公海",

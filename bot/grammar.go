@@ -29,6 +29,7 @@ var keys = map[string]string{
 	"决策链": "决策链", "竞品": "竞品", "竞争对手": "竞品", "关注点": "关注点",
 	"下一步": "下一步", "后续": "下一步", "下步": "下一步",
 	"标签": "标签", "tag": "标签",
+	"商品": "商品", "产品": "商品", "购买": "商品",
 	"姓名": "姓名", "名字": "姓名", "客户": "姓名", "客户姓名": "姓名", "称呼": "姓名", "联系人": "姓名",
 	"电话": "电话", "手机": "电话", "手机号": "电话", "手机号码": "电话", "电话号码": "电话", "联系电话": "电话", "联系方式": "电话", "tel": "电话",
 }
@@ -44,7 +45,7 @@ var keyExamples = map[string]string{
 	"原因": "原因:预算不足", "内容": "内容:电话沟通", "姓名": "姓名:张先生", "电话": "电话:13800138000",
 	"备注": "备注:周末有空", "目标": "目标:演示方案", "地址": "地址:文三路100号",
 	"预算": "预算:20万", "决策链": "决策链:王总拍板", "竞品": "竞品:某某家居", "参会": "参会:王总(决策人)",
-	"痛点": "痛点:交期长", "关注点": "关注点:售后", "下一步": "下一步:周五前发方案", "同行": "同行:@李四", "类型": "类型:电话", "标签": "标签:高意向",
+	"痛点": "痛点:交期长", "关注点": "关注点:售后", "下一步": "下一步:周五前发方案", "同行": "同行:@李四", "类型": "类型:电话", "标签": "标签:高意向", "商品": "商品:三人沙发",
 }
 
 // span is a token: rune offsets into the message; phone marks a run found
@@ -633,6 +634,8 @@ func setField(c *Command, key, v string, now time.Time, loc *time.Location) erro
 		c.CustName = v
 	case "备注":
 		c.Note = v
+	case "商品":
+		c.Items = v
 	case "标签":
 		t, err := baobei.ParseTag(v)
 		if err != nil {
@@ -1130,10 +1133,10 @@ func (m *msg) wonAmount(c *Command, items []item, ri int, _ limits) error {
 		}
 		t := m.text(m.trimValue(it.val))
 		if !isDigit(m.fold[it.val.start]) && !isCurrency(t) {
-			return baobei.Errorf(baobei.EINVALID, "成交后面只写客户和金额，没看懂“%s”。例如：%s", m.raw(it.val), examples[CmdWon])
+			return baobei.Errorf(baobei.EINVALID, "%s后面只写客户和金额，没看懂“%s”。例如：%s", specs[c.Name].Words[0], m.raw(it.val), examples[c.Name])
 		}
 		if c.Amount != nil {
-			return baobei.Errorf(baobei.EINVALID, "金额写了两次（“%s”）。例如：%s", m.raw(it.val), examples[CmdWon])
+			return baobei.Errorf(baobei.EINVALID, "金额写了两次（“%s”）。例如：%s", m.raw(it.val), examples[c.Name])
 		}
 		a, err := parseAmount(t)
 		if err != nil {

@@ -31,7 +31,7 @@ func (h *Handlers) Lost(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 func (h *Handlers) followUp(ctx context.Context, req *bot.Request, content string, stage baobei.Stage) (*bot.Reply, error) {
 	c := req.Cmd
 	f := baobei.FollowUpDraft{Kind: c.Kind, Content: content, Stage: stage, NextAt: c.NextAt, AmountCents: c.Amount, Reason: c.Reason,
-		StageExplicit: c.StageExplicit, Grade: c.Grade}
+		StageExplicit: c.StageExplicit, Grade: c.Grade, Items: c.Items}
 	cu, err := req.Svc.FollowUp(ctx, req.Now, req.Actor, ref(c), f)
 	if err != nil {
 		return nil, err
@@ -116,4 +116,21 @@ func (h *Handlers) Amount(ctx context.Context, req *bot.Request) (*bot.Reply, er
 		return fmt.Sprintf("已把 #%d %s 的成交金额从 ¥%s 改为 ¥%s（原因：%s）%s。发「查询 #%d」查看。",
 			cu.ID, cu.Name, baobei.FormatCents(cu.AmountFrom), baobei.FormatCents(cu.AmountCents), req.Cmd.Reason, told, cu.ID), nil
 	})
+}
+
+// Repurchase handles 复购 #3 金额:3000 商品:靠垫: another purchase of a won customer.
+func (h *Handlers) Repurchase(ctx context.Context, req *bot.Request) (*bot.Reply, error) {
+	var cents int64
+	if req.Cmd.Amount != nil {
+		cents = *req.Cmd.Amount
+	}
+	c, ps, err := req.Svc.Repurchase(ctx, req.Now, req.Actor, ref(req.Cmd), cents, req.Cmd.Items)
+	if err != nil {
+		return nil, err
+	}
+	text := fmt.Sprintf("已登记复购：#%d %s ¥%s", c.ID, c.Name, baobei.FormatCents(cents))
+	if req.Cmd.Items != "" {
+		text += "（" + req.Cmd.Items + "）"
+	}
+	return &bot.Reply{Text: text + "。" + ps.Text(h.policy) + "。发「查询 #" + fmt.Sprint(c.ID) + "」查看。", Masked: fmt.Sprintf("已登记 #%d %s 的复购。", c.ID, c.Name)}, nil
 }

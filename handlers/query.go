@@ -171,6 +171,13 @@ func (h *Handlers) detail(ctx context.Context, req *bot.Request, viewer *baobei.
 	fmt.Fprintf(&b, "#%d %s %s\n归属 %s · %s · 阶段 %s", c.ID, c.Name, c.Phone, c.OwnerName, baobei.ProtectionText(c, h.policy), c.Stage)
 	if c.Status == baobei.StatusWon {
 		fmt.Fprintf(&b, " · 成交金额 ¥%s", baobei.FormatCents(c.AmountCents))
+		ps, err := req.Svc.PurchasesOf(ctx, c.ID)
+		if err != nil {
+			return "", err
+		}
+		if t := ps.Text(h.policy); t != "" {
+			fmt.Fprintf(&b, "\n%s", t)
+		}
 	}
 	for _, kv := range [][2]string{{"公司", c.Company}, {"微信", c.Wechat}, {"来源", c.Source}, {"需求", c.Demand}, {"等级", c.Grade},
 		{"预算", c.Budget}, {"决策链", c.DecisionChain}, {"竞品", c.Competitors}} {

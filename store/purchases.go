@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"baobei"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// ActPurchase is the audit action of a repeat purchase (detail "3000 靠垫").
+const ActPurchase = "purchase"
+
+func recordPurchase(ctx context.Context, tx *sqlx.Tx, now time.Time, customerID, actor, cents int64, items string) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO purchases (customer_id, amount_cents, items, bought_at, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		customerID, cents, items, ts(now), actor, ts(now))
+	return err
+}
+
+// Repurchase records a repeat purchase (复购) of a won customer, in one
+// transaction with its audit row, and returns the customer's purchases.
+func (s *Store) Repurchase(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, cents int64, items string) (*baobei.Customer, baobei.Purchases, error) {
+	var c *baobei.Customer
+	var ps baobei.Purchases
+	err := s.tx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		if c, err = resolve(ctx, tx, ref); err != nil {
+			return err
+		}
+		if err := baobei.CheckRepurchase(c, actor, cents); err != nil {
+			return err
+		}
+		if err := recordPurchase(ctx, tx, now, c.ID, actor.ID, cents, items); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, now, c.ID, actor.ID, ActPurchase, nil, nil, baobei.FormatCents(cents)+" "+items); err != nil {
+			return err
+		}
+		ps, err = purchasesOf(ctx, tx, c.ID)
+		return err
+	})
+	return c, ps, err
+}
+
+// PurchasesOf sums a customer's purchases.
+func (s *Store) PurchasesOf(ctx context.Context, customerID int64) (baobei.Purchases, error) {
+	return purchasesOf(ctx, s.q(), customerID)
+}
+
+func purchasesOf(ctx context.Context, q querier, customerID int64) (baobei.Purchases, error) {
+	var all []baobei.Purchase
+	if err := q.SelectContext(ctx, &all, `SELECT id, customer_id, amount_cents, items, bought_at, recorded_by FROM purchases
+		WHERE customer_id = ? ORDER BY bought_at, id`, customerID); err != nil {
+		return baobei.Purchases{}, err
+	}
+	ps := baobei.Purchases{Count: len(all)}
+	for i := range all {
+		ps.TotalCents += all[i].AmountCents
+		ps.Last = &all[i]
+	}
+	return ps, nil
+}
+
+// correctFirstPurchase keeps the first purchase equal to a corrected won
+// amount (改金额).
+func correctFirstPurchase(ctx context.Context, tx *sqlx.Tx, customerID, cents int64) error {
+	var id int64
+	err := tx.GetContext(ctx, &id, "SELECT id FROM purchases WHERE customer_id = ? ORDER BY bought_at, id LIMIT 1", customerID)
+	if notFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE purchases SET amount_cents = ? WHERE id = ?", cents, id)
+	return err
+}
