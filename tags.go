@@ -39,7 +39,7 @@ func CheckTag(c *Customer, actor *User) *Error {
 	case owner == 0 && actor.Role == RoleManager:
 		return nil
 	}
-	return Errorf(EFORBIDDEN, "#%d 是 %s 的客户，只有负责人、其团队经理或管理员可以改标签。", c.ID, ownerLabel(c))
+	return Errorf(EFORBIDDEN, "#%d 是 %s 的客户，只有负责人、其团队经理或管理员可以改标签。需要时请联系 %s。", c.ID, ownerLabel(c), ownerLabel(c))
 }
 
 // TagText lists tags for a reply: 高意向、老客户介绍.

@@ -23,15 +23,11 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-type clock struct{ t time.Time }
-
-func (c *clock) Now() time.Time { return c.t }
-
 type env struct {
 	*storetest.Fixture
 	t      *testing.T
 	engine *gin.Engine
-	clock  *clock
+	clock  *storetest.Clock
 }
 
 func newEnv(t *testing.T, b storetest.Backend, cfg api.Config) *env {
@@ -43,7 +39,7 @@ func newEnv(t *testing.T, b storetest.Backend, cfg api.Config) *env {
 		t.Fatal(err)
 	}
 	gin.SetMode(gin.ReleaseMode)
-	e := &env{Fixture: f, t: t, engine: gin.New(), clock: &clock{storetest.T0}}
+	e := &env{Fixture: f, t: t, engine: gin.New(), clock: &storetest.Clock{T: storetest.T0}}
 	api.New(f.S, e.clock, p, signer, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))).Mount(e.engine)
 	return e
 }
@@ -196,7 +192,7 @@ func TestAPIReportsAndCustomers(t *testing.T) {
 		e.want("POST", fmt.Sprintf("/api/v1/customers/%d/followups", id), tok, map[string]string{"rep": "lisi", "content": "电话"}, 403, baobei.EFORBIDDEN)
 		e.want("POST", fmt.Sprintf("/api/v1/customers/%d/followups", id), tok, map[string]string{"rep": "zhangsan"}, 422, baobei.EINVALID)
 		e.want("POST", "/api/v1/customers/999/followups", tok, map[string]string{"rep": "zhangsan", "content": "电话"}, 404, baobei.ENOTFOUND)
-		e.clock.t = storetest.T0.Add(time.Hour)
+		e.clock.T = storetest.T0.Add(time.Hour)
 		fu := e.want("POST", fmt.Sprintf("/api/v1/customers/%d/followups", id), tok,
 			map[string]string{"rep": "zhangsan", "content": "电话沟通，约了看样品", "stage": "需求确认", "next_at": "2026-11-25T10:00:00+08:00"}, 201, "")
 		if c := fu["customer"].(map[string]any); c["stage"] != "需求确认" || c["next_followup_at"] == nil {
@@ -242,7 +238,7 @@ func TestAPIReportsAndCustomers(t *testing.T) {
 		if got := e.want("GET", "/api/v1/customers?stage=需求确认&status=owned", tok, nil, 200, "")["customers"].([]any); len(got) != 1 {
 			t.Fatalf("stage and status filter = %v", got)
 		}
-		e.clock.t = storetest.T0.Add(31 * 24 * time.Hour) // the protections ended: they read as pool
+		e.clock.T = storetest.T0.Add(31 * 24 * time.Hour) // the protections ended: they read as pool
 		if owned := e.want("GET", "/api/v1/customers?status=owned", tok, nil, 200, "")["customers"].([]any); len(owned) != 0 {
 			t.Fatalf("owned after the protections ended = %v", owned)
 		}
@@ -399,7 +395,7 @@ func TestDownloadLinks(t *testing.T) {
 			t.Fatalf("masking = %d %v", code, phones)
 		}
 		late := link(e.Admin, baobei.Scope{})
-		e.clock.t = storetest.T0.Add(11 * time.Minute)
+		e.clock.T = storetest.T0.Add(11 * time.Minute)
 		if code, _ := get(late); code != 410 {
 			t.Fatalf("an expired link = %d, want 410", code)
 		}

@@ -108,7 +108,10 @@ func BenchmarkLeadsAPI(b *testing.B) {
 	if _, err := db.Exec("CREATE TABLE raw_customers LIKE customers"); err != nil {
 		b.Fatal(err)
 	}
-	single := rawSingle(b, db, p.Raw, p.Clients)
+	single, err := storetest.RawInsert(db, "raw_customers", p.Raw, p.Clients)
+	if err != nil {
+		b.Fatal(err)
+	}
 	multi := rawMulti(b, db, p.Raw)
 	b.Logf("raw INSERT: %.0f rows/s single-row (%d goroutines), %.0f rows/s multi-row (1,000 a statement)", single, p.Clients, multi)
 
@@ -211,36 +214,6 @@ func BenchmarkLeadsAPI(b *testing.B) {
 	fmt.Printf("  raw:     single-row INSERT %.0f rows/s (%d goroutines) — leads at %.1f %%; multi-row (1,000 a statement) %.0f rows/s\n", single, p.Clients, 100*rate/single, multi)
 	fmt.Printf("  check:   %d customers, all owned, %d–%d per rep over %d reps\n", n, per[0], per[len(per)-1], len(per))
 	fmt.Printf("  machine: %d CPUs, load %s\n", runtime.NumCPU(), strings.Join(strings.Fields(string(load))[:3], " "))
-}
-
-// rawSingle is the yardstick of BenchmarkRawInsert and bench-e2e: one
-// autocommitted single-row INSERT per op through the store's pool, here
-// from the same number of goroutines as the HTTP clients. Rows per second.
-func rawSingle(b *testing.B, db *sqlx.DB, n, workers int) float64 {
-	now := time.Now().UTC().Truncate(time.Second)
-	until := now.Add(30 * 24 * time.Hour)
-	var next atomic.Int64
-	var failed atomic.Value
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
-				if _, err := db.Exec("INSERT INTO raw_customers (name, phone, stage, status, owner_id, protected_until, reporter_id, reported_at) VALUES (?, ?, '新线索', 'owned', 1, ?, 1, ?)",
-					"raw", fmt.Sprintf("136%08d", i), until, now); err != nil {
-					failed.Store(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err, _ := failed.Load().(error); err != nil {
-		b.Fatalf("raw insert: %v", err)
-	}
-	return float64(n) / time.Since(start).Seconds()
 }
 
 // rawMulti is bench-import's yardstick: the rows as multi-row INSERTs of

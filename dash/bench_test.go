@@ -101,7 +101,7 @@ func BenchmarkDash(b *testing.B) {
 		b.Fatal(err)
 	}
 	font, _ := os.ReadFile("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf") // as chart_font finds it; nil: the library's font
-	dash.New(s, &clock{now}, p, signer, "https://crm.example.com", font, slog.New(slog.NewTextHandler(io.Discard, nil))).Mount(engine)
+	dash.New(s, &storetest.Clock{T: now}, p, signer, "https://crm.example.com", font, slog.New(slog.NewTextHandler(io.Discard, nil))).Mount(engine)
 	serve := func(method, path, cookie string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, nil)
 		if cookie != "" {

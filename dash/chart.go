@@ -25,6 +25,9 @@ type Series struct {
 var (
 	fontMu    sync.Mutex
 	installed = map[[32]byte]error{} // InstallFont's result, by the hash of the font bytes
+	lastFont  []byte                 // the font of the last call, its name and hash
+	lastName  string
+	lastSum   [32]byte
 )
 
 // fontFamily installs font with the chart library once per distinct bytes and
@@ -35,10 +38,14 @@ func fontFamily(font []byte) (string, error) {
 	if font == nil {
 		return "", nil
 	}
-	sum := sha256.Sum256(font)
-	name := fmt.Sprintf("dash-%x", sum[:8])
 	fontMu.Lock()
 	defer fontMu.Unlock()
+	if len(font) == len(lastFont) && &font[0] == &lastFont[0] { // the same bytes as last time: skip hashing a 4 MB font per chart
+		return lastName, installed[lastSum]
+	}
+	sum := sha256.Sum256(font)
+	name := fmt.Sprintf("dash-%x", sum[:8])
+	lastFont, lastName, lastSum = font, name, sum
 	err, ok := installed[sum]
 	if !ok {
 		if err = charts.InstallFont(name, font); err != nil {

@@ -18,15 +18,11 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-type clock struct{ t time.Time }
-
-func (c *clock) Now() time.Time { return c.t }
-
 type env struct {
 	*storetest.Fixture
 	t      *testing.T
 	engine *gin.Engine
-	clock  *clock
+	clock  *storetest.Clock
 }
 
 func newEnv(t *testing.T, b storetest.Backend) *env {
@@ -37,7 +33,7 @@ func newEnv(t *testing.T, b storetest.Backend) *env {
 		t.Fatal(err)
 	}
 	gin.SetMode(gin.ReleaseMode)
-	e := &env{Fixture: f, t: t, engine: gin.New(), clock: &clock{storetest.T0.Add(2 * time.Hour)}}
+	e := &env{Fixture: f, t: t, engine: gin.New(), clock: &storetest.Clock{T: storetest.T0.Add(2 * time.Hour)}}
 	dash.New(f.S, e.clock, p, signer, "https://crm.example.com", nil, slog.New(slog.NewTextHandler(testWriter{t}, nil))).Mount(e.engine)
 	// Some business: 张三 and 李四 (销售一组), 孙七 (销售二组).
 	e.Report(t, storetest.T0, e.Zhangsan, "13800000001", "张的客户")
@@ -134,11 +130,11 @@ func TestDashScopeAndLinks(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.clock.t = e.clock.t.Add(11 * time.Minute)
+			e.clock.T = e.clock.T.Add(11 * time.Minute)
 			if w := e.serve("POST", "/dash/open/"+late, ""); w.Code != http.StatusGone {
 				t.Fatalf("an expired link = %d", w.Code)
 			}
-			e.clock.t = e.clock.t.Add(13 * time.Hour)
+			e.clock.T = e.clock.T.Add(13 * time.Hour)
 			e.want("/dash/", admin, http.StatusUnauthorized, "过期")
 		})
 	}
@@ -153,7 +149,7 @@ func TestDashCSV(t *testing.T) {
 		!strings.Contains(body, "\n张三,2,") || strings.Contains(body, "孙七") {
 		t.Fatalf("people CSV = %d %q", w.Code, body)
 	}
-	e.clock.t = storetest.T0.Add(24 * 24 * time.Hour) // protections end within 7 days, and all are stale
+	e.clock.T = storetest.T0.Add(24 * 24 * time.Hour) // protections end within 7 days, and all are stale
 	mgr = e.login(e.Wangjl)
 	w = e.serve("GET", "/dash/risk?format=csv", mgr)
 	if rows := strings.Count(w.Body.String(), "\n"); w.Code != 200 || rows != 4 || !strings.Contains(w.Body.String(), "保护期快到") {
@@ -192,7 +188,7 @@ func TestDashChannelsCycleCustomers(t *testing.T) {
 				baobei.FollowUpDraft{Content: "报价", Stage: baobei.StageQuoted, AmountCents: &quote, NextAt: &next}); err != nil {
 				t.Fatal(err)
 			}
-			e.clock.t = storetest.T0.Add(73 * time.Hour)
+			e.clock.T = storetest.T0.Add(73 * time.Hour)
 			admin := e.login(e.Admin)
 			fc := e.want("/dash/forecast", admin, 200, "报价 60%")
 			for _, want := range []string{"<td>2026-11</td><td>0</td><td>0</td><td>12800</td>", "<td>2026-12</td><td>1</td><td>6000</td><td>0</td>",

@@ -368,7 +368,7 @@ func (s *Store) Reassign(ctx context.Context, now time.Time, actor *baobei.User,
 // their team or an admin; audited.
 func (s *Store) SetAway(ctx context.Context, now time.Time, actor, u *baobei.User, days int) (*baobei.User, error) {
 	if actor.ID != u.ID && !actor.CanManage(u.TeamID) {
-		return nil, baobei.Errorf(baobei.EFORBIDDEN, "只能为自己，或由经理、管理员为本团队同事请假、销假。")
+		return nil, baobei.Errorf(baobei.EFORBIDDEN, "只能为自己，或由经理、管理员为本团队同事请假、销假。请联系你的经理。")
 	}
 	var until *time.Time
 	detail := "销假"

@@ -339,39 +339,16 @@ func waitHTTP(b testing.TB, url string, within time.Duration) {
 }
 
 // rawInsert is BenchmarkRawInsert's yardstick on the same database: one
-// autocommitted single-row INSERT into customers per op from 64
+// autocommitted single-row INSERT into customers per op from benchReps
 // goroutines, through the store's pool. Returns rows per second.
 func (e *e2e) rawInsert(n int) float64 {
-	if n == 0 {
-		return 0
-	}
 	s := e.openStore()
 	defer s.Close()
-	db := s.DB()
-	now := time.Now().UTC().Truncate(time.Second)
-	until := now.Add(30 * 24 * time.Hour)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var failed atomic.Value
-	start := time.Now()
-	for w := 0; w < benchReps; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
-				if _, err := db.Exec("INSERT INTO customers (name, phone, stage, status, owner_id, protected_until, reporter_id, reported_at) VALUES (?, ?, '新线索', 'owned', 1, ?, 1, ?)",
-					"raw", fmt.Sprintf("136%08d", i), until, now); err != nil {
-					failed.Store(err)
-					return
-				}
-			}
-		}()
+	rate, err := storetest.RawInsert(s.DB(), "customers", n, benchReps)
+	if err != nil {
+		e.b.Fatal(err)
 	}
-	wg.Wait()
-	if err, _ := failed.Load().(error); err != nil {
-		e.b.Fatalf("raw insert: %v", err)
-	}
-	return float64(n) / time.Since(start).Seconds()
+	return rate
 }
 
 // msg is one callback and what became of it.

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"baobei"
 	"baobei/bot"
@@ -24,10 +23,7 @@ import (
 const PublicURL = "https://crm.example.com"
 
 // Clock is a settable clock.
-type Clock struct{ T time.Time }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time { return c.T }
+type Clock = storetest.Clock
 
 // Bot is one seeded store behind a router that serves every command.
 type Bot struct {

@@ -912,3 +912,9 @@ func testCallbackSignatures(t *testing.T, b Backend) {
 		t.Fatal("a signature seen with another body must be refused")
 	}
 }
+
+// Clock is a settable clock for tests.
+type Clock struct{ T time.Time }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { return c.T }
