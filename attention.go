@@ -26,6 +26,7 @@ type Attention struct {
 	ReleaseWhy string    // ReleaseExpired or ReleaseNoFollow
 	Warn       bool      // a release rule takes it within the warning window (Policy.WarnAhead)
 	VisitDue   bool      // its grade's visit cadence (visits.cadence) passed with no visit planned or made
+	Revisit    bool      // won, and neither followed up nor bought within care.revisit_days (回访)
 }
 
 // AttentionOf classifies c at now.
@@ -38,6 +39,10 @@ func AttentionOf(c *Customer, now time.Time, p Policy) Attention {
 	}
 	idle := now.Sub(c.LastActivity())
 	a.Idle = int(idle.Hours() / 24)
+	if c.Status == StatusWon { // no longer at risk of release: only what is planned, and the 回访
+		a.Revisit = revisitDue(c, now, p)
+		return a
+	}
 	a.Stale = idle >= p.Stale(c.Grade)
 	a.Expiring = c.Status == StatusOwned && !c.Locked && c.ProtectedUntil != nil &&
 		now.Before(*c.ProtectedUntil) && c.ProtectedUntil.Before(now.Add(ExpiringWithin))
@@ -65,7 +70,7 @@ func visitDue(c *Customer, now time.Time, p Policy) bool {
 }
 
 // Any reports whether the owner should hear about the customer today.
-func (a Attention) Any() bool { return a.Due || a.Stale || a.Expiring || a.VisitDue }
+func (a Attention) Any() bool { return a.Due || a.Stale || a.Expiring || a.VisitDue || a.Revisit }
 
 // DigestLines is how many customers a digest section lists; the rest are counted.
 const DigestLines = 10
@@ -74,8 +79,8 @@ const DigestLines = 10
 // follow-ups due (most overdue first), customers gone stale (longest idle
 // first) and protections ending this week (soonest first).
 type Digest struct {
-	UID                         string
-	due, stale, expiring, visit top
+	UID                                  string
+	due, stale, expiring, visit, revisit top
 }
 
 // Add counts c in the sections its attention a puts it in.
@@ -93,13 +98,16 @@ func (d *Digest) Add(c *Customer, a Attention, now time.Time, p Policy) {
 	if a.VisitDue {
 		d.visit.add(now.Sub(c.LastActivity()), func() string { return fmt.Sprintf("%s（%s级，该拜访了）", label(), c.Grade) })
 	}
+	if a.Revisit && !a.Due {
+		d.revisit.add(now.Sub(c.LastActivity()), func() string { return fmt.Sprintf("%s（%d 天未回访）", label(), a.Idle) })
+	}
 	if a.Expiring {
 		d.expiring.add(now.Sub(*c.ProtectedUntil), func() string { return fmt.Sprintf("%s（保护期至 %s）", label(), p.DateTime(*c.ProtectedUntil)) })
 	}
 }
 
 // Empty reports whether there is nothing to tell.
-func (d *Digest) Empty() bool { return d.due.n+d.stale.n+d.expiring.n+d.visit.n == 0 }
+func (d *Digest) Empty() bool { return d.due.n+d.stale.n+d.expiring.n+d.visit.n+d.revisit.n == 0 }
 
 // Notice is the message.
 func (d *Digest) Notice() Notice {
@@ -109,6 +117,7 @@ func (d *Digest) Notice() Notice {
 	d.stale.write(&b, "太久没跟进")
 	d.expiring.write(&b, "本周保护期到期")
 	d.visit.write(&b, "按拜访周期该拜访")
+	d.revisit.write(&b, "成交客户该回访")
 	b.WriteString("\n跟进后发「跟进 #编号 内容 下次:周五」记录；")
 	if d.visit.n > 0 {
 		b.WriteString("该拜访的发「拜访 #编号 明天 14:00」安排；")

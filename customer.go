@@ -103,6 +103,7 @@ type Customer struct {
 	Competitors    string     `db:"competitors"`    // …
 	LastVisitAt    *time.Time `db:"last_visit_at"`  // the latest visit planned or made
 	Region         string     `db:"region"`         // city or address of a lead, for assignment
+	LastPurchaseAt *time.Time `db:"last_purchase_at"`
 	Version        int64      `db:"version"`
 
 	// Filled by queries that join the owners; not columns of customers.
@@ -129,11 +130,11 @@ func (c *Customer) Owner(now time.Time) (int64, bool) {
 	return 0, false
 }
 
-// LastActivity is when the owner last worked the customer: the later of
-// the last follow-up and the moment they got it.
+// LastActivity is when the owner last worked the customer: the latest of
+// the last follow-up, the last purchase and the moment they got it.
 func (c *Customer) LastActivity() time.Time {
 	t := c.ReportedAt
-	for _, u := range []*time.Time{c.OwnedSince, c.LastFollowupAt} {
+	for _, u := range []*time.Time{c.OwnedSince, c.LastFollowupAt, c.LastPurchaseAt} {
 		if u != nil && u.After(t) {
 			t = *u
 		}

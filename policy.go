@@ -23,7 +23,9 @@ type Policy struct {
 	Assignment      AssignmentPolicy `yaml:"assignment"`
 	SLA             SLAPolicy        `yaml:"sla"`
 	WinProbability  map[Stage]int    `yaml:"win_probability"` // percent per open stage, for the dashboard's forecast
-	Loc             *time.Location   `yaml:"-"`               // dates in replies and chat input; from config timezone
+	RFM             RFMPolicy        `yaml:"rfm"`
+	Care            CarePolicy       `yaml:"care"`
+	Loc             *time.Location   `yaml:"-"` // dates in replies and chat input; from config timezone
 }
 
 // DefaultPolicy returns the defaults documented in the README.
@@ -48,6 +50,8 @@ func DefaultPolicy() Policy {
 		Assignment:      AssignmentPolicy{Strategy: RoundRobin},
 		SLA:             DefaultSLAPolicy(),
 		WinProbability:  map[Stage]int{StageNew: 5, StageContacted: 10, StageNeeds: 30, StageQuoted: 60, StageSigning: 90},
+		RFM:             DefaultRFMPolicy(),
+		Care:            CarePolicy{RevisitDays: 90},
 	}
 }
 

@@ -24,6 +24,7 @@ type Store interface {
 	ExpireApprovals(ctx context.Context, now time.Time) (int, error)
 	VisitDuties(ctx context.Context, now time.Time) (int, error)
 	ContactDuties(ctx context.Context, now time.Time) (int, error)
+	Resegment(ctx context.Context, now time.Time) (int, error)
 	Cleanup(ctx context.Context, now time.Time) (int, error)
 	PruneSlots(ctx context.Context, before time.Time) (int, error)
 }
@@ -50,6 +51,9 @@ type Chart func(title string, st *baobei.Stats) []byte
 //     while it is still pending.
 //   - visit-duties sets each visit's reminder mark (or its missed status)
 //     in the transaction that queues its messages; a re-run skips those set.
+//   - rfm moves customers between segments in batches, each one transaction
+//     with the tags, audit rows, tasks and messages; a re-run recomputes and
+//     finds those moved already in their segment.
 //   - cleanup deletes by age: deleting again deletes nothing twice.
 //   - team-releases, daily-digest and weekly-summary only read; their
 //     messages are the run's Result.Notices, which the scheduler queues in
@@ -85,6 +89,11 @@ func Jobs(s Store, p baobei.Policy, chart Chart) []Job {
 		// then the managers).
 		{Name: "first-contact", Schedule: EveryMinutes(10, p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
 			return count(s.ContactDuties(ctx, slot))
+		}},
+		// Nightly: RFM segments from the purchases (a purchase moves its
+		// customer at once); entering a remind segment gives a task.
+		{Name: "rfm", Schedule: Daily(3, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
+			return count(s.Resegment(ctx, slot))
 		}},
 		{Name: "cleanup", Schedule: Daily(4, 0, p.Loc), Run: func(ctx context.Context, slot time.Time) (Result, error) {
 			// Dedupe records carry the wall clock (platforms redeliver in real

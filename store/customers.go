@@ -15,7 +15,7 @@ import (
 const customerSelect = `SELECT c.id, c.name, c.phone, c.wechat, c.company, c.source, c.demand, c.grade,
 	c.stage, c.status, c.owner_id, c.protected_until, c.reporter_id, c.reported_at, c.last_followup_at,
 	c.next_followup_at, c.amount_cents, c.lost_reason, c.prev_owner_id, c.released_at, c.release_reason, c.owned_since, c.locked, c.extended_until,
-	c.budget, c.decision_chain, c.competitors, c.last_visit_at, c.region,
+	c.budget, c.decision_chain, c.competitors, c.last_visit_at, c.region, c.last_purchase_at,
 	c.version, COALESCE(u.name, '') AS owner_name, COALESCE(u.uid, '') AS owner_uid, u.team_id AS owner_team_id,
 	COALESCE(pu.uid, '') AS prev_owner_uid
 	FROM customers c LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN users pu ON pu.id = c.prev_owner_id `

@@ -95,6 +95,9 @@ func (s *Store) SetAmount(ctx context.Context, now time.Time, actor *baobei.User
 		if err := correctFirstPurchase(ctx, tx, c.ID, cents); err != nil {
 			return err
 		}
+		if _, err := s.resegment(ctx, tx, now, []int64{c.ID}, baobei.PriorityNotice); err != nil {
+			return err
+		}
 		detail := baobei.FormatCents(c.AmountCents) + "→" + baobei.FormatCents(cents) + " " + reason
 		if err := audit(ctx, tx, now, c.ID, actor.ID, ActAmount, c.OwnerID, c.OwnerID, detail); err != nil {
 			return err
@@ -178,7 +181,7 @@ func (s *Store) writeFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, a
 		if c.Stage == baobei.StageWon {
 			return nil
 		}
-		if err := recordPurchase(ctx, tx, now, c.ID, actor.ID, amount, f.Items); err != nil { // the first purchase
+		if err := s.recordPurchase(ctx, tx, now, c.ID, actor.ID, amount, f.Items); err != nil { // the first purchase
 			return err
 		}
 		return audit(ctx, tx, now, c.ID, actor.ID, ActWon, c.OwnerID, c.OwnerID, baobei.FormatCents(amount))

@@ -567,7 +567,8 @@ func (s *Store) ReleasedSince(ctx context.Context, since, now time.Time) (map[st
 // ScanAttention streams, in table order, the owned customers that may need
 // attention at now (baobei.AttentionOf decides): a follow-up due today,
 // protection ending within baobei.ExpiringWithin, or idle as long as the
-// shortest stale limit or 7 days (the managers' escalation). One pass over
+// shortest stale limit or 7 days (the managers' escalation); and the won
+// customers with a follow-up due or a 回访 due (care.revisit_days). One pass over
 // the table: read in owner order, the same rows would cost a random read each. fn must
 // not use the store (the query holds its connection).
 func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobei.Customer) error) error {
@@ -583,11 +584,22 @@ func (s *Store) ScanAttention(ctx context.Context, now time.Time, fn func(*baobe
 		cargs = append(cargs, g, ts(now.AddDate(0, 0, -days)))
 	}
 	return eachRow(ctx, s.db, `SELECT c.id, c.name, c.grade, c.stage, c.status, c.owner_id, c.protected_until,
-		c.reported_at, c.last_followup_at, c.next_followup_at, c.owned_since, c.locked, c.extended_until, c.last_visit_at,
+		c.reported_at, c.last_followup_at, c.next_followup_at, c.owned_since, c.locked, c.extended_until, c.last_visit_at, c.last_purchase_at,
 		u.name AS owner_name, u.uid AS owner_uid, u.team_id AS owner_team_id
 		FROM customers c JOIN users u ON u.id = c.owner_id
-		WHERE c.status = ? AND (c.next_followup_at < ? OR c.protected_until <= ? OR c.last_activity <= ? OR `+cadence+`)`,
-		append([]any{baobei.StatusOwned, ts(endOfDay), ts(now.Add(baobei.ExpiringWithin)), ts(now.Add(-stale))}, cargs...), fn)
+		WHERE (c.status = ? AND (c.next_followup_at < ? OR c.protected_until <= ? OR c.last_activity <= ? OR `+cadence+`))
+		OR (c.status = ? AND (c.next_followup_at < ? OR c.last_activity <= ?))`,
+		append(append([]any{baobei.StatusOwned, ts(endOfDay), ts(now.Add(baobei.ExpiringWithin)), ts(now.Add(-stale))}, cargs...),
+			baobei.StatusWon, ts(endOfDay), ts(s.revisitCutoff(now))), fn)
+}
+
+// revisitCutoff: a won customer last active before it is due a 回访 (the
+// far past when care.revisit_days is 0).
+func (s *Store) revisitCutoff(now time.Time) time.Time {
+	if s.policy.Care.RevisitDays <= 0 {
+		return time.Unix(0, 0)
+	}
+	return now.AddDate(0, 0, -s.policy.Care.RevisitDays)
 }
 
 // Managers lists each team's active managers.

@@ -12,9 +12,19 @@ import (
 // ActPurchase is the audit action of a repeat purchase (detail "3000 靠垫").
 const ActPurchase = "purchase"
 
-func recordPurchase(ctx context.Context, tx *sqlx.Tx, now time.Time, customerID, actor, cents int64, items string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO purchases (customer_id, amount_cents, items, bought_at, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-		customerID, cents, items, ts(now), actor, ts(now))
+// recordPurchase writes a purchase of the customer, keeps its last
+// purchase (the recency of RFM, the 回访 clock) and moves it to the segment
+// the purchase puts it in.
+func (s *Store) recordPurchase(ctx context.Context, tx *sqlx.Tx, now time.Time, customerID, actor, cents int64, items string) error {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO purchases (customer_id, amount_cents, items, bought_at, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		customerID, cents, items, ts(now), actor, ts(now)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE customers SET last_purchase_at = ?, last_activity = CASE WHEN last_activity IS NULL OR last_activity < ? THEN ? ELSE last_activity END,
+		version = version + 1 WHERE id = ?`, ts(now), ts(now), ts(now), customerID); err != nil {
+		return err
+	}
+	_, err := s.resegment(ctx, tx, now, []int64{customerID}, baobei.PriorityNotice)
 	return err
 }
 
@@ -31,7 +41,7 @@ func (s *Store) Repurchase(ctx context.Context, now time.Time, actor *baobei.Use
 		if err := baobei.CheckRepurchase(c, actor, cents); err != nil {
 			return err
 		}
-		if err := recordPurchase(ctx, tx, now, c.ID, actor.ID, cents, items); err != nil {
+		if err := s.recordPurchase(ctx, tx, now, c.ID, actor.ID, cents, items); err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, now, c.ID, actor.ID, ActPurchase, nil, nil, baobei.FormatCents(cents)+" "+items); err != nil {

@@ -61,6 +61,9 @@ func (s *Store) SetTags(ctx context.Context, now time.Time, actor *baobei.User, 
 			if kind[t] != "" || slices.Contains(remove, t) {
 				continue
 			}
+			if _, ok := s.policy.RFM.Named(t); ok {
+				return baobei.Errorf(baobei.EINVALID, "「%s」是系统标签（按客户的消费自动打上），不能手动添加。换个名字，例如：标签 #%d 重点维护", t, c.ID)
+			}
 			if user >= baobei.MaxTags {
 				return baobei.Errorf(baobei.ELIMIT, "#%d 已有 %d 个标签，最多 %d 个。先删掉不用的：标签 #%d -旧标签", c.ID, user, baobei.MaxTags, c.ID)
 			}

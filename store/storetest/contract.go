@@ -113,7 +113,7 @@ func Run(t *testing.T, b Backend) {
 		{"Cleanup", testCleanup},
 		{"CallbackSignatures", testCallbackSignatures},
 	}
-	for _, tc := range slices.Concat(tests, approvalTests, ownershipTests, attemptTests, repliesTests, visitTests, webhookTests, assignTests, contactTests) {
+	for _, tc := range slices.Concat(tests, approvalTests, ownershipTests, attemptTests, repliesTests, visitTests, webhookTests, assignTests, contactTests, rfmTests) {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, b) })
 	}
 }
