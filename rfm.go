@@ -157,10 +157,19 @@ func (p RFMPolicy) Reminded() []string {
 	return out
 }
 
-// Text is r for 查询: 最近购买 12 天前 · 近365天 3 次 ¥15800 · RFM 5-3-4.
+// Text is r for 查询 and the lists: RFM 5-3-4（最近购买 12 天前，近365天 3 次 ¥15800）.
 func (p RFMPolicy) Text(r RFM) string {
-	return fmt.Sprintf("最近购买 %d 天前 · 近%d天 %d 次 ¥%s · RFM %d-%d-%d", r.RecencyDays, p.Window, r.Frequency,
-		FormatCents(int64(r.Monetary*100)), r.R, r.F, r.M)
+	return fmt.Sprintf("RFM %d-%d-%d（最近购买 %d 天前，近%d天 %d 次 ¥%s）", r.R, r.F, r.M, r.RecencyDays, p.Window, r.Frequency,
+		FormatCents(int64(r.Monetary*100)))
+}
+
+// SegmentCustomer is a won customer in a segment, as 流失预警 lists it.
+type SegmentCustomer struct {
+	ID        int64  `db:"id"`
+	Name      string `db:"name"`
+	OwnerName string `db:"owner_name"`
+	Segment   string `db:"tag"`
+	RFM       RFM    `db:"-"`
 }
 
 // CarePolicy is the after-sale care of won customers.

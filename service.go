@@ -261,6 +261,11 @@ type Service interface {
 	// Repurchase records a repeat purchase (复购); PurchasesOf sums them.
 	Repurchase(ctx context.Context, now time.Time, actor *User, ref CustomerRef, cents int64, items string) (*Customer, Purchases, error)
 	PurchasesOf(ctx context.Context, customerID int64) (Purchases, error)
+	// RFMOf is a customer's RFM (false: no purchases); Segmented lists the
+	// won customers of scope in the segments, longest since buying first,
+	// up to limit, and how many there are.
+	RFMOf(ctx context.Context, now time.Time, customerID int64) (RFM, bool, error)
+	Segmented(ctx context.Context, now time.Time, scope Scope, segments []string, limit int) ([]SegmentCustomer, int, error)
 	// Release returns a customer to the pool by hand (释放), reason "manual".
 	Release(ctx context.Context, now time.Time, actor *User, ref CustomerRef, reason string) (*Customer, error)
 }

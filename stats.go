@@ -54,6 +54,46 @@ type Stats struct {
 	FirstContacts []ContactCount `json:"first_contacts"`
 	PoolIn        int            `json:"pool_in"`  // customers that went to the pool
 	PoolOut       int            `json:"pool_out"` // customers claimed (or taken by 报备) from the pool
+	// Purchases recorded in the period (by who recorded them, as wins are
+	// counted) and their total: the average order value.
+	Purchases     int   `json:"purchases"`
+	PurchaseCents int64 `json:"purchase_cents"`
+	// Buyers are the won customers held now; RepeatBuyers of them bought
+	// twice or more: the repeat-purchase rate.
+	Buyers       int `json:"buyers"`
+	RepeatBuyers int `json:"repeat_buyers"`
+	// Segments counts the customers held now per RFM segment, in the
+	// policy's order, empty ones left out.
+	Segments []Count `json:"segments"`
+}
+
+// OrderValue is the average order value of the period's purchases, in cents.
+func (s Stats) OrderValue() int64 {
+	if s.Purchases == 0 {
+		return 0
+	}
+	return s.PurchaseCents / int64(s.Purchases)
+}
+
+// RepeatRate is the percent of the won customers held that bought again.
+func (s Stats) RepeatRate() int {
+	if s.Buyers == 0 {
+		return 0
+	}
+	return s.RepeatBuyers * 100 / s.Buyers
+}
+
+// PurchaseText is the purchases part of a summary, "" when there are none.
+func (s Stats) PurchaseText() string {
+	if s.Purchases == 0 && s.Buyers == 0 {
+		return ""
+	}
+	out := fmt.Sprintf("【复购】平均客单价 ¥%s（本期 %d 笔）· 复购率 %d%%（%d/%d 个成交客户）",
+		FormatCents(s.OrderValue()), s.Purchases, s.RepeatRate(), s.RepeatBuyers, s.Buyers)
+	if len(s.Segments) > 0 {
+		out += "\n客户分群：" + joinCounts(s.Segments)
+	}
+	return out
 }
 
 // funnel is the order of the stages a customer passes.
@@ -107,6 +147,9 @@ func (s Stats) Text(title string) string {
 	}
 	if len(s.Visits) > 0 {
 		b.WriteString("\n" + s.VisitText())
+	}
+	if t := s.PurchaseText(); t != "" {
+		b.WriteString("\n" + t)
 	}
 	return b.String()
 }

@@ -49,6 +49,7 @@ const (
 	CmdDashboard   = "dashboard"    // 看板: a one-time link to the web dashboard
 	CmdTag         = "tag"          // 标签 #3 高意向 -老客户
 	CmdRepurchase  = "repurchase"   // 复购 #3 金额:3000 商品:靠垫
+	CmdChurn       = "churn"        // 流失预警 (managers): the team's customers in remind segments
 	CmdUnknown     = "unknown"
 )
 

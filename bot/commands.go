@@ -68,6 +68,7 @@ type Handlers interface {
 	Dashboard(context.Context, *Request) (*Reply, error)
 	Tag(context.Context, *Request) (*Reply, error)
 	Repurchase(context.Context, *Request) (*Reply, error)
+	Churn(context.Context, *Request) (*Reply, error)
 }
 
 var (
@@ -243,6 +244,10 @@ var Commands = []Spec{
 		Example: "统计",
 		Summary: "本周的漏斗和跟进数",
 		Detail:  "销售看自己的，经理看本团队的，管理员看全公司的：本周新增、跟进、成交和各阶段人数。"},
+	{Name: CmdChurn, Words: []string{"流失预警"}, Run: Handlers.Churn, Roles: managers,
+		Example: "流失预警",
+		Summary: "团队里可能流失的成交客户",
+		Detail:  "经理看本团队、管理员看全公司：按购买记录（每晚和每次购买时更新）进入「潜在流失」等需提醒分群的成交客户，最久没购买的在前，带负责人和 RFM。进入时负责人已收到回访提醒。"},
 	{Name: CmdLock, Words: []string{"锁定"}, Run: Handlers.Lock, Roles: managers,
 		Example: "锁定 #3",
 		Summary: "锁定客户，不会被自动释放",

@@ -63,7 +63,7 @@ func (h *Handlers) Todo(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 }
 
 func (h *Handlers) todo(viewer *baobei.User, cs []baobei.Customer, visits []string, now time.Time) string {
-	var due, expiring, visit []string
+	var due, expiring, visit, revisit []string
 	for i := range cs {
 		c := &cs[i]
 		a := baobei.AttentionOf(c, now, h.policy)
@@ -80,8 +80,11 @@ func (h *Handlers) todo(viewer *baobei.User, cs []baobei.Customer, visits []stri
 		if a.VisitDue {
 			visit = append(visit, h.line(viewer, c, now))
 		}
+		if a.Revisit && !a.Due {
+			revisit = append(revisit, h.line(viewer, c, now))
+		}
 	}
-	if len(due)+len(expiring)+len(visits)+len(visit) == 0 {
+	if len(due)+len(expiring)+len(visits)+len(visit)+len(revisit) == 0 {
 		return "今天没有待办。发「我的客户」查看全部客户。"
 	}
 	var b strings.Builder
@@ -96,6 +99,9 @@ func (h *Handlers) todo(viewer *baobei.User, cs []baobei.Customer, visits []stri
 	}
 	if len(visit) > 0 {
 		fmt.Fprintf(&b, "按拜访周期该拜访 %d 个（发「拜访 #编号 明天 14:00」安排）：\n%s\n", len(visit), strings.Join(visit, "\n"))
+	}
+	if len(revisit) > 0 {
+		fmt.Fprintf(&b, "成交客户该回访 %d 个（%d 天没跟进）：\n%s\n", len(revisit), h.policy.Care.RevisitDays, strings.Join(revisit, "\n"))
 	}
 	b.WriteString("跟进后发「跟进 #编号 内容 下次:周五」记录。")
 	return b.String()
@@ -177,6 +183,11 @@ func (h *Handlers) detail(ctx context.Context, req *bot.Request, viewer *baobei.
 		}
 		if t := ps.Text(h.policy); t != "" {
 			fmt.Fprintf(&b, "\n%s", t)
+		}
+		if r, ok, err := req.Svc.RFMOf(ctx, req.Now, c.ID); err != nil {
+			return "", err
+		} else if ok {
+			fmt.Fprintf(&b, "\n%s", h.policy.RFM.Text(r))
 		}
 	}
 	for _, kv := range [][2]string{{"公司", c.Company}, {"微信", c.Wechat}, {"来源", c.Source}, {"需求", c.Demand}, {"等级", c.Grade},

@@ -346,3 +346,38 @@ func (t *aggTime) parse(s string) error {
 	}
 	return fmt.Errorf("aggTime: cannot parse %q", s)
 }
+
+// Segmented lists the won customers of scope (by owner) in the segments,
+// longest since their last purchase first, up to limit, with their RFM,
+// and how many there are in all.
+func (s *Store) Segmented(ctx context.Context, now time.Time, scope baobei.Scope, segments []string, limit int) ([]baobei.SegmentCustomer, int, error) {
+	if len(segments) == 0 {
+		return nil, 0, nil
+	}
+	owner, oargs := scopeWhere("c.owner_id", scope)
+	from := ` FROM customer_tags t JOIN customers c ON c.id = t.customer_id LEFT JOIN users u ON u.id = c.owner_id
+		WHERE t.kind = ? AND t.tag IN (?) AND c.status = ? AND ` + owner
+	args := append([]any{baobei.TagSystem, segments, baobei.StatusWon}, oargs...)
+	var n int
+	q, qargs, err := sqlx.In("SELECT COUNT(*)"+from, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.q().GetContext(ctx, &n, s.q().Rebind(q), qargs...); err != nil || n == 0 {
+		return nil, n, err
+	}
+	q, qargs, err = sqlx.In("SELECT c.id, c.name, COALESCE(u.name, '') AS owner_name, t.tag"+from+" ORDER BY c.last_purchase_at, c.id LIMIT ?", append(args, limit)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	var cs []baobei.SegmentCustomer
+	if err := s.q().SelectContext(ctx, &cs, s.q().Rebind(q), qargs...); err != nil {
+		return nil, 0, err
+	}
+	for i := range cs {
+		if cs[i].RFM, _, err = s.RFMOf(ctx, now, cs[i].ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return cs, n, nil
+}

@@ -62,6 +62,9 @@ func (s *Store) Stats(ctx context.Context, scope baobei.Scope, from, to time.Tim
 	if err := s.contactStats(ctx, st, scope, from, to); err != nil {
 		return nil, err
 	}
+	if err := s.purchaseStats(ctx, st, scope, from, to); err != nil {
+		return nil, err
+	}
 	return st, s.activity(ctx, st, scope, from, to)
 }
 
@@ -175,4 +178,44 @@ func top(m map[string]int, n int) []baobei.Count {
 		cs = cs[:n]
 	}
 	return cs
+}
+
+// purchaseStats counts the period's purchases by who recorded them, the
+// won customers held now that bought once and again, and those held now
+// per RFM segment.
+func (s *Store) purchaseStats(ctx context.Context, st *baobei.Stats, scope baobei.Scope, from, to time.Time) error {
+	by, bargs := scopeWhere("recorded_by", scope)
+	var sum struct {
+		N     int   `db:"n"`
+		Cents int64 `db:"cents"`
+	}
+	if err := s.q().GetContext(ctx, &sum, "SELECT COUNT(*) AS n, COALESCE(SUM(amount_cents), 0) AS cents FROM purchases WHERE "+by+" AND bought_at >= ? AND bought_at < ?",
+		append(bargs, ts(from), ts(to))...); err != nil {
+		return err
+	}
+	st.Purchases, st.PurchaseCents = sum.N, sum.Cents
+	owner, oargs := scopeWhere("c.owner_id", scope)
+	var buyers struct {
+		N      int `db:"n"`
+		Repeat int `db:"again"`
+	}
+	if err := s.q().GetContext(ctx, &buyers, `SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN k >= 2 THEN 1 ELSE 0 END), 0) AS again
+		FROM (SELECT p.customer_id, COUNT(*) AS k FROM purchases p JOIN customers c ON c.id = p.customer_id
+		WHERE c.status = ? AND `+owner+` AND p.bought_at < ? GROUP BY p.customer_id) x`, append(append([]any{baobei.StatusWon}, oargs...), ts(to))...); err != nil {
+		return err
+	}
+	st.Buyers, st.RepeatBuyers = buyers.N, buyers.Repeat
+	var segs []baobei.Count
+	if err := s.q().SelectContext(ctx, &segs, `SELECT t.tag AS label, COUNT(*) AS n FROM customer_tags t JOIN customers c ON c.id = t.customer_id
+		WHERE t.kind = ? AND c.status = ? AND `+owner+` GROUP BY t.tag`, append([]any{baobei.TagSystem, baobei.StatusWon}, oargs...)...); err != nil {
+		return err
+	}
+	for _, seg := range s.policy.RFM.Segments {
+		for _, c := range segs {
+			if c.Label == seg.Name {
+				st.Segments = append(st.Segments, c)
+			}
+		}
+	}
+	return nil
 }

@@ -281,12 +281,12 @@ func overrideFromEnv(v reflect.Value, prefix string) error {
 				errs = append(errs, setScalar(e, k, val))
 				fv.SetMapIndex(reflect.ValueOf(key).Convert(fv.Type().Key()), e)
 			}
-		case fv.Kind() == reflect.Slice && fv.Type().Elem().Kind() == reflect.String:
+		case fv.Kind() == reflect.Slice && isScalar(fv.Type().Elem().Kind()):
 			if val, ok := os.LookupEnv(env); ok {
 				items := strings.FieldsFunc(val, func(r rune) bool { return r == ',' || r == '，' })
-				list := reflect.MakeSlice(fv.Type(), 0, len(items))
-				for _, it := range items {
-					list = reflect.Append(list, reflect.ValueOf(strings.TrimSpace(it)).Convert(fv.Type().Elem()))
+				list := reflect.MakeSlice(fv.Type(), len(items), len(items))
+				for i, it := range items {
+					errs = append(errs, setScalar(list.Index(i), env, strings.TrimSpace(it)))
 				}
 				fv.Set(list)
 			}
@@ -431,6 +431,12 @@ func (c *Config) finish() error {
 	}
 	if p.SLA.FirstContact < 0 || (p.SLA.FirstContact > 0 && p.SLA.EscalateAfter <= 0) {
 		return errors.New("policy.sla: first_contact must not be negative (0 turns the rule off) and escalate_after must be positive (write 2h, 1h, 30m)")
+	}
+	if err := c.Policy.RFM.Compile(); err != nil { // compiles the rules in place (the slice is shared)
+		return err
+	}
+	if p.Care.RevisitDays < 0 {
+		return errors.New("policy.care.revisit_days must not be negative (0: no 回访)")
 	}
 	for _, f := range p.Visits.ReportRequired {
 		if !slices.Contains(baobei.VisitFields, f) {
