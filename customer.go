@@ -2,53 +2,10 @@ package baobei
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// Stage is where a customer is in the sales funnel.
-type Stage string
-
-const (
-	StageNew       Stage = "新线索"
-	StageContacted Stage = "已联系"
-	StageNeeds     Stage = "需求确认"
-	StageQuoted    Stage = "报价"
-	StageSigning   Stage = "签约"
-	StageWon       Stage = "已成交"
-	StageLost      Stage = "已流失"
-)
-
-// Stages lists every stage in funnel order, 已流失 last.
-var Stages = []Stage{StageNew, StageContacted, StageNeeds, StageQuoted, StageSigning, StageWon, StageLost}
-
-// ParseStage accepts a stage name as typed in chat.
-func ParseStage(s string) (Stage, bool) {
-	for _, st := range Stages {
-		if string(st) == s {
-			return st, true
-		}
-	}
-	if alias, ok := stageAliases[s]; ok {
-		return alias, true
-	}
-	return "", false
-}
-
-var stageAliases = map[string]Stage{
-	"新": StageNew, "新客户": StageNew, "联系": StageContacted, "已沟通": StageContacted,
-	"需求": StageNeeds, "已报价": StageQuoted, "报价中": StageQuoted, "签约中": StageSigning,
-	"成交": StageWon, "流失": StageLost,
-}
-
-// After reports whether s comes after t in the funnel (新线索 → … → 已成交);
-// 已流失 is outside that order.
-func (s Stage) After(t Stage) bool {
-	i, j := slices.Index(Stages[:6], s), slices.Index(Stages[:6], t)
-	return i >= 0 && j >= 0 && i > j
-}
 
 // Status is the ownership state of a customer as stored.
 type Status string

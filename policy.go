@@ -22,6 +22,7 @@ type Policy struct {
 	Visits          VisitPolicy      `yaml:"visits"`
 	Assignment      AssignmentPolicy `yaml:"assignment"`
 	SLA             SLAPolicy        `yaml:"sla"`
+	Stages          []StageDef       `yaml:"stages"`          // the funnel; UseStages makes it the one in use
 	WinProbability  map[Stage]int    `yaml:"win_probability"` // percent per open stage, for the dashboard's forecast
 	RFM             RFMPolicy        `yaml:"rfm"`
 	Care            CarePolicy       `yaml:"care"`
@@ -49,7 +50,8 @@ func DefaultPolicy() Policy {
 		Visits:          DefaultVisitPolicy(),
 		Assignment:      AssignmentPolicy{Strategy: RoundRobin},
 		SLA:             DefaultSLAPolicy(),
-		WinProbability:  map[Stage]int{StageNew: 5, StageContacted: 10, StageNeeds: 30, StageQuoted: 60, StageSigning: 90},
+		Stages:          DefaultStages(),
+		WinProbability:  map[Stage]int{"新线索": 5, StageContacted: 10, StageNeeds: 30, StageQuoted: 60, StageSigning: 90},
 		RFM:             DefaultRFMPolicy(),
 		Care:            CarePolicy{RevisitDays: 90},
 	}

@@ -69,7 +69,7 @@ func CheckReport(existing *Customer, key Key, actor Taker, now time.Time, p Poli
 // ProtectionText says until when c is protected, or that it is won for good.
 func ProtectionText(c *Customer, p Policy) string {
 	if c.Status == StatusWon {
-		return "已成交，长期归属"
+		return string(StageWon) + "，长期归属"
 	}
 	return "保护期至 " + p.DateTime(*c.ProtectedUntil)
 }
@@ -173,14 +173,15 @@ func CheckWork(c *Customer, actor *User, now time.Time, p Policy) *Error {
 	return Errorf(EFORBIDDEN, "#%d 归 %s 所有，%s，你不能跟进。如需接手请找你的经理转移。", c.ID, ownerLabel(c), ProtectionText(c, p))
 }
 
-// CheckStage decides whether follow-up f may move c to its stage. 报价 and
-// 已成交 need an amount, 已流失 a reason; going back in the funnel needs an
-// explicit 阶段: (f.StageExplicit).
+// CheckStage decides whether follow-up f may move c to its stage: the
+// stage's required keys (policy.stages) must be there — 金额 in f or on c
+// already, 原因, 下次 and 商品 in f —, and going back in the funnel needs an
+// explicit 阶段: (f.StageExplicit). A won customer's stage is final.
 func CheckStage(c *Customer, f FollowUpDraft) *Error {
-	to, amount, reason := f.Stage, f.AmountCents, f.Reason
-	if c.Stage == StageWon && (to != "" || amount != nil) {
-		return Errorf(EINVALID, "#%d 已成交（¥%s），阶段和金额不能再改。售后沟通直接发「跟进 #%d 内容」；金额有误请管理员发「改金额 #%d 金额:… 原因:…」更正。",
-			c.ID, FormatCents(c.AmountCents), c.ID, c.ID)
+	to := f.Stage
+	if c.Stage == StageWon && (to != "" || f.AmountCents != nil) {
+		return Errorf(EINVALID, "#%d %s（¥%s），阶段和金额不能再改。售后沟通直接发「跟进 #%d 内容」；金额有误请管理员发「改金额 #%d 金额:… 原因:…」更正。",
+			c.ID, StageWon, FormatCents(c.AmountCents), c.ID, c.ID)
 	}
 	if to == "" || to == c.Stage {
 		return nil
@@ -189,18 +190,46 @@ func CheckStage(c *Customer, f FollowUpDraft) *Error {
 		return Errorf(EINVALID, "#%d 现在是「%s」，要退回「%s」请写明 阶段:%s，例如：跟进 #%d 客户预算没批 阶段:%s",
 			c.ID, c.Stage, to, to, c.ID, to)
 	}
-	hasAmount := (amount != nil && *amount > 0) || c.AmountCents > 0
-	switch to {
-	case StageQuoted, StageWon:
-		if !hasAmount {
-			return Errorf(EINVALID, "进入「%s」需要金额。请加上 金额:12800。", to)
+	for _, k := range to.Required() {
+		if has(c, f, k) {
+			continue
 		}
-	case StageLost:
-		if reason == "" {
-			return Errorf(EINVALID, "标记流失需要原因。例如：流失 #%d 原因:预算不足", c.ID)
+		if to == StageLost && k == "原因" {
+			return Errorf(EINVALID, "标记%s需要原因。例如：流失 #%d 原因:预算不足", StageLost, c.ID)
 		}
+		return Errorf(EINVALID, "进入「%s」需要%s。请加上 %s，例如：跟进 #%d 内容 阶段:%s %s", to, k, requiredExample(k), c.ID, to, requiredExample(k))
 	}
 	return nil
+}
+
+// has reports whether follow-up f (or c, for 金额) carries required key k.
+func has(c *Customer, f FollowUpDraft, k string) bool {
+	switch k {
+	case "金额":
+		return (f.AmountCents != nil && *f.AmountCents > 0) || c.AmountCents > 0
+	case "原因":
+		return f.Reason != ""
+	case "下次":
+		return f.NextAt != nil
+	case "商品":
+		return f.Items != ""
+	}
+	return false
+}
+
+// requiredExample shows how to write required key k.
+func requiredExample(k string) string {
+	switch k {
+	case "金额":
+		return "金额:12800"
+	case "原因":
+		return "原因:预算不足"
+	case "下次":
+		return "下次:周五"
+	case "商品":
+		return "商品:三人沙发"
+	}
+	return k + ":…"
 }
 
 // CheckGrade decides whether actor may set c's grade (等级 #3 A): whoever

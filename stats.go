@@ -96,9 +96,6 @@ func (s Stats) PurchaseText() string {
 	return out
 }
 
-// funnel is the order of the stages a customer passes.
-var funnel = []Stage{StageNew, StageContacted, StageNeeds, StageQuoted, StageSigning, StageWon}
-
 // FunnelStep is one stage of the funnel with how many are there now, how
 // many reached it (there or beyond) and the conversion from the stage
 // before (percent; -1 for the first or when none reached the one before).
@@ -110,7 +107,7 @@ type FunnelStep struct {
 
 // Funnel is the funnel as 统计 prints it.
 func (s Stats) Funnel() []FunnelStep {
-	reach := s.Reach()
+	reach, funnel := s.Reach(), FunnelStages()
 	out := make([]FunnelStep, len(funnel))
 	for i, st := range funnel {
 		out[i] = FunnelStep{Stage: st, Now: s.Stages[st], Reach: reach[i], Conversion: -1}
@@ -157,6 +154,7 @@ func (s Stats) Text(title string) string {
 // Reach counts, per funnel stage, the customers at that stage or beyond:
 // the conversion from stage i-1 to i is Reach[i] / Reach[i-1].
 func (s Stats) Reach() []int {
+	funnel := FunnelStages()
 	reach := make([]int, len(funnel))
 	for i := len(funnel) - 1; i >= 0; i-- {
 		reach[i] = s.Stages[funnel[i]]

@@ -34,6 +34,14 @@ var keys = map[string]string{
 	"电话": "电话", "手机": "电话", "手机号": "电话", "手机号码": "电话", "电话号码": "电话", "联系电话": "电话", "联系方式": "电话", "tel": "电话",
 }
 
+// keyExample shows how to write key; 阶段 with the second configured stage.
+func keyExample(key string) string {
+	if key == "阶段" {
+		return "阶段:" + string(baobei.Stages[min(1, len(baobei.Stages)-2)])
+	}
+	return keyExamples[key]
+}
+
 // lineKeys take the rest of their line as the value when they start a line
 // of a multi-line form (需求：三人沙发 要现货).
 var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "公司": true, "原因": true, "内容": true, "姓名": true,
@@ -41,7 +49,7 @@ var lineKeys = map[string]bool{"来源": true, "需求": true, "备注": true, "
 
 var keyExamples = map[string]string{
 	"来源": "来源:抖音", "需求": "需求:三人沙发", "公司": "公司:杭州某某家居", "微信": "微信:zhang_wx",
-	"等级": "等级:A", "阶段": "阶段:需求确认", "下次": "下次:周五 14:00", "金额": "金额:12800",
+	"等级": "等级:A", "下次": "下次:周五 14:00", "金额": "金额:12800",
 	"原因": "原因:预算不足", "内容": "内容:电话沟通", "姓名": "姓名:张先生", "电话": "电话:13800138000",
 	"备注": "备注:周末有空", "目标": "目标:演示方案", "地址": "地址:文三路100号",
 	"预算": "预算:20万", "决策链": "决策链:王总拍板", "竞品": "竞品:某某家居", "参会": "参会:王总(决策人)",
@@ -424,7 +432,7 @@ func (m *msg) items(cmd string, toks []span) ([]item, error) {
 		}
 		if val.start == val.end {
 			if i+1 >= len(toks) || m.hasKey(toks[i+1]) || m.lineBreak(val.start, toks[i+1].start) && m.startsLine(from) {
-				return nil, baobei.Errorf(baobei.EINVALID, "「%s:」后面没有内容。例如 %s", key, keyExamples[key])
+				return nil, baobei.Errorf(baobei.EINVALID, "「%s:」后面没有内容。例如 %s", key, keyExample(key))
 			}
 			i++
 			val = toks[i]
@@ -445,7 +453,7 @@ func (m *msg) items(cmd string, toks []span) ([]item, error) {
 			val = m.trimValue(val)
 		}
 		if val.start == val.end {
-			return nil, baobei.Errorf(baobei.EINVALID, "「%s:」后面没有内容。例如 %s", key, keyExamples[key])
+			return nil, baobei.Errorf(baobei.EINVALID, "「%s:」后面没有内容。例如 %s", key, keyExample(key))
 		}
 		out = append(out, item{key: key, val: val, from: from, colon: colon})
 	}
@@ -604,7 +612,7 @@ func (m *msg) apply(c *Command, items []item, now time.Time, loc *time.Location)
 			continue // read by the command's parser
 		}
 		if seen[it.key] {
-			return baobei.Errorf(baobei.EINVALID, "「%s」写了两次，请只写一次。例如 %s", it.key, keyExamples[it.key])
+			return baobei.Errorf(baobei.EINVALID, "「%s」写了两次，请只写一次。例如 %s", it.key, keyExample(it.key))
 		}
 		seen[it.key] = true
 		if err := setField(c, it.key, m.raw(it.val), now, loc); err != nil {
@@ -676,7 +684,7 @@ func setValue(c *Command, key, f string, now time.Time, loc *time.Location) erro
 	case "阶段":
 		st, ok := baobei.ParseStage(f)
 		if !ok {
-			return baobei.Errorf(baobei.EINVALID, "阶段“%s”不认识。可选：%s。例如 阶段:需求确认", f, stageList())
+			return baobei.Errorf(baobei.EINVALID, "阶段“%s”不认识。可选：%s。例如 %s", f, baobei.StageList(), keyExample("阶段"))
 		}
 		c.Stage = string(st)
 	case "下次":
@@ -697,14 +705,6 @@ func setValue(c *Command, key, f string, now time.Time, loc *time.Location) erro
 
 // gradeOf reads a grade: A, b, Ａ, A级.
 func gradeOf(v string) (string, bool) { return baobei.ParseGrade(v) }
-
-func stageList() string {
-	names := make([]string, len(baobei.Stages))
-	for i, s := range baobei.Stages {
-		names[i] = string(s)
-	}
-	return strings.Join(names, "、")
-}
 
 func setPhone(c *Command, ph string) error {
 	if c.Phone != "" && c.Phone != ph {
@@ -1269,7 +1269,7 @@ func checkLimits(c *Command, lim limits) error {
 	}
 	for _, f := range fields {
 		if n := baobei.RuneLen(f.v); n > lim.field {
-			return baobei.Errorf(baobei.EINVALID, "「%s」太长（%d个字，最多%d个），请精简后再发。例如 %s", f.key, n, lim.field, keyExamples[f.key])
+			return baobei.Errorf(baobei.EINVALID, "「%s」太长（%d个字，最多%d个），请精简后再发。例如 %s", f.key, n, lim.field, keyExample(f.key))
 		}
 	}
 	if n := baobei.RuneLen(c.CustName); n > lim.name {

@@ -64,7 +64,7 @@ func loadFont(paths []string) *opentype.Font {
 // with the stage, the count and the conversion from the stage before.
 func FunnelPNG(title string, st *baobei.Stats, fonts Fonts) ([]byte, error) {
 	const w, rowH, top = 640, 44, 56
-	stages := baobei.Stages[:len(baobei.Stages)-1] // 新线索 … 已成交
+	stages := baobei.FunnelStages()
 	img := image.NewRGBA(image.Rect(0, 0, w, top+rowH*len(stages)+16))
 	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
 	face, err := newFace(fonts)

@@ -246,7 +246,8 @@ func (c Columns) Row(ctx context.Context, line int, row []string, now time.Time,
 	if v := get(FStage); v != "" {
 		st, ok := baobei.ParseStage(v)
 		if !ok || st == baobei.StageWon || st == baobei.StageLost {
-			return bad(FStage, "阶段“%s”不认识（可写 新线索、已联系、需求确认、报价、签约中；成交和流失请在聊天里登记）", v)
+			open := baobei.FunnelStages()
+			return bad(FStage, "阶段“%s”不认识（可写 %s；%s和%s请在聊天里登记）", v, baobei.JoinStages(open[:len(open)-1]), baobei.StageWon, baobei.StageLost)
 		}
 		r.Stage = st
 	}

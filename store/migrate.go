@@ -34,7 +34,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate %s: %w", s.dialect, err)
 	}
-	return nil
+	return s.MapStages(ctx)
 }
 
 // goMigrations are the migrations written in Go; their versions share the

@@ -435,6 +435,9 @@ func (c *Config) finish() error {
 	if err := c.Policy.RFM.Compile(); err != nil { // compiles the rules in place (the slice is shared)
 		return err
 	}
+	if err := useStages(&c.Policy); err != nil {
+		return err
+	}
 	if p.Care.RevisitDays < 0 {
 		return errors.New("policy.care.revisit_days must not be negative (0: no 回访)")
 	}
@@ -442,6 +445,26 @@ func (c *Config) finish() error {
 		if !slices.Contains(baobei.VisitFields, f) {
 			return fmt.Errorf("policy.visits.report_required: %q is no report field (%s)", f, strings.Join(baobei.VisitFields, " "))
 		}
+	}
+	return nil
+}
+
+// useStages makes policy.stages the stages in use and drops from
+// policy.win_probability the default stages the list no longer has; a
+// configured stage name it does not know is an error.
+func useStages(p *baobei.Policy) error {
+	if err := baobei.UseStages(p.Stages); err != nil {
+		return err
+	}
+	defaults := baobei.DefaultPolicy().WinProbability
+	for st, pct := range p.WinProbability {
+		if slices.Contains(baobei.FunnelStages(), st) && st != baobei.StageWon {
+			continue
+		}
+		if d, ok := defaults[st]; !ok || d != pct {
+			return fmt.Errorf("policy.win_probability: %q is not an open stage of policy.stages (%s)", st, baobei.StageList())
+		}
+		delete(p.WinProbability, st)
 	}
 	return nil
 }

@@ -73,6 +73,8 @@ func TestConfigStrict(t *testing.T) {
 		{"policy:\n  assignment:\n    strategy: random\n", "use round_robin or least_loaded"},
 		{"public_url: crm.example.com\n", "public_url"},
 		{"api:\n  rate: 0\n", "api.rate"},
+		{"policy:\n  stages:\n    - {name: 初访}\n    - {name: 丢单, lost: true}\n", "exactly one with won: true"},
+		{"policy:\n  win_probability: {方案: 50}\n", `policy.win_probability: "方案" is not an open stage`},
 	} {
 		_, err := loadConfig("serve", []string{"--config", writeConfig(t, c.file)})
 		if err == nil || !strings.Contains(err.Error(), c.want) {

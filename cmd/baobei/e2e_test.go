@@ -29,6 +29,10 @@ func newConsole(t *testing.T, b storetest.Backend) *consoleClient {
 	if err := cfg.finish(); err != nil {
 		t.Fatal(err)
 	}
+	return consoleWith(t, b, cfg)
+}
+
+func consoleWith(t *testing.T, b storetest.Backend, cfg Config) *consoleClient {
 	s := b.Open(t, cfg.Policy)
 	a, err := wire(context.Background(), cfg, s, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
