@@ -16,6 +16,13 @@ type Purchase struct {
 	RecordedBy  int64     `db:"recorded_by"`
 }
 
+// PurchaseDraft is a purchase to record: amount, items and when (nil: now).
+type PurchaseDraft struct {
+	Cents int64
+	Items string
+	At    *time.Time
+}
+
 // Purchases sums a customer's purchases: how many, the total, the last.
 type Purchases struct {
 	Count      int

@@ -79,7 +79,8 @@ type FollowUpDraft struct {
 	// in the funnel.
 	StageExplicit bool
 	Grade         string // "" keeps the grade
-	Items         string // 商品: what a 成交 bought (its first purchase)
+	Items         string     // 商品: what a 成交 bought (its first purchase)
+	BoughtAt      *time.Time // 日期: when it was bought (nil: now)
 }
 
 // CustomerChange is a customer after a follow-up, a grade or an amount
@@ -259,7 +260,7 @@ type Service interface {
 	SetTags(ctx context.Context, now time.Time, actor *User, ref CustomerRef, add, remove []string) (*Customer, []string, error)
 	TagsOf(ctx context.Context, ids []int64) (map[int64][]string, error)
 	// Repurchase records a repeat purchase (复购); PurchasesOf sums them.
-	Repurchase(ctx context.Context, now time.Time, actor *User, ref CustomerRef, cents int64, items string) (*Customer, Purchases, error)
+	Repurchase(ctx context.Context, now time.Time, actor *User, ref CustomerRef, d PurchaseDraft) (*Customer, Purchases, error)
 	PurchasesOf(ctx context.Context, customerID int64) (Purchases, error)
 	// RFMOf is a customer's RFM (false: no purchases); Segmented lists the
 	// won customers of scope in the segments, longest since buying first,

@@ -81,6 +81,7 @@ type Command struct {
 	RemoveTags    []string            // … and to remove (-高意向)
 	Tag           string              // 标签: on 我的客户, only customers with it
 	Items         string              // 商品: what a 成交 or 复购 bought
+	BoughtAt      *time.Time          // 日期: when (nil: now)
 
 	// Note is what a 报备 carried besides its fields (free text, 备注:, keys
 	// 报备 does not use); it is kept in Demand too, and the reply shows it.
@@ -119,6 +120,9 @@ func (c *Command) Fields(loc *time.Location) map[string]string {
 	put("ignored", strings.Join(c.Ignored, " "))
 	if c.NextAt != nil {
 		f["next_at"] = c.NextAt.In(loc).Format(time.RFC3339)
+	}
+	if c.BoughtAt != nil {
+		f["bought_at"] = c.BoughtAt.In(loc).Format(time.RFC3339)
 	}
 	if c.Amount != nil {
 		f["amount"] = baobei.FormatCents(*c.Amount)

@@ -376,3 +376,54 @@ func cnNumber(rs []rune) string {
 func formatAt(t time.Time) string {
 	return t.Format("2006-01-02 ") + weekdayNames[t.Weekday()] + t.Format(" 15:04")
 }
+
+// pastDays are the day names a 日期: may use, with their offset from today.
+var pastDays = []struct {
+	word string
+	days int
+}{{"今天", 0}, {"今日", 0}, {"昨天", -1}, {"昨日", -1}, {"前天", -2}}
+
+var agoRe = regexp.MustCompile(`^(\d{1,3})天前$`)
+
+const boughtHelp = "可以写 今天、昨天、前天、3天前、11-25、11月25日、2026-11-25"
+
+// ParseBoughtDate resolves a 日期: value (when a purchase was made) against
+// now in loc: 今天 (now itself), 昨天, 前天, 3天前, or a calendar date (a date
+// without a year is the latest one not after today); a past day is its
+// 12:00. A day after today or more than 3 years back is an error.
+func ParseBoughtDate(s string, now time.Time, loc *time.Location) (time.Time, error) {
+	t, local := normDate(s), now.In(loc)
+	day, ok := time.Time{}, false
+	for _, w := range pastDays {
+		if t == w.word {
+			day, ok = addDays(local, w.days), true
+		}
+	}
+	if m := agoRe.FindStringSubmatch(t); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		day, ok = addDays(local, -n), true
+	}
+	for _, f := range dateForms {
+		if m := f.re.FindStringSubmatch(t); !ok && m != nil && m[0] == t {
+			var err error
+			if day, err = calendarDay(m, f.year, local); err != nil {
+				return time.Time{}, err
+			}
+			if !f.year && day.After(local) {
+				day = day.AddDate(-1, 0, 0)
+			}
+			ok = true
+		}
+	}
+	switch {
+	case !ok:
+		return time.Time{}, baobei.Errorf(baobei.EINVALID, "没看懂购买日期“%s”。%s", s, boughtHelp)
+	case day.After(local):
+		return time.Time{}, baobei.Errorf(baobei.EINVALID, "购买日期 %s 还没到。请写今天或以前的日期，例如 日期:昨天", day.Format("2006-01-02"))
+	case day.Before(addDays(local, 0).AddDate(-3, 0, 0)):
+		return time.Time{}, baobei.Errorf(baobei.EINVALID, "购买日期 %s 太早了（最多3年前）。%s", day.Format("2006-01-02"), boughtHelp)
+	case day.Equal(addDays(local, 0)):
+		return now, nil
+	}
+	return day.Add(12 * time.Hour), nil
+}

@@ -256,3 +256,24 @@ func TestParseDateForms(t *testing.T) {
 	}
 	t.Logf("%d forms", len(tests))
 }
+
+// 日期: of a purchase: today is now itself, a past day its 12:00, a date
+// without a year the latest one not after today; the future, more than
+// three years back and what does not read as a day are refused.
+func TestParseBoughtDate(t *testing.T) {
+	for in, want := range map[string]string{
+		"今天": "2026-11-23 10:00", "昨天": "2026-11-22 12:00", "前天": "2026-11-21 12:00", "3天前": "2026-11-20 12:00",
+		"11-20": "2026-11-20 12:00", "11月23日": "2026-11-23 10:00", "12-25": "2025-12-25 12:00", "2025-06-01": "2025-06-01 12:00",
+		"十一月二十日": "2026-11-20 12:00",
+	} {
+		got, err := ParseBoughtDate(in, now, shanghai)
+		if err != nil || got.In(shanghai).Format("2006-01-02 15:04") != want {
+			t.Errorf("ParseBoughtDate(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"明天", "2026-11-24", "2023-01-01", "周五", "下次", "11-31", ""} {
+		if got, err := ParseBoughtDate(in, now, shanghai); baobei.ErrorCode(err) != baobei.EINVALID {
+			t.Errorf("ParseBoughtDate(%q) = %v, %v; want %s", in, got, err, baobei.EINVALID)
+		}
+	}
+}

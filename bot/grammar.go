@@ -30,6 +30,7 @@ var keys = map[string]string{
 	"下一步": "下一步", "后续": "下一步", "下步": "下一步",
 	"标签": "标签", "tag": "标签",
 	"商品": "商品", "产品": "商品", "购买": "商品",
+	"日期": "日期", "购买日期": "日期", "成交日期": "日期", "下单日期": "日期",
 	"姓名": "姓名", "名字": "姓名", "客户": "姓名", "客户姓名": "姓名", "称呼": "姓名", "联系人": "姓名",
 	"电话": "电话", "手机": "电话", "手机号": "电话", "手机号码": "电话", "电话号码": "电话", "联系电话": "电话", "联系方式": "电话", "tel": "电话",
 }
@@ -53,7 +54,7 @@ var keyExamples = map[string]string{
 	"原因": "原因:预算不足", "内容": "内容:电话沟通", "姓名": "姓名:张先生", "电话": "电话:13800138000",
 	"备注": "备注:周末有空", "目标": "目标:演示方案", "地址": "地址:文三路100号",
 	"预算": "预算:20万", "决策链": "决策链:王总拍板", "竞品": "竞品:某某家居", "参会": "参会:王总(决策人)",
-	"痛点": "痛点:交期长", "关注点": "关注点:售后", "下一步": "下一步:周五前发方案", "同行": "同行:@李四", "类型": "类型:电话", "标签": "标签:高意向", "商品": "商品:三人沙发",
+	"痛点": "痛点:交期长", "关注点": "关注点:售后", "下一步": "下一步:周五前发方案", "同行": "同行:@李四", "类型": "类型:电话", "标签": "标签:高意向", "商品": "商品:三人沙发", "日期": "日期:昨天",
 }
 
 // span is a token: rune offsets into the message; phone marks a run found
@@ -666,7 +667,7 @@ func setField(c *Command, key, v string, now time.Time, loc *time.Location) erro
 	return nil
 }
 
-// setValue sets the keys whose values are checked: 等级, 阶段, 下次, 金额.
+// setValue sets the keys whose values are checked: 等级, 阶段, 下次, 金额, 日期.
 func setValue(c *Command, key, f string, now time.Time, loc *time.Location) error {
 	switch key {
 	case "类型":
@@ -693,6 +694,12 @@ func setValue(c *Command, key, f string, now time.Time, loc *time.Location) erro
 			return err
 		}
 		c.NextAt = &at
+	case "日期":
+		at, err := ParseBoughtDate(f, now, loc)
+		if err != nil {
+			return err
+		}
+		c.BoughtAt = &at
 	case "金额":
 		a, err := parseAmount(f)
 		if err != nil {

@@ -31,7 +31,7 @@ func (h *Handlers) Lost(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 func (h *Handlers) followUp(ctx context.Context, req *bot.Request, content string, stage baobei.Stage) (*bot.Reply, error) {
 	c := req.Cmd
 	f := baobei.FollowUpDraft{Kind: c.Kind, Content: content, Stage: stage, NextAt: c.NextAt, AmountCents: c.Amount, Reason: c.Reason,
-		StageExplicit: c.StageExplicit, Grade: c.Grade, Items: c.Items}
+		StageExplicit: c.StageExplicit, Grade: c.Grade, Items: c.Items, BoughtAt: c.BoughtAt}
 	cu, err := req.Svc.FollowUp(ctx, req.Now, req.Actor, ref(c), f)
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func (h *Handlers) Repurchase(ctx context.Context, req *bot.Request) (*bot.Reply
 	if req.Cmd.Amount != nil {
 		cents = *req.Cmd.Amount
 	}
-	c, ps, err := req.Svc.Repurchase(ctx, req.Now, req.Actor, ref(req.Cmd), cents, req.Cmd.Items)
+	c, ps, err := req.Svc.Repurchase(ctx, req.Now, req.Actor, ref(req.Cmd), baobei.PurchaseDraft{Cents: cents, Items: req.Cmd.Items, At: req.Cmd.BoughtAt})
 	if err != nil {
 		return nil, err
 	}

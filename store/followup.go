@@ -181,7 +181,7 @@ func (s *Store) writeFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, a
 		if c.Stage == baobei.StageWon {
 			return nil
 		}
-		if err := s.recordPurchase(ctx, tx, now, c.ID, actor.ID, amount, f.Items); err != nil { // the first purchase
+		if err := s.recordPurchase(ctx, tx, now, c.ID, actor.ID, baobei.PurchaseDraft{Cents: amount, Items: f.Items, At: f.BoughtAt}); err != nil { // the first purchase
 			return err
 		}
 		return audit(ctx, tx, now, c.ID, actor.ID, ActWon, c.OwnerID, c.OwnerID, baobei.FormatCents(amount))

@@ -15,13 +15,19 @@ const ActPurchase = "purchase"
 // recordPurchase writes a purchase of the customer, keeps its last
 // purchase (the recency of RFM, the 回访 clock) and moves it to the segment
 // the purchase puts it in.
-func (s *Store) recordPurchase(ctx context.Context, tx *sqlx.Tx, now time.Time, customerID, actor, cents int64, items string) error {
+func (s *Store) recordPurchase(ctx context.Context, tx *sqlx.Tx, now time.Time, customerID, actor int64, d baobei.PurchaseDraft) error {
+	at := now
+	if d.At != nil {
+		at = *d.At
+	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO purchases (customer_id, amount_cents, items, bought_at, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-		customerID, cents, items, ts(now), actor, ts(now)); err != nil {
+		customerID, d.Cents, d.Items, ts(at), actor, ts(now)); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE customers SET last_purchase_at = ?, last_activity = CASE WHEN last_activity IS NULL OR last_activity < ? THEN ? ELSE last_activity END,
-		version = version + 1 WHERE id = ?`, ts(now), ts(now), ts(now), customerID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE customers SET
+		last_purchase_at = CASE WHEN last_purchase_at IS NULL OR last_purchase_at < ? THEN ? ELSE last_purchase_at END,
+		last_activity = CASE WHEN last_activity IS NULL OR last_activity < ? THEN ? ELSE last_activity END,
+		version = version + 1 WHERE id = ?`, ts(at), ts(at), ts(at), ts(at), customerID); err != nil {
 		return err
 	}
 	_, err := s.resegment(ctx, tx, now, []int64{customerID}, baobei.PriorityNotice)
@@ -30,7 +36,7 @@ func (s *Store) recordPurchase(ctx context.Context, tx *sqlx.Tx, now time.Time, 
 
 // Repurchase records a repeat purchase (复购) of a won customer, in one
 // transaction with its audit row, and returns the customer's purchases.
-func (s *Store) Repurchase(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, cents int64, items string) (*baobei.Customer, baobei.Purchases, error) {
+func (s *Store) Repurchase(ctx context.Context, now time.Time, actor *baobei.User, ref baobei.CustomerRef, d baobei.PurchaseDraft) (*baobei.Customer, baobei.Purchases, error) {
 	var c *baobei.Customer
 	var ps baobei.Purchases
 	err := s.tx(ctx, func(tx *sqlx.Tx) error {
@@ -38,13 +44,13 @@ func (s *Store) Repurchase(ctx context.Context, now time.Time, actor *baobei.Use
 		if c, err = resolve(ctx, tx, ref); err != nil {
 			return err
 		}
-		if err := baobei.CheckRepurchase(c, actor, cents); err != nil {
+		if err := baobei.CheckRepurchase(c, actor, d.Cents); err != nil {
 			return err
 		}
-		if err := s.recordPurchase(ctx, tx, now, c.ID, actor.ID, cents, items); err != nil {
+		if err := s.recordPurchase(ctx, tx, now, c.ID, actor.ID, d); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, now, c.ID, actor.ID, ActPurchase, nil, nil, baobei.FormatCents(cents)+" "+items); err != nil {
+		if err := audit(ctx, tx, now, c.ID, actor.ID, ActPurchase, nil, nil, baobei.FormatCents(d.Cents)+" "+d.Items); err != nil {
 			return err
 		}
 		ps, err = purchasesOf(ctx, tx, c.ID)

@@ -16,6 +16,32 @@ var rfmTests = []struct {
 	{"RFMOnPurchase", testRFMOnPurchase},
 	{"RFMDriftTaskOnce", testRFMDrift},
 	{"RFMConcurrentPurchases", testRFMConcurrent},
+	{"PurchaseDated", testPurchaseDated},
+}
+
+// 日期: dates a purchase: recency counts from it, a purchase dated before the
+// last one leaves the last purchase alone, and a deal dated 40 days back is
+// no longer 高价值客户 (bought within 30 days).
+func testPurchaseDated(t *testing.T, b Backend) {
+	f := Seed(t, b, baobei.DefaultPolicy())
+	c := f.Report(t, T0, f.Zhangsan, "13800000009", "王总")
+	cents, won := int64(6000000), T0.Add(-40*day)
+	if _, err := f.S.FollowUp(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: c.ID},
+		baobei.FollowUpDraft{Content: "签了", Stage: baobei.StageWon, AmountCents: &cents, BoughtAt: &won}); err != nil {
+		t.Fatal(err)
+	}
+	earlier := T0.Add(-50 * day)
+	if _, ps, err := f.S.Repurchase(f.Ctx, T0, f.Zhangsan, baobei.CustomerRef{Number: c.ID}, baobei.PurchaseDraft{Cents: 100000, At: &earlier}); err != nil ||
+		ps.Count != 2 || !ps.Last.BoughtAt.Equal(won) {
+		t.Fatalf("dated 复购: %+v %v", ps, err)
+	}
+	r, ok, err := f.S.RFMOf(f.Ctx, T0, c.ID)
+	if err != nil || !ok || r.RecencyDays != 40 || r.Frequency != 2 {
+		t.Fatalf("RFMOf = %+v %v %v, want recency 40 from the dated deal", r, ok, err)
+	}
+	if got := f.systemTag(t, c.ID); got != "[]" {
+		t.Fatalf("a deal 40 days back: %s", got)
+	}
 }
 
 // won reports phone as u at at and wins it for cents (the first purchase).
@@ -85,7 +111,7 @@ func testRFMOnPurchase(t *testing.T, b Backend) {
 func testRFMDrift(t *testing.T, b Backend) {
 	f := Seed(t, b, baobei.DefaultPolicy())
 	c := f.won(t, T0, f.Zhangsan, "13800000002", 300000)
-	if _, _, err := f.S.Repurchase(f.Ctx, T0.Add(time.Hour), f.Zhangsan, baobei.CustomerRef{Number: c.ID}, 200000, "靠垫"); err != nil {
+	if _, _, err := f.S.Repurchase(f.Ctx, T0.Add(time.Hour), f.Zhangsan, baobei.CustomerRef{Number: c.ID}, baobei.PurchaseDraft{Cents: 200000, Items: "靠垫"}); err != nil {
 		t.Fatal(err)
 	}
 	plain := f.won(t, T0, f.Lisi, "13800000003", 300000) // one purchase: never 潜在流失
@@ -109,7 +135,7 @@ func testRFMDrift(t *testing.T, b Backend) {
 	if a := baobei.AttentionOf(&cs[0], T0.Add(95*day), baobei.DefaultPolicy()); !a.Due || a.Overdue != 3 {
 		t.Fatalf("attention = %+v", a)
 	}
-	if _, _, err := f.S.Repurchase(f.Ctx, T0.Add(96*day), f.Zhangsan, baobei.CustomerRef{Number: c.ID}, 100000, ""); err != nil {
+	if _, _, err := f.S.Repurchase(f.Ctx, T0.Add(96*day), f.Zhangsan, baobei.CustomerRef{Number: c.ID}, baobei.PurchaseDraft{Cents: 100000, Items: ""}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.systemTag(t, c.ID); got != "[]" {
@@ -135,7 +161,7 @@ func testRFMConcurrent(t *testing.T, b Backend) {
 	var cs []*baobei.Customer
 	for i := range n {
 		cs = append(cs, f.won(t, T0.Add(-100*day), f.Zhangsan, fmt.Sprintf("1380000%04d", i), 300000))
-		if _, _, err := f.S.Repurchase(f.Ctx, T0.Add(-99*day), f.Zhangsan, baobei.CustomerRef{Number: cs[i].ID}, 300000, ""); err != nil {
+		if _, _, err := f.S.Repurchase(f.Ctx, T0.Add(-99*day), f.Zhangsan, baobei.CustomerRef{Number: cs[i].ID}, baobei.PurchaseDraft{Cents: 300000, Items: ""}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -146,7 +172,7 @@ func testRFMConcurrent(t *testing.T, b Backend) {
 		go func() {
 			defer wg.Done()
 			for k := range 3 {
-				if _, _, err := f.S.Repurchase(f.Ctx, T0.Add(time.Duration(k)*time.Minute), f.Zhangsan, baobei.CustomerRef{Number: cs[i].ID}, 2000000, ""); err != nil {
+				if _, _, err := f.S.Repurchase(f.Ctx, T0.Add(time.Duration(k)*time.Minute), f.Zhangsan, baobei.CustomerRef{Number: cs[i].ID}, baobei.PurchaseDraft{Cents: 2000000, Items: ""}); err != nil {
 					errs[i] = err
 					return
 				}
