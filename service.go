@@ -78,7 +78,7 @@ type FollowUpDraft struct {
 	// StageExplicit: the stage was written as 阶段:…, which may move it back
 	// in the funnel.
 	StageExplicit bool
-	Grade         string // "" keeps the grade
+	Grade         string     // "" keeps the grade
 	Items         string     // 商品: what a 成交 bought (its first purchase)
 	BoughtAt      *time.Time // 日期: when it was bought (nil: now)
 }
