@@ -1,4 +1,4 @@
-.PHONY: run test bench bench-jobs bench-e2e bench-import bench-api bench-dash build
+.PHONY: run test bench bench-jobs bench-rfm bench-e2e bench-import bench-api bench-dash build
 
 run:
 	go run ./cmd/baobei
@@ -11,6 +11,9 @@ bench:
 
 bench-jobs:
 	BAOBEI_TEST_MYSQL_DSN="$${BAOBEI_TEST_MYSQL_DSN:-$$(bash scripts/ensure-mysql.sh)}" go test -run '^$$' -bench JobsMillion -benchtime 1x -timeout 30m ./scheduler
+
+bench-rfm:
+	BAOBEI_TEST_MYSQL_DSN="$${BAOBEI_TEST_MYSQL_DSN:-$$(bash scripts/ensure-mysql.sh)}" go test -run '^$$' -bench RFMMillion -benchtime 1x -timeout 30m ./scheduler
 
 bench-e2e:
 	bash scripts/bench-e2e.sh

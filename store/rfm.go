@@ -18,7 +18,7 @@ const ActSegment = "segment"
 
 // segmentBatch is how many customers one transaction of the nightly
 // recompute changes.
-const segmentBatch = 500
+const segmentBatch = 2000
 
 // rfmRow is one customer's purchases summed: in all and within the window.
 type rfmRow struct {
@@ -263,15 +263,22 @@ func (s *Store) moveTags(ctx context.Context, tx *sqlx.Tx, moved []int64, tags [
 	if len(tags) == 0 {
 		return nil
 	}
-	pairs := make([]any, 0, len(tags)/2)
+	// A user tag of a segment's name (from before the segment was
+	// configured) gives way; one statement per segment, by primary key.
+	entering := map[any][]any{}
 	for i := 0; i < len(tags); i += 4 {
-		pairs = append(pairs, tags[i], tags[i+1])
+		entering[tags[i+1]] = append(entering[tags[i+1]], tags[i])
 	}
-	n := len(tags) / 4
-	if _, err := tx.ExecContext(ctx, "DELETE FROM customer_tags WHERE (customer_id, tag) IN ("+placeholders(n, 2)+")", pairs...); err != nil {
-		return err
+	for seg, ids := range entering {
+		q, args, err := sqlx.In("DELETE FROM customer_tags WHERE tag = ? AND customer_id IN (?)", seg, ids)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+			return err
+		}
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO customer_tags (customer_id, tag, kind, created_at) VALUES "+placeholders(n, 4), tags...)
+	_, err = tx.ExecContext(ctx, "INSERT INTO customer_tags (customer_id, tag, kind, created_at) VALUES "+placeholders(len(tags)/4, 4), tags...)
 	return err
 }
 
