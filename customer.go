@@ -68,6 +68,10 @@ type Customer struct {
 	OwnerUID     string `db:"owner_uid"`
 	OwnerTeam    *int64 `db:"owner_team_id"`
 	PrevOwnerUID string `db:"prev_owner_uid"`
+
+	// Custom holds the policy.fields values, loaded only where they are
+	// used: stage checks, 查询, export.
+	Custom map[string]string `db:"-"`
 }
 
 // Owner returns the effective owner at now: nobody when the customer is in
@@ -138,7 +142,8 @@ type Loss struct {
 // CustomerDraft is what a report carries before it is stored.
 type CustomerDraft struct {
 	Name, Phone, Wechat, Company, Source, Demand, Grade string
-	Region                                              string // city or address (leads and imports)
+	Region                                              string            // city or address (leads and imports)
+	Custom                                              map[string]string // policy.fields values by key, as FieldDef.Parse stores them
 }
 
 // Key kinds of customer_keys; the unique index on (kind, value) decides

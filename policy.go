@@ -22,6 +22,8 @@ type Policy struct {
 	Visits          VisitPolicy      `yaml:"visits"`
 	Assignment      AssignmentPolicy `yaml:"assignment"`
 	SLA             SLAPolicy        `yaml:"sla"`
+	Report          ReportPolicy     `yaml:"report"`
+	Fields          []FieldDef       `yaml:"fields"`          // custom fields; UseFields makes them the ones in use
 	Stages          []StageDef       `yaml:"stages"`          // the funnel; UseStages makes it the one in use
 	WinProbability  map[Stage]int    `yaml:"win_probability"` // percent per open stage, for the dashboard's forecast
 	RFM             RFMPolicy        `yaml:"rfm"`

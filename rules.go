@@ -202,7 +202,8 @@ func CheckStage(c *Customer, f FollowUpDraft) *Error {
 	return nil
 }
 
-// has reports whether follow-up f (or c, for 金额) carries required key k.
+// has reports whether follow-up f (or c, for 金额 and a custom field)
+// carries required key k.
 func has(c *Customer, f FollowUpDraft, k string) bool {
 	switch k {
 	case "金额":
@@ -214,7 +215,7 @@ func has(c *Customer, f FollowUpDraft, k string) bool {
 	case "商品":
 		return f.Items != ""
 	}
-	return false
+	return f.Custom[k] != "" || c.Custom[k] != ""
 }
 
 // requiredExample shows how to write required key k.
@@ -228,6 +229,9 @@ func requiredExample(k string) string {
 		return "下次:周五"
 	case "商品":
 		return "商品:三人沙发"
+	}
+	if f, ok := FieldOf(k); ok {
+		return f.Example()
 	}
 	return k + ":…"
 }

@@ -78,9 +78,10 @@ type FollowUpDraft struct {
 	// StageExplicit: the stage was written as 阶段:…, which may move it back
 	// in the funnel.
 	StageExplicit bool
-	Grade         string     // "" keeps the grade
-	Items         string     // 商品: what a 成交 bought (its first purchase)
-	BoughtAt      *time.Time // 日期: when it was bought (nil: now)
+	Grade         string            // "" keeps the grade
+	Items         string            // 商品: what a 成交 bought (its first purchase)
+	BoughtAt      *time.Time        // 日期: when it was bought (nil: now)
+	Custom        map[string]string // policy.fields values it sets
 }
 
 // CustomerChange is a customer after a follow-up, a grade or an amount
@@ -259,6 +260,8 @@ type Service interface {
 	// SetTags adds and removes people's tags (标签); TagsOf reads tags.
 	SetTags(ctx context.Context, now time.Time, actor *User, ref CustomerRef, add, remove []string) (*Customer, []string, error)
 	TagsOf(ctx context.Context, ids []int64) (map[int64][]string, error)
+	// FieldsOf reads a customer's policy.fields values, by key.
+	FieldsOf(ctx context.Context, id int64) (map[string]string, error)
 	// Repurchase records a repeat purchase (复购); PurchasesOf sums them.
 	Repurchase(ctx context.Context, now time.Time, actor *User, ref CustomerRef, d PurchaseDraft) (*Customer, Purchases, error)
 	PurchasesOf(ctx context.Context, customerID int64) (Purchases, error)

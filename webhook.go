@@ -127,25 +127,26 @@ type UserJSON struct {
 // CustomerJSON is a customer as webhook deliveries (after the change) and
 // the HTTP API show it.
 type CustomerJSON struct {
-	ID             int64      `json:"id"`
-	Name           string     `json:"name"`
-	Phone          string     `json:"phone"`
-	Wechat         string     `json:"wechat"`
-	Company        string     `json:"company"`
-	Source         string     `json:"source"`
-	Demand         string     `json:"demand"`
-	Grade          string     `json:"grade"`
-	Region         string     `json:"region"`
-	Stage          Stage      `json:"stage"`
-	Status         Status     `json:"status"` // owned, pool (also an owned one whose protection ended), won, pending
-	Owner          *UserJSON  `json:"owner"`
-	Locked         bool       `json:"locked"`
-	ProtectedUntil *time.Time `json:"protected_until"`
-	ReportedAt     time.Time  `json:"reported_at"`
-	LastFollowupAt *time.Time `json:"last_followup_at"`
-	NextFollowupAt *time.Time `json:"next_followup_at"`
-	AmountCents    int64      `json:"amount_cents"`
-	Tags           []string   `json:"tags,omitempty"` // the API\'s customers
+	ID             int64             `json:"id"`
+	Name           string            `json:"name"`
+	Phone          string            `json:"phone"`
+	Wechat         string            `json:"wechat"`
+	Company        string            `json:"company"`
+	Source         string            `json:"source"`
+	Demand         string            `json:"demand"`
+	Grade          string            `json:"grade"`
+	Region         string            `json:"region"`
+	Stage          Stage             `json:"stage"`
+	Status         Status            `json:"status"` // owned, pool (also an owned one whose protection ended), won, pending
+	Owner          *UserJSON         `json:"owner"`
+	Locked         bool              `json:"locked"`
+	ProtectedUntil *time.Time        `json:"protected_until"`
+	ReportedAt     time.Time         `json:"reported_at"`
+	LastFollowupAt *time.Time        `json:"last_followup_at"`
+	NextFollowupAt *time.Time        `json:"next_followup_at"`
+	AmountCents    int64             `json:"amount_cents"`
+	Tags           []string          `json:"tags,omitempty"`   // the API\'s customers
+	Fields         map[string]string `json:"fields,omitempty"` // policy.fields values: the API's customer detail
 }
 
 // WebhookFollowUp is the follow-up of a followup.created event.

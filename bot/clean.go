@@ -42,7 +42,7 @@ func (m *msg) blankBrackets() {
 			for j > 0 && !isSep(f[j-1]) && f[j-1] != ':' {
 				j--
 			}
-			if keys[asciiLower(strings.TrimSpace(string(f[j:i])))] != "" {
+			if keyName(asciiLower(strings.TrimSpace(string(f[j:i])))) != "" {
 				f[i] = ':'
 			}
 		}
@@ -63,9 +63,9 @@ func (m *msg) blankBrackets() {
 		word, _, hasColon := strings.Cut(inner, ":")
 		word = strings.TrimSpace(word)
 		switch {
-		case keys[asciiLower(word)] != "" && hasColon:
+		case keyName(asciiLower(word)) != "" && hasColon:
 			f[i], f[j] = ' ', ' '
-		case keys[asciiLower(word)] != "" && !hasColon:
+		case keyName(asciiLower(word)) != "" && !hasColon:
 			f[i], f[j] = ' ', ':'
 		case strings.TrimSpace(string(f[:i])) == "" && isCommandWord(asciiLower(inner)):
 			f[i], f[j] = ' ', ' '

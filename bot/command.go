@@ -82,6 +82,7 @@ type Command struct {
 	Tag           string              // 标签: on 我的客户, only customers with it
 	Items         string              // 商品: what a 成交 or 复购 bought
 	BoughtAt      *time.Time          // 日期: when (nil: now)
+	Custom        map[string]string   // policy.fields: values by key, as stored (面积:120)
 
 	// Note is what a 报备 carried besides its fields (free text, 备注:, keys
 	// 报备 does not use); it is kept in Demand too, and the reply shows it.
@@ -135,6 +136,9 @@ func (c *Command) Fields(loc *time.Location) map[string]string {
 	}
 	if c.Number > 0 {
 		f["number"] = strconv.FormatInt(c.Number, 10)
+	}
+	for k, v := range c.Custom {
+		f["field:"+k] = v
 	}
 	return f
 }

@@ -37,6 +37,9 @@ var keys = map[string]string{
 
 // keyExample shows how to write key; 阶段 with the second configured stage.
 func keyExample(key string) string {
+	if f, ok := baobei.FieldOf(key); ok {
+		return f.Example()
+	}
 	if key == "阶段" {
 		return "阶段:" + string(baobei.Stages[min(1, len(baobei.Stages)-2)])
 	}
@@ -104,7 +107,7 @@ func Parse(text string, now time.Time, loc *time.Location, p baobei.Policy) (*Co
 		asRef(items)
 	}
 	if err == nil {
-		err = m.apply(c, items, now, loc)
+		err = m.apply(c, items, now, loc, lim)
 	}
 	if err == nil {
 		err = m.args(c, items, lim)
@@ -269,8 +272,8 @@ func (m *msg) afterValueKey(i int) bool {
 	for k >= 0 && !isSep(m.fold[k]) && m.fold[k] != ':' {
 		k--
 	}
-	key, ok := keys[string(m.fold[k+1:e])]
-	return ok && key != "电话"
+	key := keyName(string(m.fold[k+1 : e]))
+	return key != "" && key != "电话"
 }
 
 // phoneRun reads digit groups from i and returns where the phone ends.
@@ -439,7 +442,7 @@ func (m *msg) items(cmd string, toks []span) ([]item, error) {
 			val = toks[i]
 		}
 		switch {
-		case lineKeys[key] && m.startsLine(from):
+		case (lineKeys[key] || isTextField(key)) && m.startsLine(from):
 			for i+1 < len(toks) && !m.lineBreak(val.end, toks[i+1].start) && !m.hasKey(toks[i+1]) && !toks[i+1].phone {
 				i++
 				val.end = toks[i].end
@@ -484,7 +487,28 @@ func asRef(items []item) {
 }
 
 // keyOf is the canonical key of a bare key token, or "".
-func (m *msg) keyOf(t span) string { return keys[asciiLower(m.text(t))] }
+func (m *msg) keyOf(t span) string { return keyName(asciiLower(m.text(t))) }
+
+// keyName is the canonical key of s (folded, ASCII lower-cased): a built-in
+// key or the key of a custom field (policy.fields); "" when neither.
+func keyName(s string) string {
+	if k := keys[s]; k != "" {
+		return k
+	}
+	for _, f := range baobei.Fields {
+		if asciiLower(baobei.FoldWidth(f.Key)) == s {
+			return f.Key
+		}
+	}
+	return ""
+}
+
+// IsKey reports whether k is a built-in key of chat (来源, 需求, 阶段 …),
+// which a custom field may not take.
+func IsKey(k string) bool { return keys[asciiLower(baobei.FoldWidth(strings.TrimSpace(k)))] != "" }
+
+// fieldCmds are the commands that take custom fields (面积:120).
+var fieldCmds = []string{CmdReport, CmdFollowUp, CmdWon, CmdLost}
 
 // startsLine reports whether only spaces stand between the last line break
 // and i (and there is a line break: the message's first line holds the command).
@@ -512,7 +536,7 @@ func (m *msg) splitKey(t span) (string, span) {
 	}
 	for i := t.start; i < t.end; i++ {
 		if m.fold[i] == ':' {
-			key := keys[asciiLower(string(m.fold[t.start:i]))]
+			key := keyName(asciiLower(string(m.fold[t.start:i])))
 			if key == "" {
 				return "", t
 			}
@@ -599,13 +623,14 @@ func allDigits(s string) bool {
 }
 
 // apply sets the fields named by keys; each key may come once.
-func (m *msg) apply(c *Command, items []item, now time.Time, loc *time.Location) error {
+func (m *msg) apply(c *Command, items []item, now time.Time, loc *time.Location, lim limits) error {
 	seen := map[string]bool{}
 	for _, it := range items {
 		if it.key == "" {
 			continue
 		}
-		if !slices.Contains(strings.Fields(uses[c.Name]), it.key) {
+		fd, custom := baobei.FieldOf(it.key)
+		if !slices.Contains(strings.Fields(uses[c.Name]), it.key) && !(custom && slices.Contains(fieldCmds, c.Name)) {
 			c.Ignored = append(c.Ignored, m.line(span{start: it.from, end: it.val.end}))
 			continue
 		}
@@ -616,6 +641,17 @@ func (m *msg) apply(c *Command, items []item, now time.Time, loc *time.Location)
 			return baobei.Errorf(baobei.EINVALID, "「%s」写了两次，请只写一次。例如 %s", it.key, keyExample(it.key))
 		}
 		seen[it.key] = true
+		if custom {
+			v, err := fd.Parse(m.raw(it.val), now, loc, lim.field)
+			if err != nil {
+				return err
+			}
+			if c.Custom == nil {
+				c.Custom = map[string]string{}
+			}
+			c.Custom[it.key] = v
+			continue
+		}
 		if err := setField(c, it.key, m.raw(it.val), now, loc); err != nil {
 			return err
 		}
@@ -803,10 +839,20 @@ func pow10(n int) int64 {
 }
 
 // limits are the policy's length limits.
-type limits struct{ name, field, content int }
+type limits struct {
+	name, field, content int
+	need                 []string // what 报备 must carry
+}
 
 func policyLimits(p baobei.Policy) limits {
-	return limits{p.NameMaxRunes, p.FieldMaxRunes, p.ContentMaxRunes}
+	return limits{p.NameMaxRunes, p.FieldMaxRunes, p.ContentMaxRunes, p.Report.Needs()}
+}
+
+// isTextField reports a custom text field, which takes the rest of its line
+// when it starts one.
+func isTextField(key string) bool {
+	f, ok := baobei.FieldOf(key)
+	return ok && f.Type == baobei.FieldText
 }
 
 // args reads the free tokens with the command's parser.
@@ -1033,9 +1079,18 @@ func (m *msg) nameOf(s span) (name, rest span) {
 }
 
 func checkReport(c *Command, lim limits) error {
-	switch {
-	case c.Phone == "":
+	if c.Phone == "" {
 		return baobei.Errorf(baobei.EINVALID, "没有识别到手机号。报备要写客户的11位手机号，例如：%s", examples[CmdReport])
+	}
+	if strings.TrimSpace(c.CustName) == "" && !slices.Contains(lim.need, "姓名") {
+		c.CustName = "客户" + c.Phone[len(c.Phone)-4:] // as an import names a row without one
+	}
+	for _, k := range lim.need {
+		if !reportHas(c, k) {
+			return baobei.Errorf(baobei.EINVALID, "报备还需要写%s。请加上 %s，例如：报备 %s 张先生 %s", k, keyExample(k), c.Phone, keyExample(k))
+		}
+	}
+	switch {
 	case strings.TrimSpace(c.CustName) == "":
 		return baobei.Errorf(baobei.EINVALID, "请写上客户称呼，例如：报备 %s 张先生", c.Phone)
 	case !hasWord(c.CustName) && !allDigits(baobei.FoldWidth(c.CustName)):
@@ -1047,6 +1102,15 @@ func checkReport(c *Command, lim limits) error {
 			baobei.RuneLen(c.CustName), lim.name, c.Phone)
 	}
 	return nil
+}
+
+// reportHas reports whether a 报备 carries key k of policy.report.required.
+func reportHas(c *Command, k string) bool {
+	v := map[string]string{"电话": c.Phone, "姓名": "-", "来源": c.Source, "需求": c.Demand, "公司": c.Company, "微信": c.Wechat, "等级": c.Grade}
+	if got, ok := v[k]; ok {
+		return strings.TrimSpace(got) != "" // 姓名 has its own replies
+	}
+	return c.Custom[k] != ""
 }
 
 // phoneOf tells whether a free token is a phone, or tries to be one.

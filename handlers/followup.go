@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"baobei"
 	"baobei/bot"
@@ -31,13 +32,13 @@ func (h *Handlers) Lost(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 func (h *Handlers) followUp(ctx context.Context, req *bot.Request, content string, stage baobei.Stage) (*bot.Reply, error) {
 	c := req.Cmd
 	f := baobei.FollowUpDraft{Kind: c.Kind, Content: content, Stage: stage, NextAt: c.NextAt, AmountCents: c.Amount, Reason: c.Reason,
-		StageExplicit: c.StageExplicit, Grade: c.Grade, Items: c.Items, BoughtAt: c.BoughtAt}
+		StageExplicit: c.StageExplicit, Grade: c.Grade, Items: c.Items, BoughtAt: c.BoughtAt, Custom: c.Custom}
 	cu, err := req.Svc.FollowUp(ctx, req.Now, req.Actor, ref(c), f)
 	if err != nil {
 		return nil, err
 	}
 	return shown(req, func(viewer *baobei.User) (string, error) {
-		return h.followedUp(viewer == req.Actor, req.Actor, cu, f.Kind), nil
+		return h.followedUp(viewer == req.Actor, req.Actor, cu, f.Kind) + fieldsLine("\n已记录 ", c.Custom), nil
 	})
 }
 
@@ -66,6 +67,21 @@ func (h *Handlers) followedUp(own bool, actor *baobei.User, cu *baobei.CustomerC
 		text += "\n建议约好下次：跟进 #" + fmt.Sprint(cu.ID) + " 内容 下次:周五"
 	}
 	return text
+}
+
+// fieldsLine renders custom field values in policy order after prefix
+// (面积:120 户型:三居), or "" when there are none.
+func fieldsLine(prefix string, vals map[string]string) string {
+	var parts []string
+	for _, f := range baobei.Fields {
+		if v := vals[f.Key]; v != "" {
+			parts = append(parts, f.Key+":"+v)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return prefix + strings.Join(parts, " ")
 }
 
 // kindOr names a follow-up's kind, 其他 when none was given.

@@ -196,6 +196,15 @@ func (h *Handlers) detail(ctx context.Context, req *bot.Request, viewer *baobei.
 			fmt.Fprintf(&b, "\n%s：%s", kv[0], kv[1])
 		}
 	}
+	vals, err := req.Svc.FieldsOf(ctx, c.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range baobei.Fields {
+		if v := vals[f.Key]; v != "" {
+			fmt.Fprintf(&b, "\n%s：%s", f.Key, v)
+		}
+	}
 	tags, err := req.Svc.TagsOf(ctx, []int64{c.ID})
 	if err != nil {
 		return "", err

@@ -17,12 +17,14 @@ func (h *Handlers) Report(ctx context.Context, req *bot.Request) (*bot.Reply, er
 		return nil, baobei.Errorf(baobei.EINVALID, "报备时不记录阶段、金额或下次跟进。先发「报备 %s 称呼」，再用「跟进 手机号 内容 下次:周五」记录。", c.Phone)
 	}
 	d := baobei.CustomerDraft{Name: c.CustName, Phone: c.Phone, Wechat: c.Wechat, Company: c.Company,
-		Source: c.Source, Demand: c.Demand, Grade: c.Grade}
+		Source: c.Source, Demand: c.Demand, Grade: c.Grade, Custom: c.Custom}
 	res, err := h.report(ctx, req, d)
 	if err != nil {
 		return nil, err
 	}
-	return shown(req, func(viewer *baobei.User) (string, error) { return h.reported(viewer, res, c.Note, req.Now), nil })
+	return shown(req, func(viewer *baobei.User) (string, error) {
+		return h.reported(viewer, res, c.Note, req.Now) + fieldsLine("\n已记录 ", c.Custom), nil
+	})
 }
 
 // reported is the reply to a report as viewer may see it: the note (kept

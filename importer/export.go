@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,8 +13,9 @@ import (
 
 // ExportHeader is the first row of an export. The columns baobei import
 // reads come first, under the headers it reads (负责人 as the uid), so an
-// export imports again.
-var ExportHeader = []string{"客户名称", "手机", "微信", "公司", "来源", "需求", "等级", "阶段", "负责人", "报备时间", "下次跟进",
+// export imports again. The custom fields (policy.fields) follow, under
+// their keys.
+var exportHeader = []string{"客户名称", "手机", "微信", "公司", "来源", "需求", "等级", "阶段", "负责人", "报备时间", "下次跟进",
 	"编号", "归属", "负责人姓名", "团队", "保护期至", "跟进次数", "最近跟进", "金额", "流失原因", "标签"}
 
 // Export writes the customers of scope to path (.xlsx or .csv),
@@ -21,7 +23,7 @@ var ExportHeader = []string{"客户名称", "手机", "微信", "公司", "来�
 // WeChat ids follow chat's masking for them; without one (the command
 // line) they are in full.
 func Export(ctx context.Context, s *store.Store, p baobei.Policy, scope baobei.Scope, viewer *baobei.User, now time.Time, path string) (int, error) {
-	t, err := CreateTable(path, ExportHeader)
+	t, err := CreateTable(path, append(slices.Clone(exportHeader), baobei.FieldKeys()...))
 	if err != nil {
 		return 0, err
 	}
@@ -31,7 +33,11 @@ func Export(ctx context.Context, s *store.Store, p baobei.Policy, scope baobei.S
 		if viewer != nil && !viewer.SeesFull(&r.Customer, now) {
 			r.Phone, r.Wechat = baobei.MaskPhone(r.Phone), ""
 		}
-		return t.Write(exportCells(r, p.Loc))
+		cells, err := exportCells(r, p.Loc)
+		if err != nil {
+			return err
+		}
+		return t.Write(cells)
 	})
 	if cerr := t.Close(); err == nil {
 		err = cerr
@@ -39,7 +45,7 @@ func Export(ctx context.Context, s *store.Store, p baobei.Policy, scope baobei.S
 	return n, err
 }
 
-func exportCells(r *store.ExportRow, loc *time.Location) []string {
+func exportCells(r *store.ExportRow, loc *time.Location) ([]string, error) {
 	c := &r.Customer
 	at := func(t *time.Time) string {
 		if t == nil {
@@ -51,9 +57,14 @@ func exportCells(r *store.ExportRow, loc *time.Location) []string {
 	if c.AmountCents != 0 {
 		amount = baobei.FormatCents(c.AmountCents)
 	}
-	return []string{c.Name, c.Phone, c.Wechat, c.Company, c.Source, c.Demand, c.Grade, string(c.Stage), c.OwnerUID,
+	vals, err := r.Custom()
+	cells := []string{c.Name, c.Phone, c.Wechat, c.Company, c.Source, c.Demand, c.Grade, string(c.Stage), c.OwnerUID,
 		at(&c.ReportedAt), at(c.NextFollowupAt), strconv.FormatInt(c.ID, 10), statusLabel(c.Status), c.OwnerName, r.TeamName,
 		at(c.ProtectedUntil), strconv.Itoa(r.FollowUps), at(c.LastFollowupAt), amount, c.LostReason, strings.ReplaceAll(r.Tags, ",", "、")}
+	for _, f := range baobei.Fields {
+		cells = append(cells, vals[f.Key])
+	}
+	return cells, err
 }
 
 func statusLabel(s baobei.Status) string {

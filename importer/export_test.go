@@ -2,7 +2,10 @@ package importer_test
 
 import (
 	"context"
+	"encoding/csv"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"baobei"
@@ -74,5 +77,70 @@ func readAll(t *testing.T, path string) [][]string {
 			return rows
 		}
 		rows = append(rows, append([]string(nil), r...))
+	}
+}
+
+// Custom fields (policy.fields) import from the column headed by their key,
+// checked by type, and export to one column each, so that an export
+// imports again with its values.
+func TestCustomFieldColumns(t *testing.T) {
+	defs := []baobei.FieldDef{{Key: "面积", Type: baobei.FieldNumber}, {Key: "交房", Type: baobei.FieldDate}}
+	if err := baobei.UseFields(defs, importer.IsHeader); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { baobei.UseFields(nil, importer.IsHeader) })
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx, dir, p := context.Background(), t.TempDir(), baobei.DefaultPolicy()
+			in := filepath.Join(dir, "in.csv")
+			writeRows(t, in, [][]string{{"客户名称", "手机", "面积", "交房"},
+				{"王总", "13800138001", "1,200", "2027/3/1"}, {"李总", "13800138002", "大约90", ""}, {"赵总", "13800138003", "", ""}})
+			f := storetest.Seed(t, b, p)
+			src, err := importer.Open(in, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[int]baobei.ImportResult{}
+			sum, err := importer.Run(ctx, f.S, src, storetest.T0, p, importer.Options{}, func(r baobei.ImportResult) error { got[r.Line] = r; return nil })
+			src.Close()
+			if err != nil || sum.Imported != 2 || sum.Invalid != 1 || got[3].Column != "面积" || len(sum.Unknown) != 0 {
+				t.Fatalf("import: %+v %v, line 3 %+v", sum, err, got[3])
+			}
+			vals, err := f.S.FieldsOf(ctx, got[2].CustomerID)
+			if err != nil || vals["面积"] != "1200" || vals["交房"] != "2027-03-01" {
+				t.Fatalf("imported values: %v %v", vals, err)
+			}
+			out := filepath.Join(dir, "out.csv")
+			if _, err := importer.Export(ctx, f.S, p, baobei.Scope{}, nil, storetest.T0, out); err != nil {
+				t.Fatal(err)
+			}
+			rows := readAll(t, out)
+			head := rows[0]
+			if head[len(head)-2] != "面积" || head[len(head)-1] != "交房" || rows[1][len(head)-2] != "1200" || rows[2][len(head)-1] != "" {
+				t.Fatalf("export: %q", rows)
+			}
+			g := storetest.Seed(t, b, p)
+			if src, err = importer.Open(out, ""); err != nil {
+				t.Fatal(err)
+			}
+			got = map[int]baobei.ImportResult{}
+			sum, err = importer.Run(ctx, g.S, src, storetest.T0, p, importer.Options{}, func(r baobei.ImportResult) error { got[r.Line] = r; return nil })
+			src.Close()
+			if err != nil || sum.Imported != 2 {
+				t.Fatalf("import of the export: %+v %v", sum, err)
+			}
+			if vals, _ := g.S.FieldsOf(ctx, got[2].CustomerID); vals["交房"] != "2027-03-01" {
+				t.Errorf("round trip: %v", vals)
+			}
+		})
+	}
+}
+
+func writeRows(t *testing.T, path string, rows [][]string) {
+	t.Helper()
+	var b strings.Builder
+	csv.NewWriter(&b).WriteAll(rows)
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -68,6 +67,24 @@ func init() {
 			headers[n] = f
 		}
 	}
+}
+
+// IsHeader reports whether h is a header of a built-in column (手机, 地区 …),
+// which a custom field may not take.
+func IsHeader(h string) bool {
+	_, ok := headers[strings.ToLower(baobei.FoldWidth(strings.TrimSpace(h)))]
+	return ok
+}
+
+// fieldHeader is the key of the custom field whose column h (folded,
+// lower-cased) heads, or "".
+func fieldHeader(h string) string {
+	for _, f := range baobei.Fields {
+		if strings.ToLower(baobei.FoldWidth(f.Key)) == h {
+			return f.Key
+		}
+	}
+	return ""
 }
 
 // Source is a sheet read row by row.
@@ -187,7 +204,11 @@ func ReadHeader(row []string) (Columns, error) {
 		if h == "" {
 			continue
 		}
-		if f, ok := headers[h]; ok {
+		f, ok := headers[h]
+		if k := fieldHeader(h); k != "" {
+			f, ok = Field(k), true
+		}
+		if ok {
 			if _, dup := c.At[f]; !dup {
 				c.At[f] = i
 				continue
@@ -256,11 +277,23 @@ func (c Columns) Row(ctx context.Context, line int, row []string, now time.Time,
 		dst **time.Time
 	}{{FReported, &r.ReportedAt}, {FNext, &r.NextAt}} {
 		if v := get(d.f); v != "" {
-			t, ok := parseTime(v, p.Loc)
+			t, ok := baobei.ParseCellTime(v, p.Loc)
 			if !ok {
 				return bad(d.f, "时间“%s”没看懂（例如 2026-11-23 或 2026/11/23 14:00）", v)
 			}
 			*d.dst = &t
+		}
+	}
+	for _, f := range baobei.Fields {
+		if v := get(Field(f.Key)); v != "" {
+			val, err := f.Parse(v, now, p.Loc, p.FieldMaxRunes)
+			if err != nil {
+				return bad(Field(f.Key), "%s", err.Message)
+			}
+			if r.Draft.Custom == nil {
+				r.Draft.Custom = map[string]string{}
+			}
+			r.Draft.Custom[f.Key] = val
 		}
 	}
 	r.Keys = r.Draft.Keys(p) // here, in the reader, not in the writer's transaction
@@ -273,21 +306,4 @@ func (c Columns) Row(ctx context.Context, line int, row []string, now time.Time,
 		r.Owner = u
 	}
 	return r, nil
-}
-
-// parseTime reads a date or date and time as sheets hold them, also an
-// Excel serial day number.
-func parseTime(v string, loc *time.Location) (time.Time, bool) {
-	v = strings.TrimSpace(baobei.FoldWidth(v))
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02", "2006/1/2 15:04:05", "2006/1/2 15:04", "2006/1/2",
-		"2006.1.2", "2006年1月2日", "2006年1月2日 15:04", "1/2/06 15:04", "01-02-06", time.RFC3339} {
-		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
-			return t, true
-		}
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil && n > 20000 && n < 80000 { // days since 1899-12-30
-		base := time.Date(1899, 12, 30, 0, 0, 0, 0, loc)
-		return base.Add(time.Duration(n * 24 * float64(time.Hour))), true
-	}
-	return time.Time{}, false
 }

@@ -47,6 +47,9 @@ func (s *Store) RequestReport(ctx context.Context, now time.Time, actor *baobei.
 		if err != nil {
 			return err
 		}
+		if err := insertFields(ctx, tx, now, rowsOf(id, d.Custom)); err != nil {
+			return err
+		}
 		for _, k := range keys {
 			if _, err := tx.ExecContext(ctx, "INSERT INTO customer_keys (kind, value, customer_id) VALUES (?, ?, ?)", k.Kind, k.Value, id); err != nil {
 				return err

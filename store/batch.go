@@ -77,6 +77,13 @@ func writeBatch(ctx context.Context, tx *sqlx.Tx, p baobei.Policy, batch []*repo
 	if err := insertCustomers(ctx, tx, p, fresh); err != nil {
 		return nil, err
 	}
+	var fields []fieldRow
+	for _, j := range fresh {
+		fields = append(fields, rowsOf(j.id, j.d.Custom)...)
+	}
+	if err := insertFields(ctx, tx, fresh[0].now, fields); err != nil {
+		return nil, err
+	}
 	var keyArgs []any
 	var events []auditEvent
 	nkeys := 0

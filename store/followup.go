@@ -23,7 +23,7 @@ func (s *Store) FollowUp(ctx context.Context, now time.Time, actor *baobei.User,
 		if err := baobei.CheckWork(c, actor, now, s.policy); err != nil {
 			return err
 		}
-		if err := baobei.CheckStage(c, f); err != nil {
+		if err := checkStage(ctx, tx, c, f); err != nil {
 			return err
 		}
 		if err := s.applyFollowUp(ctx, tx, now, actor, c, f); err != nil {
@@ -136,6 +136,9 @@ func changed(ctx context.Context, tx *sqlx.Tx, before *baobei.Customer) (*baobei
 // followup.created event.
 func (s *Store) applyFollowUp(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *baobei.User, c *baobei.Customer, f baobei.FollowUpDraft) error {
 	if err := s.writeFollowUp(ctx, tx, now, actor, c, f); err != nil {
+		return err
+	}
+	if err := followUpFields(ctx, tx, now, actor, c, f.Custom); err != nil {
 		return err
 	}
 	return queueHooks(ctx, tx, now, []hookEvent{followUpHook(actor, c, f)})

@@ -190,12 +190,17 @@ func (s *Store) insertImported(ctx context.Context, tx *sqlx.Tx, now time.Time, 
 		for _, g := range got {
 			byPhone[g.Phone] = g.ID
 		}
+		var fields []fieldRow
 		for _, i := range part {
 			id := byPhone[rows[i].Draft.Phone]
 			if id == 0 {
 				return nil, errors.New("import: inserted customer not found")
 			}
 			ids = append(ids, id)
+			fields = append(fields, rowsOf(id, rows[i].Draft.Custom)...)
+		}
+		if err := insertFields(ctx, tx, now, fields); err != nil {
+			return nil, err
 		}
 	}
 	return ids, nil

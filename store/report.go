@@ -88,6 +88,9 @@ func (s *Store) take(ctx context.Context, tx *sqlx.Tx, now time.Time, actor *bao
 	if err := addFreeKeys(ctx, tx, c.ID, keys); err != nil {
 		return nil, err
 	}
+	if err := setFields(ctx, tx, now, c.ID, d.Custom, true); err != nil {
+		return nil, err
+	}
 	if err := audit(ctx, tx, now, c.ID, actor.ID, ActReport, from, &actor.ID, DetailTakeover); err != nil {
 		return nil, err
 	}

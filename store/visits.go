@@ -224,7 +224,7 @@ func (s *Store) ReportVisit(ctx context.Context, now time.Time, actor *baobei.Us
 			return err
 		}
 		f := baobei.FollowUpDraft{Kind: baobei.KindVisit, Content: "拜访报告 V" + strconv.FormatInt(v.ID, 10) + "\n" + r.Text(), Stage: r.Stage, StageExplicit: r.StageExplicit, NextAt: r.FirstDue()}
-		if err := baobei.CheckStage(c, f); err != nil {
+		if err := checkStage(ctx, tx, c, f); err != nil {
 			return err
 		}
 		if v, err = updateVisit(ctx, tx, now, actor, v, ActVisitReport, "V"+strconv.FormatInt(v.ID, 10), "status = ?, reported_at = ?, report = ?", baobei.VisitReported, ts(now), r.Text()); err != nil {

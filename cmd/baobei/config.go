@@ -2,6 +2,8 @@ package main
 
 import (
 	"baobei/api"
+	"baobei/bot"
+	"baobei/importer"
 	"context"
 	"errors"
 	"flag"
@@ -435,6 +437,12 @@ func (c *Config) finish() error {
 	if err := c.Policy.RFM.Compile(); err != nil { // compiles the rules in place (the slice is shared)
 		return err
 	}
+	if err := baobei.UseFields(p.Fields, func(k string) bool { return bot.IsKey(k) || importer.IsHeader(k) }); err != nil {
+		return err
+	}
+	if err := p.Report.Check(); err != nil {
+		return err
+	}
 	if err := useStages(&c.Policy); err != nil {
 		return err
 	}
@@ -453,7 +461,7 @@ func (c *Config) finish() error {
 // policy.win_probability the default stages the list no longer has; a
 // configured stage name it does not know is an error.
 func useStages(p *baobei.Policy) error {
-	if err := baobei.UseStages(p.Stages); err != nil {
+	if err := baobei.UseStages(p.Stages, baobei.FieldKeys()...); err != nil {
 		return err
 	}
 	defaults := baobei.DefaultPolicy().WinProbability

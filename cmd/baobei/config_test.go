@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"baobei"
 )
 
 func TestRedact(t *testing.T) {
@@ -57,6 +59,7 @@ func writeConfig(t *testing.T, text string) string {
 }
 
 func TestConfigStrict(t *testing.T) {
+	t.Cleanup(func() { baobei.UseFields(nil, func(string) bool { return false }) })
 	for _, c := range []struct{ file, want string }{
 		{"policy:\n  protection_day: 15\n", "line 2: unknown key policy.protection_day; did you mean protection_days?"},
 		{"adr: 127.0.0.1:9000\n", "unknown key adr; did you mean addr?"},
@@ -75,6 +78,12 @@ func TestConfigStrict(t *testing.T) {
 		{"api:\n  rate: 0\n", "api.rate"},
 		{"policy:\n  stages:\n    - {name: 初访}\n    - {name: 丢单, lost: true}\n", "exactly one with won: true"},
 		{"policy:\n  win_probability: {方案: 50}\n", `policy.win_probability: "方案" is not an open stage`},
+		{"policy:\n  fields:\n    - {key: 来源, type: text}\n", `"来源" is already a built-in key`},
+		{"policy:\n  fields:\n    - {key: 城市, type: text}\n", `"城市" is already a built-in key`}, // an import header
+		{"policy:\n  fields:\n    - {key: 面积, type: int}\n", "use number, text, date or choice"},
+		{"policy:\n  fields:\n    - {key: 面积, type: number}\n  report:\n    required: [电话, 楼层]\n", `"楼层" is neither`},
+		{"policy:\n  report:\n    required: [姓名]\n", "must name 电话"},
+		{"policy:\n  stages:\n    - {name: 初访, required: [面积]}\n    - {name: 签单, won: true}\n    - {name: 丢单, lost: true}\n", `requires "面积"`},
 	} {
 		_, err := loadConfig("serve", []string{"--config", writeConfig(t, c.file)})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
