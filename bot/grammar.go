@@ -507,8 +507,8 @@ func keyName(s string) string {
 // which a custom field may not take.
 func IsKey(k string) bool { return keys[asciiLower(baobei.FoldWidth(strings.TrimSpace(k)))] != "" }
 
-// fieldCmds are the commands that take custom fields (面积:120).
-var fieldCmds = []string{CmdReport, CmdFollowUp, CmdWon, CmdLost}
+// FieldCommands are the commands that take custom fields (面积:120).
+var FieldCommands = []string{CmdReport, CmdFollowUp, CmdWon, CmdLost}
 
 // startsLine reports whether only spaces stand between the last line break
 // and i (and there is a line break: the message's first line holds the command).
@@ -630,7 +630,7 @@ func (m *msg) apply(c *Command, items []item, now time.Time, loc *time.Location,
 			continue
 		}
 		fd, custom := baobei.FieldOf(it.key)
-		if !slices.Contains(strings.Fields(uses[c.Name]), it.key) && !(custom && slices.Contains(fieldCmds, c.Name)) {
+		if !slices.Contains(strings.Fields(uses[c.Name]), it.key) && !(custom && slices.Contains(FieldCommands, c.Name)) {
 			c.Ignored = append(c.Ignored, m.line(span{start: it.from, end: it.val.end}))
 			continue
 		}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"baobei"
@@ -36,6 +37,13 @@ func HelpLine(s *bot.Spec) string { return s.Example + "（" + s.Summary + "）"
 // words and who may use it.
 func HelpTopic(s *bot.Spec) string {
 	lines := []string{"「" + s.Words[0] + "」" + s.Summary + "。", s.Detail, "例如：" + s.Example}
+	if len(baobei.Fields) > 0 && slices.Contains(bot.FieldCommands, s.Name) {
+		var ex []string
+		for _, f := range baobei.Fields {
+			ex = append(ex, f.Example())
+		}
+		lines = append(lines, "本公司的字段："+strings.Join(ex, " "))
+	}
 	if len(s.Words) > 1 {
 		lines = append(lines, "也可以写："+strings.Join(s.Words[1:], "、"))
 	}

@@ -46,6 +46,7 @@ func TestConsoleCustomStages(t *testing.T) {
 			}
 			wantHas(t, c.say("zhangsan", "报备 13800138000 张先生 来源:抖音 户型:三居"), "报备成功", "#1", "已记录 户型:三居")
 			wantHas(t, c.say("zhangsan", "查询 #1"), "初访", "户型：三居")
+			wantHas(t, c.say("zhangsan", "帮助 跟进"), "本公司的字段：面积:120 户型:两居")
 			wantHas(t, c.say("zhangsan", "跟进 #1 约量房 阶段:量房"), "进入「量房」需要面积", "面积:120")
 			wantHas(t, c.say("zhangsan", "跟进 #1 量了 阶段:量房 面积:大约90"), "「面积」要写数字")
 			wantHas(t, c.say("zhangsan", "跟进 #1 量了 阶段:量房 面积:89.5"), "阶段 量房", "已记录 面积:89.5")
