@@ -3,6 +3,7 @@ package baobei
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -163,16 +164,20 @@ func (d FieldDef) Parse(v string, now time.Time, loc *time.Location, maxRunes in
 	return v, nil
 }
 
-// fieldNumber reads 120, 85.5, 1,200, -3 and drops a trailing unit
-// (120平, 120㎡ are not numbers: the unit is the field's name's business).
+// fieldNumber reads 120, 85.5, 1,200, -3: digits with at most one point,
+// commas only between groups of three (120平 and 120,5 are no numbers).
 func fieldNumber(s string) (string, bool) {
-	s = strings.ReplaceAll(s, ",", "")
-	n, err := strconv.ParseFloat(s, 64)
-	if err != nil || len(s) > 18 || strings.ContainsAny(s, "eEnN") {
+	if !numberRE.MatchString(s) || len(s) > 18 {
+		return "", false
+	}
+	n, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
+	if err != nil {
 		return "", false
 	}
 	return strconv.FormatFloat(n, 'f', -1, 64), true
 }
+
+var numberRE = regexp.MustCompile(`^-?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]+)?$`)
 
 // fieldDate reads 今天 明天 后天 昨天, a date as sheets hold it
 // (2027-03-01, 2027/3/1, 2027年3月1日, an Excel day number) or a month and
@@ -186,8 +191,9 @@ func fieldDate(s string, today time.Time) (time.Time, bool) {
 		return t, true
 	}
 	for _, layout := range []string{"1-2", "1/2", "1月2日", "1月2号"} {
-		if t, err := time.ParseInLocation(layout, s, today.Location()); err == nil {
-			return t.AddDate(today.Year(), 0, 0), true
+		if md, err := time.Parse(layout, s); err == nil {
+			t := time.Date(today.Year(), md.Month(), md.Day(), 0, 0, 0, 0, today.Location())
+			return t, t.Day() == md.Day() // 2-29 in a common year is no date
 		}
 	}
 	return time.Time{}, false
@@ -197,7 +203,7 @@ func fieldDate(s string, today time.Time) (time.Time, bool) {
 // Excel serial day number.
 func ParseCellTime(v string, loc *time.Location) (time.Time, bool) {
 	v = strings.TrimSpace(FoldWidth(v))
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02", "2006/1/2 15:04:05", "2006/1/2 15:04", "2006/1/2",
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-1-2", "2006/1/2 15:04:05", "2006/1/2 15:04", "2006/1/2",
 		"2006.1.2", "2006年1月2日", "2006年1月2日 15:04", "1/2/06 15:04", "01-02-06", time.RFC3339} {
 		if t, err := time.ParseInLocation(layout, v, loc); err == nil {
 			return t, true

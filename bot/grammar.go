@@ -272,7 +272,7 @@ func (m *msg) afterValueKey(i int) bool {
 	for k >= 0 && !isSep(m.fold[k]) && m.fold[k] != ':' {
 		k--
 	}
-	key := keyName(string(m.fold[k+1 : e]))
+	key := keyName(asciiLower(string(m.fold[k+1 : e])))
 	return key != "" && key != "电话"
 }
 

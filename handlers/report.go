@@ -23,7 +23,11 @@ func (h *Handlers) Report(ctx context.Context, req *bot.Request) (*bot.Reply, er
 		return nil, err
 	}
 	return shown(req, func(viewer *baobei.User) (string, error) {
-		return h.reported(viewer, res, c.Note, req.Now) + fieldsLine("\n已记录 ", c.Custom), nil
+		text := h.reported(viewer, res, c.Note, req.Now)
+		if res.Took { // a takeover keeps the values the customer has
+			return text, nil
+		}
+		return text + fieldsLine("\n已记录 ", c.Custom), nil
 	})
 }
 

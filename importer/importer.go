@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -70,10 +71,12 @@ func init() {
 }
 
 // IsHeader reports whether h is a header of a built-in column (手机, 地区 …),
-// which a custom field may not take.
+// which a custom field may not take. The export's own columns count too, so
+// that an export imports again.
 func IsHeader(h string) bool {
-	_, ok := headers[strings.ToLower(baobei.FoldWidth(strings.TrimSpace(h)))]
-	return ok
+	h = strings.ToLower(baobei.FoldWidth(strings.TrimSpace(h)))
+	_, ok := headers[h]
+	return ok || slices.Contains(exportHeader, h)
 }
 
 // fieldHeader is the key of the custom field whose column h (folded,

@@ -80,6 +80,7 @@ func TestConfigStrict(t *testing.T) {
 		{"policy:\n  win_probability: {方案: 50}\n", `policy.win_probability: "方案" is not an open stage`},
 		{"policy:\n  fields:\n    - {key: 来源, type: text}\n", `"来源" is already a built-in key`},
 		{"policy:\n  fields:\n    - {key: 城市, type: text}\n", `"城市" is already a built-in key`}, // an import header
+		{"policy:\n  fields:\n    - {key: 团队, type: text}\n", `"团队" is already a built-in key`}, // an export column
 		{"policy:\n  fields:\n    - {key: 面积, type: int}\n", "use number, text, date or choice"},
 		{"policy:\n  fields:\n    - {key: 面积, type: number}\n  report:\n    required: [电话, 楼层]\n", `"楼层" is neither`},
 		{"policy:\n  report:\n    required: [姓名]\n", "must name 电话"},
