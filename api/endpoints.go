@@ -21,16 +21,17 @@ import (
 
 // customerIn is a customer as a lead or a report posts it.
 type customerIn struct {
-	Name    string `json:"name"`
-	Phone   string `json:"phone"`
-	Company string `json:"company"`
-	Wechat  string `json:"wechat"`
-	Source  string `json:"source"`
-	Demand  string `json:"demand"`
-	Grade   string `json:"grade"`
-	Region  string `json:"region"`
-	City    string `json:"city"`
-	Address string `json:"address"`
+	Name    string            `json:"name"`
+	Phone   string            `json:"phone"`
+	Company string            `json:"company"`
+	Wechat  string            `json:"wechat"`
+	Source  string            `json:"source"`
+	Demand  string            `json:"demand"`
+	Grade   string            `json:"grade"`
+	Region  string            `json:"region"`
+	City    string            `json:"city"`
+	Address string            `json:"address"`
+	Fields  map[string]string `json:"fields"` // policy.fields values by key
 }
 
 // leadColumns reads a posted customer with the importer's checks, which
@@ -57,7 +58,35 @@ func (a *API) draft(c *gin.Context, in customerIn) (baobei.CustomerDraft, bool) 
 		invalid(c, string(bad.Column)+bad.Reason)
 		return row.Draft, false
 	}
-	return row.Draft, true
+	var ok bool
+	row.Draft.Custom, ok = a.fields(c, in.Fields)
+	return row.Draft, ok
+}
+
+// fields checks posted custom field values by their policy.fields type,
+// or answers 422 naming the field.
+func (a *API) fields(c *gin.Context, in map[string]string) (map[string]string, bool) {
+	var out map[string]string
+	for k, v := range in {
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		f, ok := baobei.FieldOf(k)
+		if !ok {
+			invalid(c, fmt.Sprintf("fields.%s 不是配置的字段（policy.fields：%s）。", k, strings.Join(baobei.FieldKeys(), " ")))
+			return nil, false
+		}
+		val, err := f.Parse(v, a.clock.Now(), a.policy.Loc, a.policy.FieldMaxRunes)
+		if err != nil {
+			invalid(c, "fields."+err.Message)
+			return nil, false
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = val
+	}
+	return out, true
 }
 
 // postLead: a lead from another system, deduplicated, then assigned.
@@ -297,14 +326,15 @@ func (a *API) postFollowUp(c *gin.Context) {
 		return
 	}
 	var in struct {
-		Rep     string   `json:"rep"`
-		Content string   `json:"content"`
-		Kind    string   `json:"kind"`
-		Stage   string   `json:"stage"`
-		NextAt  string   `json:"next_at"`
-		Amount  *float64 `json:"amount"` // yuan
-		Reason  string   `json:"reason"`
-		Grade   string   `json:"grade"`
+		Rep     string            `json:"rep"`
+		Content string            `json:"content"`
+		Kind    string            `json:"kind"`
+		Stage   string            `json:"stage"`
+		NextAt  string            `json:"next_at"`
+		Amount  *float64          `json:"amount"` // yuan
+		Reason  string            `json:"reason"`
+		Grade   string            `json:"grade"`
+		Fields  map[string]string `json:"fields"`
 	}
 	if !bind(c, &in) {
 		return
@@ -315,6 +345,9 @@ func (a *API) postFollowUp(c *gin.Context) {
 	}
 	f, ok := a.followUpDraft(c, in.Content, in.Kind, in.Stage, in.NextAt, in.Amount, in.Reason, in.Grade)
 	if !ok {
+		return
+	}
+	if f.Custom, ok = a.fields(c, in.Fields); !ok {
 		return
 	}
 	cu, err := a.store.FollowUp(c.Request.Context(), a.clock.Now(), rep, baobei.CustomerRef{Number: id}, f)
