@@ -48,12 +48,12 @@ func (ps Purchases) Text(p Policy) string {
 // admin.
 func CheckRepurchase(c *Customer, actor *User, cents int64) *Error {
 	switch {
+	case c.OwnerID != nil && *c.OwnerID != actor.ID && !actor.CanManage(c.OwnerTeam): // first: a stranger learns nothing of c
+		return Errorf(EFORBIDDEN, "#%d 是 %s 的客户，只有负责人、其团队经理或管理员可以登记复购。", c.ID, ownerLabel(c))
 	case c.Status != StatusWon:
 		return Errorf(EINVALID, "#%d %s 还没有成交：第一次购买请发「成交 #%d 金额:12800」。", c.ID, c.Name, c.ID)
 	case cents <= 0:
 		return Errorf(EINVALID, "请写复购金额，例如：复购 #%d 金额:3000 商品:靠垫", c.ID)
-	case c.OwnerID == nil || (*c.OwnerID != actor.ID && !actor.CanManage(c.OwnerTeam)):
-		return Errorf(EFORBIDDEN, "#%d 是 %s 的客户，只有负责人、其团队经理或管理员可以登记复购。", c.ID, ownerLabel(c))
 	}
 	return nil
 }

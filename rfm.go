@@ -95,14 +95,23 @@ func (p *RFMPolicy) Compile() error {
 	return nil
 }
 
+// calendarDays is how many midnights of to's location lie between from and to.
+func calendarDays(from, to time.Time) int {
+	y, m, d := from.In(to.Location()).Date()
+	a := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	y, m, d = to.Date()
+	return int(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Sub(a).Hours() / 24)
+}
+
 func compileRule(rule string) (*vm.Program, error) {
 	return expr.Compile(rule, expr.Env(RFM{}), expr.AsBool())
 }
 
 // Score computes a customer's RFM at now from the last purchase, the
-// purchases (and their cents) within the window and in all.
+// purchases (and their cents) within the window and in all. Recency counts
+// calendar days in now's location: bought yesterday is 1 at any hour.
 func (p RFMPolicy) Score(now, last time.Time, inWindow int, windowCents int64, all int, allCents int64) RFM {
-	r := RFM{RecencyDays: max(0, int(now.Sub(last).Hours()/24)), Frequency: inWindow, Monetary: float64(windowCents) / 100,
+	r := RFM{RecencyDays: max(0, calendarDays(last, now)), Frequency: inWindow, Monetary: float64(windowCents) / 100,
 		Purchases: all, Total: float64(allCents) / 100}
 	r.R = 5 - countBelow(p.Recency, func(t int) bool { return r.RecencyDays > t })
 	r.F = 1 + countBelow(p.Frequency, func(t int) bool { return r.Frequency >= t })

@@ -75,6 +75,7 @@ func UseStages(defs []StageDef, fields ...string) error {
 		if d.Name = Stage(strings.TrimSpace(string(d.Name))); d.Name == "" {
 			return fmt.Errorf("policy.stages[%d]: name is empty", i)
 		}
+		defs[i].Name = d.Name // the store maps stored stages by the list as used
 		if utf8.RuneCountInString(string(d.Name)) > 16 || strings.ContainsAny(string(d.Name), " :：#") {
 			return fmt.Errorf("policy.stages: name %q must be a short word without spaces, colons or #", d.Name)
 		}

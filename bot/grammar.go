@@ -41,7 +41,7 @@ func keyExample(key string) string {
 		return f.Example()
 	}
 	if key == "阶段" {
-		return "阶段:" + string(baobei.Stages[min(1, len(baobei.Stages)-2)])
+		return "阶段:" + string(baobei.Stages[min(1, len(baobei.Stages)-3)]) // an open stage
 	}
 	return keyExamples[key]
 }

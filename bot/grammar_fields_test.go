@@ -80,3 +80,14 @@ func TestParseReportRequired(t *testing.T) {
 		}
 	}
 }
+
+// With one open stage, the example of 阶段 names it (not the won stage).
+func TestStageExampleOneOpenStage(t *testing.T) {
+	if err := baobei.UseStages([]baobei.StageDef{{Name: "初访"}, {Name: "签单", Won: true}, {Name: "丢单", Lost: true}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { baobei.UseStages(baobei.DefaultStages()) })
+	if _, err := parse("跟进 #3 电话 阶段:乱写"); err == nil || !strings.Contains(err.Error(), "例如 阶段:初访") {
+		t.Errorf("%v, want the example 阶段:初访", err)
+	}
+}

@@ -83,7 +83,7 @@ func (h *Handlers) line(viewer *baobei.User, c *baobei.Customer, now time.Time) 
 	s := fmt.Sprintf("#%d %s %s · %s", c.ID, c.Name, phone(viewer, c, now), c.Stage)
 	switch {
 	case c.Status == baobei.StatusWon:
-		s += " · 已成交 ¥" + baobei.FormatCents(c.AmountCents)
+		s += " · ¥" + baobei.FormatCents(c.AmountCents) // the stage before it names the won stage
 	case c.InPool(now):
 		s += " · 公海"
 	default:

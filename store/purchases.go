@@ -82,7 +82,7 @@ func purchasesOf(ctx context.Context, q querier, customerID int64) (baobei.Purch
 // amount (改金额).
 func correctFirstPurchase(ctx context.Context, tx *sqlx.Tx, customerID, cents int64) error {
 	var id int64
-	err := tx.GetContext(ctx, &id, "SELECT id FROM purchases WHERE customer_id = ? ORDER BY bought_at, id LIMIT 1", customerID)
+	err := tx.GetContext(ctx, &id, "SELECT id FROM purchases WHERE customer_id = ? ORDER BY id LIMIT 1", customerID)
 	if notFound(err) {
 		return nil
 	}

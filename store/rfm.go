@@ -37,7 +37,7 @@ const rfmSums = `SELECT customer_id, MAX(bought_at) AS last, COUNT(*) AS n, SUM(
 	FROM purchases `
 
 func (s *Store) rfmOf(r rfmRow, now time.Time) baobei.RFM {
-	return s.policy.RFM.Score(now, r.Last.Time, r.WindowN, r.WindowCents, r.N, r.Cents)
+	return s.policy.RFM.Score(now.In(s.policy.Loc), r.Last.Time, r.WindowN, r.WindowCents, r.N, r.Cents)
 }
 
 func (s *Store) windowStart(now time.Time) time.Time {

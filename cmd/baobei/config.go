@@ -465,6 +465,13 @@ func useStages(p *baobei.Policy) error {
 		return err
 	}
 	defaults := baobei.DefaultPolicy().WinProbability
+	for _, d := range p.Stages { // a default stage renamed (its old name an alias) keeps its probability
+		for _, a := range d.Aliases {
+			if pct, ok := defaults[baobei.Stage(a)]; ok && p.WinProbability[d.Name] == 0 && !d.Won && !d.Lost {
+				p.WinProbability[d.Name] = pct
+			}
+		}
+	}
 	for st, pct := range p.WinProbability {
 		if slices.Contains(baobei.FunnelStages(), st) && st != baobei.StageWon {
 			continue

@@ -156,3 +156,26 @@ func TestConfigREADME(t *testing.T) {
 	}
 	walk(reflect.TypeOf(Config{}), "")
 }
+
+// A default stage renamed in policy.stages (its old name kept as an alias)
+// keeps its win probability; names are used trimmed.
+func TestConfigRenamedStage(t *testing.T) {
+	t.Cleanup(func() { baobei.UseStages(baobei.DefaultStages()) })
+	cfg, err := loadConfig("serve", []string{"--config", writeConfig(t, `policy:
+  stages:
+    - {name: 新线索}
+    - {name: " 方案", aliases: [报价], required: [金额]}
+    - {name: 已成交, won: true}
+    - {name: 已流失, lost: true}
+`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wp := cfg.Policy.WinProbability
+	if wp["方案"] != 60 || len(wp) != 2 {
+		t.Errorf("win_probability = %v, want 新线索 5 and 方案 60 (报价's)", wp)
+	}
+	if cfg.Policy.Stages[1].Name != "方案" {
+		t.Errorf("stage name %q, want it trimmed", cfg.Policy.Stages[1].Name)
+	}
+}

@@ -93,6 +93,10 @@ func testSetAmount(t *testing.T, b Backend) {
 	if n := f.Count(t, "SELECT COUNT(*) FROM audit_events WHERE action = ?", store.ActAmount); n != 0 {
 		t.Fatalf("refusals wrote %d audit rows", n)
 	}
+	before := T0.Add(-day) // a 复购 dated before the deal: 改金额 still corrects the deal's purchase
+	if _, _, err := f.S.Repurchase(f.Ctx, T0, f.Zhangsan, ref, baobei.PurchaseDraft{Cents: 300000, At: &before}); err != nil {
+		t.Fatal(err)
+	}
 	cu, err := f.S.SetAmount(f.Ctx, T0, f.Admin, ref, 1380000, "合同补签")
 	if err != nil || cu.AmountCents != 1380000 || cu.AmountFrom != amount || cu.Stage != baobei.StageWon {
 		t.Fatalf("set amount = %+v %v", cu, err)
@@ -103,6 +107,9 @@ func testSetAmount(t *testing.T, b Backend) {
 	}
 	if n := f.Count(t, "SELECT COUNT(*) FROM outbox WHERE to_user = 'zhangsan' AND payload LIKE '%13800（原因：合同补签）%'"); n != 1 {
 		t.Fatalf("owner notices = %d", n)
+	}
+	if ps, err := f.S.PurchasesOf(f.Ctx, c.ID); err != nil || ps.Count != 2 || ps.TotalCents != 1380000+300000 {
+		t.Fatalf("purchases after 改金额 = %+v %v, want the deal corrected, the 复购 as it was", ps, err)
 	}
 	st, err := f.S.Stats(f.Ctx, baobei.Scope{}, T0, T0.Add(day))
 	if err != nil || st.WonCents != 1380000 {

@@ -104,8 +104,8 @@ func testRFMOnPurchase(t *testing.T, b Backend) {
 	}
 }
 
-// Days pass: a customer who bought twice drifts into 潜在流失 when 91 full
-// days passed since; its owner gets one task (a follow-up due that day, one message),
+// Days pass: a customer who bought twice drifts into 潜在流失 on the 91st
+// calendar day after; its owner gets one task (a follow-up due that day, one message),
 // however often the nightly run goes; buying again takes it out, and
 // drifting in again gives a new task.
 func testRFMDrift(t *testing.T, b Backend) {
@@ -129,10 +129,10 @@ func testRFMDrift(t *testing.T, b Backend) {
 		t.Fatalf("tasks = %q, want one", tasks)
 	}
 	cs, err := f.S.FindCustomers(f.Ctx, baobei.CustomerRef{Number: c.ID})
-	if err != nil || cs[0].NextFollowupAt == nil || !cs[0].NextFollowupAt.Equal(T0.Add(92*day)) {
+	if err != nil || cs[0].NextFollowupAt == nil || !cs[0].NextFollowupAt.Equal(T0.Add(91*day)) {
 		t.Fatalf("next follow-up = %+v %v, want the day it entered", cs[0].NextFollowupAt, err)
 	}
-	if a := baobei.AttentionOf(&cs[0], T0.Add(95*day), baobei.DefaultPolicy()); !a.Due || a.Overdue != 3 {
+	if a := baobei.AttentionOf(&cs[0], T0.Add(95*day), baobei.DefaultPolicy()); !a.Due || a.Overdue != 4 {
 		t.Fatalf("attention = %+v", a)
 	}
 	if _, _, err := f.S.Repurchase(f.Ctx, T0.Add(96*day), f.Zhangsan, baobei.CustomerRef{Number: c.ID}, baobei.PurchaseDraft{Cents: 100000, Items: ""}); err != nil {
