@@ -260,8 +260,8 @@ type Service interface {
 	// SetTags adds and removes people's tags (标签); TagsOf reads tags.
 	SetTags(ctx context.Context, now time.Time, actor *User, ref CustomerRef, add, remove []string) (*Customer, []string, error)
 	TagsOf(ctx context.Context, ids []int64) (map[int64][]string, error)
-	// FieldsOf reads a customer's policy.fields values, by key.
-	FieldsOf(ctx context.Context, id int64) (map[string]string, error)
+	// FieldsOf reads customers' policy.fields values, by customer and key.
+	FieldsOf(ctx context.Context, ids []int64) (map[int64]map[string]string, error)
 	// Repurchase records a repeat purchase (复购); PurchasesOf sums them.
 	Repurchase(ctx context.Context, now time.Time, actor *User, ref CustomerRef, d PurchaseDraft) (*Customer, Purchases, error)
 	PurchasesOf(ctx context.Context, customerID int64) (Purchases, error)

@@ -304,13 +304,13 @@ func (a *API) getCustomer(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	vals, err := a.store.FieldsOf(c.Request.Context(), id)
+	vals, err := a.store.FieldsOf(c.Request.Context(), []int64{id})
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
 	out := a.customerOut(cu)
-	out.Tags, out.Fields = tags[id], vals
+	out.Tags, out.Fields = tags[id], vals[id]
 	out.FollowUps = make([]followUpOut, len(fs))
 	for i, f := range fs {
 		out.FollowUps[i] = followUpOut{ID: f.ID, Rep: f.UserName, Kind: f.Kind, Content: f.Content, StageFrom: f.StageFrom,

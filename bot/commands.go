@@ -116,7 +116,7 @@ var Commands = []Spec{
 	{Name: CmdMine, Words: []string{"我的客户", "我的"}, Run: Handlers.Mine,
 		Example: "我的客户",
 		Summary: "列出你名下的客户",
-		Detail:  "列出你名下的客户，每个带编号、阶段、保护期和下次跟进时间；用编号（#3）指明客户最快。加「标签:高意向」只列有这个标签的。",
+		Detail:  "列出你名下的客户，每个带编号、阶段、保护期和下次跟进时间；用编号（#3）指明客户最快。加「标签:高意向」只列有这个标签的；配置了自定义字段时加「户型:三居」只列这个值的。",
 		Keys:    "标签", parse: (*msg).keysOnly},
 	{Name: CmdTodo, Words: []string{"待办"}, Run: Handlers.Todo,
 		Example: "待办",

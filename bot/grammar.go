@@ -508,7 +508,7 @@ func keyName(s string) string {
 func IsKey(k string) bool { return keys[asciiLower(baobei.FoldWidth(strings.TrimSpace(k)))] != "" }
 
 // FieldCommands are the commands that take custom fields (面积:120).
-var FieldCommands = []string{CmdReport, CmdFollowUp, CmdWon, CmdLost}
+var FieldCommands = []string{CmdReport, CmdFollowUp, CmdWon, CmdLost, CmdMine}
 
 // startsLine reports whether only spaces stand between the last line break
 // and i (and there is a line break: the message's first line holds the command).

@@ -35,7 +35,8 @@ func TestParseCustomFields(t *testing.T) {
 		{"跟进 #3 量房了 面积:135 交房:2027-03-01", CmdFollowUp,
 			fields{"ref": "#3", "number": "3", "content": "量房了", "field:面积": "135", "field:交房": "2027-03-01"}},
 		{"成交 #3 金额:12800 户型:三居", CmdWon, fields{"ref": "#3", "number": "3", "amount": "12800", "field:户型": "三居"}},
-		{"我的客户 面积:120", CmdMine, fields{"ignored": "面积:120"}},
+		{"我的客户 面积:120", CmdMine, fields{"field:面积": "120"}},
+		{"领取 #3 面积:120", CmdClaim, fields{"ref": "#3", "number": "3", "ignored": "面积:120"}},
 	} {
 		c, err := parse(tc.in)
 		if err != nil {

@@ -32,6 +32,15 @@ func (h *Handlers) Mine(ctx context.Context, req *bot.Request) (*bot.Reply, erro
 		}
 		title = fmt.Sprintf("你名下标签「%s」的客户共 %d 个：", tag, len(cs))
 	}
+	if want := fieldsLine("", req.Cmd.Custom); want != "" {
+		if cs, err = withFields(ctx, req.Svc, cs, req.Cmd.Custom); err != nil {
+			return nil, err
+		}
+		if len(cs) == 0 {
+			return bot.Text(fmt.Sprintf("你名下没有 %s 的客户。发「我的客户」看全部。", want)), nil
+		}
+		title = fmt.Sprintf("你名下 %s 的客户共 %d 个：", want, len(cs))
+	}
 	return shown(req, func(viewer *baobei.User) (string, error) {
 		lines := []string{title}
 		for i := range cs {
@@ -196,12 +205,12 @@ func (h *Handlers) detail(ctx context.Context, req *bot.Request, viewer *baobei.
 			fmt.Fprintf(&b, "\n%s：%s", kv[0], kv[1])
 		}
 	}
-	vals, err := req.Svc.FieldsOf(ctx, c.ID)
+	vals, err := req.Svc.FieldsOf(ctx, []int64{c.ID})
 	if err != nil {
 		return "", err
 	}
 	for _, f := range baobei.Fields {
-		if v := vals[f.Key]; v != "" {
+		if v := vals[c.ID][f.Key]; v != "" {
 			fmt.Fprintf(&b, "\n%s：%s", f.Key, v)
 		}
 	}
@@ -271,6 +280,22 @@ func (h *Handlers) FollowUps(ctx context.Context, req *bot.Request) (*bot.Reply,
 		fmt.Fprintf(&b, "\n发「跟进 #%d 内容」记录新的跟进。", c.ID)
 		return b.String(), nil
 	})
+}
+
+// withFields keeps the customers whose custom fields have the values want.
+func withFields(ctx context.Context, svc baobei.Service, cs []baobei.Customer, want map[string]string) ([]baobei.Customer, error) {
+	vals, err := svc.FieldsOf(ctx, ids(cs))
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(cs, func(c baobei.Customer) bool {
+		for k, v := range want {
+			if vals[c.ID][k] != v {
+				return true
+			}
+		}
+		return false
+	}), nil
 }
 
 // withTag keeps the customers that carry tag.

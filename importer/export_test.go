@@ -106,7 +106,8 @@ func TestCustomFieldColumns(t *testing.T) {
 			if err != nil || sum.Imported != 2 || sum.Invalid != 1 || got[3].Column != "面积" || len(sum.Unknown) != 0 {
 				t.Fatalf("import: %+v %v, line 3 %+v", sum, err, got[3])
 			}
-			vals, err := f.S.FieldsOf(ctx, got[2].CustomerID)
+			all, err := f.S.FieldsOf(ctx, []int64{got[2].CustomerID})
+			vals := all[got[2].CustomerID]
 			if err != nil || vals["面积"] != "1200" || vals["交房"] != "2027-03-01" {
 				t.Fatalf("imported values: %v %v", vals, err)
 			}
@@ -129,7 +130,7 @@ func TestCustomFieldColumns(t *testing.T) {
 			if err != nil || sum.Imported != 2 {
 				t.Fatalf("import of the export: %+v %v", sum, err)
 			}
-			if vals, _ := g.S.FieldsOf(ctx, got[2].CustomerID); vals["交房"] != "2027-03-01" {
+			if vals, _ := g.S.FieldsOf(ctx, []int64{got[2].CustomerID}); vals[got[2].CustomerID]["交房"] != "2027-03-01" {
 				t.Errorf("round trip: %v", vals)
 			}
 		})

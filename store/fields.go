@@ -88,9 +88,33 @@ func fieldsOf(ctx context.Context, q querier, id int64) (map[string]string, erro
 	return out, nil
 }
 
-// FieldsOf returns the custom field values of a customer, by key.
-func (s *Store) FieldsOf(ctx context.Context, id int64) (map[string]string, error) {
-	return fieldsOf(ctx, s.db, id)
+// FieldsOf returns the custom field values of customers, by customer and
+// key (a customer without any is absent).
+func (s *Store) FieldsOf(ctx context.Context, ids []int64) (map[int64]map[string]string, error) {
+	out := map[int64]map[string]string{}
+	for len(ids) > 0 {
+		part := ids[:min(len(ids), 500)]
+		ids = ids[len(part):]
+		q, args, err := sqlx.In("SELECT customer_id, field_key, value FROM customer_fields WHERE customer_id IN (?)", part)
+		if err != nil {
+			return nil, err
+		}
+		var rows []struct {
+			ID  int64  `db:"customer_id"`
+			Key string `db:"field_key"`
+			Val string `db:"value"`
+		}
+		if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q), args...); err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if out[r.ID] == nil {
+				out[r.ID] = map[string]string{}
+			}
+			out[r.ID][r.Key] = r.Val
+		}
+	}
+	return out, nil
 }
 
 // followUpFields stores the values a follow-up set, with an audit row.

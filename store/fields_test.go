@@ -38,11 +38,11 @@ func TestCustomFields(t *testing.T) {
 			T0 := storetest.T0
 			fields := func(id int64) map[string]string {
 				t.Helper()
-				v, err := f.S.FieldsOf(f.Ctx, id)
+				v, err := f.S.FieldsOf(f.Ctx, []int64{id})
 				if err != nil {
 					t.Fatal(err)
 				}
-				return v
+				return v[id]
 			}
 			res, err := f.S.Report(f.Ctx, T0, f.Zhangsan, baobei.CustomerDraft{Phone: "13800138001", Name: "王总", Custom: map[string]string{"面积": "120"}})
 			if err != nil {

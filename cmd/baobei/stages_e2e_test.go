@@ -63,6 +63,8 @@ func TestConsoleCustomStages(t *testing.T) {
 				t.Fatalf("成交 did not move #1 to 签单")
 			}
 			wantHas(t, c.say("zhangsan", "报备 13900139000 李女士 户型:两居"), "#2")
+			wantHas(t, c.say("zhangsan", "我的客户 户型:三居"), "户型:三居 的客户共 1 个", "#1 张先生")
+			wantHas(t, c.say("zhangsan", "我的客户 户型:两居 面积:89.5"), "没有 面积:89.5 户型:两居 的客户")
 			st := c.say("wangjl", "统计")
 			wantHas(t, st, "初访 1", "方案 0", "量房 0", "签单 1")
 			if strings.Contains(st, "需求确认") {
