@@ -11,23 +11,23 @@ import (
 
 	"baobei"
 	"baobei/scheduler"
+	"baobei/store"
 	"baobei/store/storetest"
 
 	"github.com/jmoiron/sqlx"
 )
 
-// BenchmarkJobsMillion runs one hourly slot of warnings and release, and
-// the daily digest, over 1,000,000 customers in MySQL (BENCH_CUSTOMERS to
-// change), then the slot after a day's outage, and reports the time of each
-// and the peak RSS of the process.
-func BenchmarkJobsMillion(b *testing.B) {
+// benchStore opens the benchmarks' MySQL store with the demo org and the
+// default policy, and says how many customers to seed (BENCH_CUSTOMERS,
+// default 1,000,000). BENCH_DB names a database to keep (seeded on first
+// use) for looking at query plans afterwards; by default a throw-away one
+// is used and dropped.
+func benchStore(b *testing.B) (*store.Store, int) {
 	if storetest.MySQLDSN() == "" {
 		b.Skip("BAOBEI_TEST_MYSQL_DSN not set")
 	}
 	n := 1_000_000
 	fmt.Sscan(os.Getenv("BENCH_CUSTOMERS"), &n)
-	// BENCH_DB names a database to keep (seeded on first use) for looking
-	// at query plans afterwards; by default a throw-away one is used.
 	dsn := os.Getenv("BENCH_DB")
 	if dsn == "" {
 		var drop func()
@@ -35,18 +35,26 @@ func BenchmarkJobsMillion(b *testing.B) {
 		if dsn, drop, err = storetest.CreateMySQL(); err != nil {
 			b.Fatal(err)
 		}
-		defer drop()
+		b.Cleanup(drop)
 	}
-	p := baobei.DefaultPolicy()
-	s, err := storetest.OpenDSN(dsn, p)
+	s, err := storetest.OpenDSN(dsn, baobei.DefaultPolicy())
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
-	ctx := context.Background()
-	if err := s.SyncOrg(ctx, baobei.DemoOrg(), storetest.T0); err != nil {
+	b.Cleanup(func() { s.Close() })
+	if err := s.SyncOrg(context.Background(), baobei.DemoOrg(), storetest.T0); err != nil {
 		b.Fatal(err)
 	}
+	return s, n
+}
+
+// BenchmarkJobsMillion runs one hourly slot of warnings and release, and
+// the daily digest, over 1,000,000 customers in MySQL (BENCH_CUSTOMERS to
+// change), then the slot after a day's outage, and reports the time of each
+// and the peak RSS of the process.
+func BenchmarkJobsMillion(b *testing.B) {
+	s, n := benchStore(b)
+	p, ctx := s.Policy(), context.Background()
 	now := storetest.T0
 	var have int
 	if err := s.DB().Get(&have, "SELECT COUNT(*) FROM customers"); err != nil {

@@ -2,8 +2,6 @@ package scheduler_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -21,27 +19,13 @@ import (
 // the peak RSS of the process and, as the yardstick, the raw single-row
 // INSERT rate of the same server.
 func BenchmarkRFMMillion(b *testing.B) {
-	if storetest.MySQLDSN() == "" {
-		b.Skip("BAOBEI_TEST_MYSQL_DSN not set")
-	}
-	n := 1_000_000
-	fmt.Sscan(os.Getenv("BENCH_CUSTOMERS"), &n)
-	dsn, drop, err := storetest.CreateMySQL()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer drop()
-	p := baobei.DefaultPolicy()
-	s, err := storetest.OpenDSN(dsn, p)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	ctx := context.Background()
-	if err := s.SyncOrg(ctx, baobei.DemoOrg(), storetest.T0); err != nil {
-		b.Fatal(err)
-	}
+	s, n := benchStore(b)
+	p, ctx := s.Policy(), context.Background()
 	now := storetest.T0
+	var have int
+	if err := s.DB().Get(&have, "SELECT COUNT(*) FROM customers"); err != nil || have > 0 {
+		b.Fatalf("the RFM benchmark seeds its own first night: BENCH_DB must name an empty database (%d customers, %v)", have, err)
+	}
 	seedMillion(b, s.DB(), n, now)
 	seedPurchases(b, s.DB(), now)
 	if _, err := s.DB().Exec("CREATE TABLE raw_customers LIKE customers"); err != nil {
