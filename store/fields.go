@@ -74,28 +74,25 @@ func setFields(ctx context.Context, tx *sqlx.Tx, now time.Time, id int64, vals m
 
 // fieldsOf loads the custom field values of customer id.
 func fieldsOf(ctx context.Context, q querier, id int64) (map[string]string, error) {
-	var rows []struct {
-		Key string `db:"field_key"`
-		Val string `db:"value"`
+	all, err := fieldsByCustomer(ctx, q, []int64{id})
+	if all[id] == nil {
+		return map[string]string{}, err
 	}
-	if err := q.SelectContext(ctx, &rows, "SELECT field_key, value FROM customer_fields WHERE customer_id = ?", id); err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(rows))
-	for _, r := range rows {
-		out[r.Key] = r.Val
-	}
-	return out, nil
+	return all[id], err
 }
 
 // FieldsOf returns the custom field values of customers, by customer and
 // key (a customer without any is absent).
 func (s *Store) FieldsOf(ctx context.Context, ids []int64) (map[int64]map[string]string, error) {
+	return fieldsByCustomer(ctx, s.q(), ids)
+}
+
+func fieldsByCustomer(ctx context.Context, q querier, ids []int64) (map[int64]map[string]string, error) {
 	out := map[int64]map[string]string{}
 	for len(ids) > 0 {
 		part := ids[:min(len(ids), 500)]
 		ids = ids[len(part):]
-		q, args, err := sqlx.In("SELECT customer_id, field_key, value FROM customer_fields WHERE customer_id IN (?)", part)
+		query, args, err := sqlx.In("SELECT customer_id, field_key, value FROM customer_fields WHERE customer_id IN (?)", part)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +101,7 @@ func (s *Store) FieldsOf(ctx context.Context, ids []int64) (map[int64]map[string
 			Key string `db:"field_key"`
 			Val string `db:"value"`
 		}
-		if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q), args...); err != nil {
+		if err := q.SelectContext(ctx, &rows, q.Rebind(query), args...); err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
